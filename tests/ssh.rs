@@ -9,203 +9,13 @@ use fleettop::sources::Ctx;
 use fleettop::sources::ssh::{self, Tracker};
 use fleettop::store::{SourceError, Store, Update};
 use fleettop::ui::host::collector_words;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+mod common;
+
+use common::sshd::*;
+use std::process::Command;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::sync::{Notify, mpsc};
-
-const SSHD: &str = "/usr/sbin/sshd";
-const KEYGEN: &str = "ssh-keygen";
-
-/// Whether sshd or ssh-keygen is missing: panics under FLEETTOP_IT=1, else
-/// says it skips.
-fn missing() -> bool {
-    let keygen = std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).any(|d| d.join(KEYGEN).is_file()))
-        .unwrap_or(false);
-    let found = keygen && Path::new(SSHD).is_file();
-    if !found {
-        if std::env::var("FLEETTOP_IT").as_deref() == Ok("1") {
-            panic!("{SSHD} and {KEYGEN} are needed (FLEETTOP_IT=1)");
-        }
-        eprintln!("SKIP: {SSHD} or {KEYGEN} not installed");
-    }
-    !found
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn keygen(path: &Path) {
-    let st = Command::new(KEYGEN)
-        .args(["-q", "-t", "ed25519", "-N", "", "-C", "fleettop-test", "-f"])
-        .arg(path)
-        .stdout(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(st.success());
-}
-
-/// `SHA256:…` of a public key file, as ssh-keygen prints it.
-fn fingerprint(pub_file: &Path) -> String {
-    let out = Command::new(KEYGEN).arg("-l").arg("-f").arg(pub_file).output().unwrap();
-    let text = String::from_utf8(out.stdout).unwrap();
-    text.split_whitespace().nth(1).unwrap().to_string()
-}
-
-fn user() -> String {
-    let out = Command::new("id").arg("-un").output().unwrap();
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
-}
-
-/// Keys and files for one test: a host key, a client key, authorized_keys.
-struct Keys {
-    dir: tempfile::TempDir,
-}
-
-impl Keys {
-    fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        keygen(&dir.path().join("host_key"));
-        keygen(&dir.path().join("client_key"));
-        keygen(&dir.path().join("other_key"));
-        std::fs::copy(dir.path().join("client_key.pub"), dir.path().join("authorized_keys")).unwrap();
-        Keys { dir }
-    }
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-    fn public(&self, name: &str) -> String {
-        let text = std::fs::read_to_string(self.path(&format!("{name}.pub"))).unwrap();
-        let mut w = text.split_whitespace();
-        format!("{} {}", w.next().unwrap(), w.next().unwrap())
-    }
-    /// A known_hosts line for 127.0.0.1:port with the key of `name`.
-    fn known_line(&self, port: u16, name: &str) -> String {
-        format!("[127.0.0.1]:{port} {}\n", self.public(name))
-    }
-}
-
-/// An sshd in the foreground on 127.0.0.1:port; it and every process it
-/// started are killed on drop (a connection's own sshd process outlives
-/// the listener otherwise).
-struct Sshd {
-    child: Child,
-    log: PathBuf,
-}
-
-impl Sshd {
-    fn start(keys: &Keys, port: u16, tag: &str) -> Sshd {
-        let _ = std::fs::create_dir_all("/run/sshd");
-        let cfg = keys.path(&format!("sshd_config_{tag}"));
-        let log = keys.path(&format!("sshd_{tag}.log"));
-        std::fs::write(
-            &cfg,
-            format!(
-                "Port {port}\nListenAddress 127.0.0.1\nHostKey {}\nAuthorizedKeysFile {}\n\
-                 PermitRootLogin prohibit-password\nPasswordAuthentication no\n\
-                 KbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\nPidFile {}\n\
-                 LogLevel DEBUG1\n\
-                 # The login shell may source a ~/.bashrc that waits on a lock\n\
-                 # (pyenv rehash); a test must not hang on this machine's dotfiles.\n\
-                 SetEnv PYENV_REHASH_TIMEOUT=1\n",
-                keys.path("host_key").display(),
-                keys.path("authorized_keys").display(),
-                keys.path(&format!("sshd_{tag}.pid")).display(),
-            ),
-        )
-        .unwrap();
-        let child = Command::new(SSHD)
-            .arg("-D")
-            .arg("-f")
-            .arg(&cfg)
-            .arg("-E")
-            .arg(&log)
-            .stdin(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut s = Sshd { child, log };
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if let Ok(Some(st)) = s.child.try_wait() {
-                panic!("sshd exited {st}: {}", s.log_text());
-            }
-            assert!(Instant::now() < deadline, "sshd did not listen: {}", s.log_text());
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        s
-    }
-
-    fn log_text(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    fn kill(&mut self) {
-        let root = self.child.id();
-        for pid in descendants(root) {
-            let _ = Command::new("kill")
-                .arg("-9")
-                .arg(pid.to_string())
-                .stderr(Stdio::null())
-                .status();
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Sshd {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-/// Every process below `root`, from the ppid field of /proc/PID/stat.
-fn descendants(root: u32) -> Vec<u32> {
-    let mut parent = std::collections::HashMap::new();
-    for e in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Some(pid) = e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
-            continue;
-        };
-        if let Ok(t) = std::fs::read_to_string(e.path().join("stat"))
-            && let Some(close) = t.rfind(')')
-            && let Some(ppid) = t[close + 1..]
-                .split_whitespace()
-                .nth(1)
-                .and_then(|p| p.parse::<u32>().ok())
-        {
-            parent.insert(pid, ppid);
-        }
-    }
-    let mut out = Vec::new();
-    let mut frontier = vec![root];
-    while let Some(p) = frontier.pop() {
-        for (&c, &pp) in &parent {
-            if pp == p && !out.contains(&c) {
-                out.push(c);
-                frontier.push(c);
-            }
-        }
-    }
-    out
-}
-
-/// Config for one ssh host at 127.0.0.1:port.
-fn host_toml(name: &str, port: u16, keys: &Keys, known_hosts: &Path, extra: &str) -> String {
-    format!(
-        "[[hosts]]\nname = \"{name}\"\nssh = \"{}@127.0.0.1:{port}\"\nidentity_file = \"{}\"\n\
-         known_hosts = \"{}\"\ninterval = \"500ms\"\ntimeout = \"3s\"\nsessions = [\"sshd\"]\ngpu = \"off\"\n{extra}\n",
-        user(),
-        keys.path("client_key").display(),
-        known_hosts.display(),
-    )
-}
 
 /// Starts the ssh task of every host in `toml`; returns the updates.
 fn spawn(toml: &str) -> mpsc::Receiver<Update> {
@@ -544,4 +354,87 @@ fn the_probe_is_fixed() {
     assert!(probe::COMMAND.ends_with("echo \"$M end\"\n"));
     assert!(probe::COMMAND_GPU.contains("nvidia-smi -q -x"));
     assert!(!probe::COMMAND.contains("nvidia"));
+}
+
+// ------------------------------------------------ the shared connection
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn other_sources_run_fixed_scripts_on_the_hosts_one_connection() {
+    if missing() {
+        return;
+    }
+    let keys = Keys::new();
+    let port = free_port();
+    let sshd = Sshd::start(&keys, port, "share");
+    let kh = keys.path("known_hosts");
+    std::fs::write(&kh, keys.known_line(port, "host_key")).unwrap();
+    let mut rx = spawn(&host_toml("shared", port, &keys, &kh, ""));
+    let links = ssh::links();
+    // Before the first connect the call waits for it (bounded).
+    let script = r#"IFS= read -r a; IFS= read -r b; printf '%s|%s' "$a" "$b""#;
+    let hostile = "it's $(touch /tmp/fleettop-pwned) `id` ; \"x\"";
+    let out = links
+        .run(
+            "shared",
+            script,
+            &[hostile, "two  words"],
+            1 << 20,
+            Duration::from_secs(20),
+        )
+        .await
+        .unwrap();
+    assert_eq!(out.text, format!("{hostile}|two  words"), "arguments arrive literally");
+    assert!(!std::path::Path::new("/tmp/fleettop-pwned").exists());
+    assert_eq!(out.exit_status, Some(0));
+    wait_for(&mut rx, "shared", |r| r.is_ok()).await.unwrap();
+    // Many at once share the connection: still one login.
+    let runs = (0..12).map(|i| {
+        let n = i.to_string();
+        async move {
+            links
+                .run(
+                    "shared",
+                    "IFS= read -r n; echo \"n=$n\"",
+                    &[&n],
+                    1024,
+                    Duration::from_secs(20),
+                )
+                .await
+                .map(|o| o.text == format!("n={n}\n"))
+        }
+    });
+    let all = futures_util::future::join_all(runs).await;
+    assert!(all.iter().all(|r| r == &Ok(true)), "{all:?}");
+    assert_eq!(sshd.log_text().matches("Accepted publickey").count(), 1);
+    // A value with a line break never reaches the host.
+    let e = links
+        .run("shared", "cat", &["a\nrm -rf /"], 1024, Duration::from_secs(5))
+        .await
+        .unwrap_err();
+    assert!(e.contains("line break"), "{e}");
+    // Megabytes are cut at the bound; a hung script ends at the deadline.
+    let big = links
+        .run(
+            "shared",
+            "head -c 20000000 /dev/zero",
+            &[],
+            1 << 20,
+            Duration::from_secs(20),
+        )
+        .await
+        .unwrap();
+    assert!(big.cut && big.text.len() == 1 << 20, "{} {}", big.cut, big.text.len());
+    let started = std::time::Instant::now();
+    let e = links
+        .run("shared", "sleep 30", &[], 1024, Duration::from_secs(1))
+        .await
+        .unwrap_err();
+    assert!(e.contains("no answer within 1s"), "{e}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    // An unknown host says so.
+    let e = links
+        .run("nowhere", "true", &[], 1024, Duration::from_millis(200))
+        .await
+        .unwrap_err();
+    assert!(e.contains("no SSH connection to nowhere"), "{e}");
 }

@@ -233,13 +233,34 @@ pub struct Output {
     pub exit_status: Option<u32>,
 }
 
-/// Runs `command` on a new channel of `conn`, keeping at most `max` bytes.
-async fn exec(conn: &Conn, command: &str, max: usize) -> Result<Output, SourceError> {
+/// Runs `command` on a new channel of `conn`, writes `stdin` to it and
+/// closes it, and keeps at most `max` bytes of what it prints.
+/// A channel still open at `deadline` is closed (a hung command must not
+/// hold one of the server's sessions for ever).
+async fn exec(
+    conn: &Conn,
+    command: &str,
+    stdin: &[u8],
+    max: usize,
+    deadline: tokio::time::Instant,
+) -> Result<Output, SourceError> {
     let mut ch = conn.channel_open_session().await.map_err(|e| ssh_words(&e))?;
     ch.exec(true, command).await.map_err(|e| ssh_words(&e))?;
+    if !stdin.is_empty() {
+        ch.data(stdin).await.map_err(|e| ssh_words(&e))?;
+    }
+    ch.eof().await.map_err(|e| ssh_words(&e))?;
     let mut buf = Vec::new();
     let mut out = Output::default();
-    while let Some(msg) = ch.wait().await {
+    loop {
+        let msg = match tokio::time::timeout_at(deadline, ch.wait()).await {
+            Ok(Some(m)) => m,
+            Ok(None) => break,
+            Err(_) => {
+                let _ = ch.close().await;
+                return Err(SourceError::Unreachable("no answer in time".into()));
+            }
+        };
         match msg {
             ChannelMsg::Data { data } => {
                 let room = max.saturating_sub(buf.len());
@@ -258,6 +279,99 @@ async fn exec(conn: &Conn, command: &str, max: usize) -> Result<Output, SourceEr
     }
     out.text = String::from_utf8_lossy(&buf).into_owned();
     Ok(out)
+}
+
+/// What other sources know of a host's SSH connection: the connection while
+/// it is up, else why it is not.
+#[derive(Clone)]
+enum Link {
+    Up(Arc<Conn>, Arc<tokio::sync::Semaphore>),
+    Down(String),
+}
+
+/// The SSH connections of this process by host name, shared with the checks
+/// that run on a remote host (systemd, freshness, process, launchd, an
+/// agent's runlog and heartbeat): they open a channel on the host's one
+/// connection instead of logging in again.
+#[derive(Default)]
+pub struct Links(Mutex<HashMap<String, Link>>);
+
+/// At most this many channels of other sources at once on one connection
+/// (OpenSSH's MaxSessions is 10; the probe needs one).
+const SHARED_CHANNELS: usize = 4;
+
+impl Links {
+    fn set(&self, host: &str, link: Link) {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(host.to_string(), link);
+    }
+    fn get(&self, host: &str) -> Option<Link> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).get(host).cloned()
+    }
+
+    /// Runs a fixed `script` with `sh -c` on `host`'s connection. `args`
+    /// reach the script as lines on its standard input (read them with
+    /// `IFS= read -r`), never as part of a command line, so no value from a
+    /// config is ever parsed by a shell. Waits up to `within` for the host's
+    /// first connection; everything (queueing included) is bounded by it.
+    pub async fn run(
+        &self,
+        host: &str,
+        script: &str,
+        args: &[&str],
+        max: usize,
+        within: Duration,
+    ) -> Result<Output, String> {
+        if let Some(bad) = args.iter().find(|a| a.contains(['\n', '\0'])) {
+            return Err(format!(
+                "{:?} has a line break: refused",
+                crate::parse::sanitize::sanitize(bad)
+            ));
+        }
+        let mut stdin = Vec::new();
+        for a in args {
+            stdin.extend_from_slice(a.as_bytes());
+            stdin.push(b'\n');
+        }
+        let deadline = tokio::time::Instant::now() + within;
+        let work = async {
+            let (conn, gate) = loop {
+                match self.get(host) {
+                    Some(Link::Up(c, g)) if !c.is_closed() => break (c, g),
+                    Some(Link::Down(why)) => return Err(format!("ssh: {why}")),
+                    _ => tokio::time::sleep(Duration::from_millis(50)).await,
+                }
+            };
+            let _permit = gate.acquire().await.map_err(|e| e.to_string())?;
+            exec(&conn, &sh_command(script), &stdin, max, deadline)
+                .await
+                .map_err(|e| format!("ssh: {e}"))
+        };
+        match tokio::time::timeout_at(deadline + Duration::from_millis(500), work).await {
+            Ok(Err(e)) if e.ends_with("no answer in time") => {
+                Err(format!("ssh: no answer within {}", humantime::format_duration(within)))
+            }
+            Ok(r) => r,
+            Err(_) => Err(match self.get(host) {
+                None => format!("no SSH connection to {host} yet"),
+                Some(_) => format!("ssh: no answer within {}", humantime::format_duration(within)),
+            }),
+        }
+    }
+}
+
+/// `exec sh -c '<script>'`, the script single-quoted for any POSIX login
+/// shell (a `'` inside becomes `'\\''`).
+pub fn sh_command(script: &str) -> String {
+    format!("exec sh -c '{}'", script.replace('\'', r"'\''"))
+}
+
+/// Every SSH connection of this process.
+pub fn links() -> &'static Links {
+    static LINKS: std::sync::OnceLock<Links> = std::sync::OnceLock::new();
+    LINKS.get_or_init(Links::default)
 }
 
 /// CPU use (overall, per core, per process) is a difference between two
@@ -424,18 +538,23 @@ impl Backoff {
 }
 
 /// One poll: (re)connect when needed, run the probe, parse it.
-async fn poll(conn: &mut Option<Conn>, t: &Target, tracker: &mut Tracker) -> Result<HostSample, SourceError> {
+async fn poll(conn: &mut Option<Arc<Conn>>, t: &Target, tracker: &mut Tracker) -> Result<HostSample, SourceError> {
     if conn.as_ref().is_some_and(|c| c.is_closed()) {
         *conn = None;
     }
     if conn.is_none() {
-        *conn = Some(connect(t).await?);
+        let c = Arc::new(connect(t).await?);
+        links().set(
+            &t.name,
+            Link::Up(c.clone(), Arc::new(tokio::sync::Semaphore::new(SHARED_CHANNELS))),
+        );
+        *conn = Some(c);
         tracing::info!(host = %t.name, "ssh connected to {}:{}", t.host, t.port);
     }
     let c = conn.as_ref().expect("set above");
     let command = if t.gpu { probe::COMMAND_GPU } else { probe::COMMAND };
     let started = Instant::now();
-    let out = exec(c, command, MAX_OUTPUT).await?;
+    let out = exec(c, command, &[], MAX_OUTPUT, tokio::time::Instant::now() + t.timeout).await?;
     let rtt = started.elapsed();
     if out.cut {
         tracing::warn!(host = %t.name, max = MAX_OUTPUT, "probe output cut at the bound");
@@ -470,7 +589,7 @@ pub async fn run(host: Host, ctx: Ctx) {
         h.rotate_left(5) ^ u64::from(b)
     });
     let mut backoff = Backoff::new(t.interval.min(Duration::from_secs(2)), seed);
-    let mut conn: Option<Conn> = None;
+    let mut conn: Option<Arc<Conn>> = None;
     let mut tracker = Tracker::new(t.sessions.clone());
     loop {
         let result = match tokio::time::timeout(t.timeout, poll(&mut conn, &t, &mut tracker)).await {
@@ -493,6 +612,7 @@ pub async fn run(host: Host, ctx: Ctx) {
             }
             Err(e) => {
                 tracing::debug!(host = %t.name, "ssh: {e}");
+                links().set(&t.name, Link::Down(e.to_string()));
                 if let Some(c) = conn.take() {
                     tokio::spawn(async move {
                         let _ = c.disconnect(russh::Disconnect::ByApplication, "", "en").await;

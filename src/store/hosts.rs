@@ -28,6 +28,8 @@ pub struct HostEntry {
     /// Push mode: the rates the agent measured (a pushed sample carries
     /// rates, not the counters they come from).
     pub pushed: Option<PushedRates>,
+    /// Failed polls since the last sample.
+    pub fail_streak: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -75,6 +77,7 @@ impl HostEntry {
             last_error_at: None,
             reported_state: None,
             samples: 0,
+            fail_streak: 0,
             pushed: None,
         }
     }
@@ -102,15 +105,20 @@ impl HostEntry {
         self.cur = Some(sample);
         self.last_seen = Some(now);
         self.last_error = None;
+        self.fail_streak = 0;
         self.samples += 1;
     }
 
     pub fn fail(&mut self, e: SourceError, now: Millis) {
         self.last_error = Some(e);
         self.last_error_at = Some(now);
+        self.fail_streak = self.fail_streak.saturating_add(1);
     }
 
-    /// Derived from the last sample's age and the last error, never stored.
+    /// Derived from the last sample's age and the failed polls since it,
+    /// never stored. Debounced: one failed poll of a host that answered
+    /// recently changes nothing; the second in a row makes it offline (an
+    /// auth error at once: it will not heal by itself).
     pub fn state(&self, now: Millis) -> HostState {
         if matches!(self.last_error, Some(SourceError::Auth(_))) {
             return HostState::AuthError;
@@ -119,8 +127,8 @@ impl HostEntry {
         let stale_after = self.interval_ms.saturating_mul(3);
         let offline_after = self.interval_ms.saturating_mul(10).max(60_000);
         match age {
+            Some(a) if a > offline_after || self.fail_streak >= 2 => HostState::Offline,
             Some(a) if a <= stale_after => HostState::Online,
-            Some(a) if a > offline_after || self.last_error.is_some() => HostState::Offline,
             Some(_) => HostState::Stale,
             None if self.last_error.is_some() => HostState::Offline,
             None => HostState::Stale,

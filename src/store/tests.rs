@@ -98,6 +98,47 @@ fn warn_band_never_becomes_critical() {
     assert_eq!(st.problems(3_600 * S)[0].level, Level::Warn);
 }
 
+fn refused() -> Update {
+    Update::Host {
+        name: "box".into(),
+        result: Err(SourceError::Unreachable("connection refused".into())),
+    }
+}
+
+#[test]
+fn host_state_is_debounced_over_two_polls() {
+    use crate::model::HostState::*;
+    let mut st = Store::new(&config(""));
+    st.apply(ok(0, 10.0), 0);
+    st.apply(refused(), 2 * S);
+    assert_eq!(st.hosts[0].state(2 * S), Online, "one failed poll changes nothing");
+    assert!(st.problems(2 * S).is_empty());
+    st.apply(ok(4 * S, 10.0), 4 * S);
+    st.apply(refused(), 6 * S);
+    assert_eq!(st.hosts[0].state(6 * S), Online);
+    st.apply(refused(), 8 * S);
+    assert_eq!(st.hosts[0].state(8 * S), Offline, "the second in a row does");
+    assert!(
+        titles(&st).iter().any(|(_, t)| t.contains("offline")),
+        "{:?}",
+        titles(&st)
+    );
+    st.apply(ok(10 * S, 10.0), 10 * S);
+    assert_eq!(st.hosts[0].state(10 * S), Online, "one answer is back online");
+    // An auth error needs no second opinion; nor does a host never seen.
+    st.apply(
+        Update::Host {
+            name: "box".into(),
+            result: Err(SourceError::Auth("host key changed".into())),
+        },
+        12 * S,
+    );
+    assert_eq!(st.hosts[0].state(12 * S), AuthError);
+    let mut fresh = Store::new(&config(""));
+    fresh.apply(refused(), S);
+    assert_eq!(fresh.hosts[0].state(S), Offline);
+}
+
 #[test]
 fn silent_host_goes_stale_then_offline_then_critical_and_back() {
     let mut st = Store::new(&config("[alerts]\noffline_critical_after = \"5m\"\n"));
@@ -107,13 +148,13 @@ fn silent_host_goes_stale_then_offline_then_critical_and_back() {
     st.tick(7 * S);
     assert_eq!(st.hosts[0].state(7 * S), crate::model::HostState::Stale);
     assert_eq!(st.problems(7 * S)[0].level, Level::Warn);
-    st.apply(
-        Update::Host {
-            name: "box".into(),
-            result: Err(SourceError::Unreachable("connection refused".into())),
-        },
-        8 * S,
+    st.apply(refused(), 8 * S);
+    assert_eq!(
+        st.hosts[0].state(8 * S),
+        crate::model::HostState::Stale,
+        "one failed poll is not offline yet"
     );
+    st.apply(refused(), 8 * S);
     assert_eq!(st.hosts[0].state(8 * S), crate::model::HostState::Offline);
     assert_eq!(st.problems(8 * S)[0].level, Level::Error);
     assert!(st.problems(8 * S)[0].title.contains("connection refused"));

@@ -6,6 +6,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 pub mod screen;
+pub mod sshd;
 
 const NATS_SERVER: &str = "/usr/sbin/nats-server";
 

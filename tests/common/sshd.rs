@@ -1,0 +1,198 @@
+//! A real OpenSSH `sshd` for tests: throwaway host and client keys on a
+//! loopback port, killed with every process it started when dropped.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub use super::free_port;
+
+pub const SSHD: &str = "/usr/sbin/sshd";
+pub const KEYGEN: &str = "ssh-keygen";
+
+/// Whether sshd or ssh-keygen is missing: panics under FLEETTOP_IT=1, else
+/// says it skips.
+pub fn missing() -> bool {
+    let keygen = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).any(|d| d.join(KEYGEN).is_file()))
+        .unwrap_or(false);
+    let found = keygen && Path::new(SSHD).is_file();
+    if !found {
+        if std::env::var("FLEETTOP_IT").as_deref() == Ok("1") {
+            panic!("{SSHD} and {KEYGEN} are needed (FLEETTOP_IT=1)");
+        }
+        eprintln!("SKIP: {SSHD} or {KEYGEN} not installed");
+    }
+    !found
+}
+
+pub fn keygen(path: &Path) {
+    let st = Command::new(KEYGEN)
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", "fleettop-test", "-f"])
+        .arg(path)
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(st.success());
+}
+
+/// `SHA256:…` of a public key file, as ssh-keygen prints it.
+pub fn fingerprint(pub_file: &Path) -> String {
+    let out = Command::new(KEYGEN).arg("-l").arg("-f").arg(pub_file).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    text.split_whitespace().nth(1).unwrap().to_string()
+}
+
+pub fn user() -> String {
+    let out = Command::new("id").arg("-un").output().unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// Keys and files for one test: a host key, a client key, authorized_keys.
+pub struct Keys {
+    pub dir: tempfile::TempDir,
+}
+
+impl Keys {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        keygen(&dir.path().join("host_key"));
+        keygen(&dir.path().join("client_key"));
+        keygen(&dir.path().join("other_key"));
+        std::fs::copy(dir.path().join("client_key.pub"), dir.path().join("authorized_keys")).unwrap();
+        Keys { dir }
+    }
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+    pub fn public(&self, name: &str) -> String {
+        let text = std::fs::read_to_string(self.path(&format!("{name}.pub"))).unwrap();
+        let mut w = text.split_whitespace();
+        format!("{} {}", w.next().unwrap(), w.next().unwrap())
+    }
+    /// A known_hosts line for 127.0.0.1:port with the key of `name`.
+    pub fn known_line(&self, port: u16, name: &str) -> String {
+        format!("[127.0.0.1]:{port} {}\n", self.public(name))
+    }
+}
+
+/// An sshd in the foreground on 127.0.0.1:port; it and every process it
+/// started are killed on drop (a connection's own sshd process outlives
+/// the listener otherwise).
+pub struct Sshd {
+    pub child: Child,
+    pub log: PathBuf,
+}
+
+impl Sshd {
+    pub fn start(keys: &Keys, port: u16, tag: &str) -> Sshd {
+        Self::start_with(keys, port, tag, "")
+    }
+
+    /// With `extra` lines of sshd_config (a `ForceCommand` to play a host
+    /// that prints megabytes or never answers).
+    pub fn start_with(keys: &Keys, port: u16, tag: &str, extra: &str) -> Sshd {
+        let _ = std::fs::create_dir_all("/run/sshd");
+        let cfg = keys.path(&format!("sshd_config_{tag}"));
+        let log = keys.path(&format!("sshd_{tag}.log"));
+        std::fs::write(
+            &cfg,
+            format!(
+                "Port {port}\nListenAddress 127.0.0.1\nHostKey {}\nAuthorizedKeysFile {}\n\
+                 PermitRootLogin prohibit-password\nPasswordAuthentication no\n\
+                 KbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\nPidFile {}\n\
+                 LogLevel DEBUG1\n\
+                 # The login shell may source a ~/.bashrc that waits on a lock\n\
+                 # (pyenv rehash); a test must not hang on this machine's dotfiles.\n\
+                 SetEnv PYENV_REHASH_TIMEOUT=1\n{extra}\n",
+                keys.path("host_key").display(),
+                keys.path("authorized_keys").display(),
+                keys.path(&format!("sshd_{tag}.pid")).display(),
+            ),
+        )
+        .unwrap();
+        let child = Command::new(SSHD)
+            .arg("-D")
+            .arg("-f")
+            .arg(&cfg)
+            .arg("-E")
+            .arg(&log)
+            .stdin(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut s = Sshd { child, log };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if let Ok(Some(st)) = s.child.try_wait() {
+                panic!("sshd exited {st}: {}", s.log_text());
+            }
+            assert!(Instant::now() < deadline, "sshd did not listen: {}", s.log_text());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        s
+    }
+
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    pub fn kill(&mut self) {
+        let root = self.child.id();
+        for pid in descendants(root) {
+            let _ = Command::new("kill")
+                .arg("-9")
+                .arg(pid.to_string())
+                .stderr(Stdio::null())
+                .status();
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Sshd {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Every process below `root`, from the ppid field of /proc/PID/stat.
+pub fn descendants(root: u32) -> Vec<u32> {
+    let mut parent = std::collections::HashMap::new();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+            continue;
+        };
+        if let Ok(t) = std::fs::read_to_string(e.path().join("stat"))
+            && let Some(close) = t.rfind(')')
+            && let Some(ppid) = t[close + 1..]
+                .split_whitespace()
+                .nth(1)
+                .and_then(|p| p.parse::<u32>().ok())
+        {
+            parent.insert(pid, ppid);
+        }
+    }
+    let mut out = Vec::new();
+    let mut frontier = vec![root];
+    while let Some(p) = frontier.pop() {
+        for (&c, &pp) in &parent {
+            if pp == p && !out.contains(&c) {
+                out.push(c);
+                frontier.push(c);
+            }
+        }
+    }
+    out
+}
+
+/// Config for one ssh host at 127.0.0.1:port.
+pub fn host_toml(name: &str, port: u16, keys: &Keys, known_hosts: &Path, extra: &str) -> String {
+    format!(
+        "[[hosts]]\nname = \"{name}\"\nssh = \"{}@127.0.0.1:{port}\"\nidentity_file = \"{}\"\n\
+         known_hosts = \"{}\"\ninterval = \"500ms\"\ntimeout = \"3s\"\nsessions = [\"sshd\"]\ngpu = \"off\"\n{extra}\n",
+        user(),
+        keys.path("client_key").display(),
+        known_hosts.display(),
+    )
+}
