@@ -11,6 +11,7 @@ use fleettop::store::{SourceError, Store, Update};
 use fleettop::ui::host::collector_words;
 mod common;
 
+use common::free_port;
 use common::sshd::*;
 use std::process::Command;
 use std::sync::Arc;

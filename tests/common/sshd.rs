@@ -5,8 +5,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-pub use super::free_port;
-
 pub const SSHD: &str = "/usr/sbin/sshd";
 pub const KEYGEN: &str = "ssh-keygen";
 
