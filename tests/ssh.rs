@@ -439,3 +439,118 @@ async fn other_sources_run_fixed_scripts_on_the_hosts_one_connection() {
         .unwrap_err();
     assert!(e.contains("no SSH connection to nowhere"), "{e}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_host_printing_megabytes_or_hanging_is_said_and_nobody_waits_on_it() {
+    if missing() {
+        return;
+    }
+    let keys = Keys::new();
+    let (p_ok, p_flood, p_hung) = (free_port(), free_port(), free_port());
+    let _ok = Sshd::start(&keys, p_ok, "fine");
+    // Real sshd, told to run something else than the probe: a host whose
+    // shell prints without end, and one whose probe never returns.
+    let _flood = Sshd::start_with(&keys, p_flood, "flood", "ForceCommand yes fleettop-flood");
+    let _hung = Sshd::start_with(&keys, p_hung, "hung", "ForceCommand sleep 600");
+    let kh = keys.path("known_hosts");
+    std::fs::write(
+        &kh,
+        keys.known_line(p_ok, "host_key")
+            + &keys.known_line(p_flood, "host_key")
+            + &keys.known_line(p_hung, "host_key"),
+    )
+    .unwrap();
+    let toml = host_toml("fine", p_ok, &keys, &kh, "")
+        + &host_toml("flood", p_flood, &keys, &kh, "")
+        + &host_toml("hung", p_hung, &keys, &kh, "");
+    let mut rx = spawn(&toml);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    let (mut fine_ok, mut fine_before_hung) = (0, None);
+    let (mut flood, mut hung) = (None, None);
+    while flood.is_none() || hung.is_none() || fine_ok < 8 {
+        let u = tokio::time::timeout_at(deadline, rx.recv())
+            .await
+            .expect("all three within a minute")
+            .unwrap();
+        let Update::Host { name, result } = u else { continue };
+        match (name.as_str(), result) {
+            ("fine", Ok(_)) => fine_ok += 1,
+            ("fine", Err(e)) => panic!("the healthy host failed: {e}"),
+            ("flood", Err(e)) => flood = Some(e),
+            ("hung", Err(e)) => {
+                fine_before_hung.get_or_insert(fine_ok);
+                hung = Some(e)
+            }
+            (n, r) => panic!("{n}: unexpected {r:?}"),
+        }
+    }
+    let flood = flood.unwrap();
+    assert!(
+        matches!(&flood, SourceError::Other(w) if w.contains("printed more than 8 MiB, cut")),
+        "{flood:?}"
+    );
+    let hung = hung.unwrap();
+    assert_eq!(hung, SourceError::Other("the probe gave no answer within 3s".into()));
+    // The hung host's 3 s did not hold up the healthy one (a poll every 0.5 s).
+    assert!(fine_before_hung.unwrap() >= 3, "{fine_before_hung:?}");
+    // Rows say why.
+    let store = store_with(&toml, "flood", Err(flood), 1000);
+    assert!(collector_words(store.host("flood").unwrap(), 1000, "|").contains("cut"));
+}
+
+#[test]
+fn snapshot_and_check_of_ssh_hosts_from_the_real_binary() {
+    if missing() {
+        return;
+    }
+    let keys = Keys::new();
+    let (port, closed) = (free_port(), free_port());
+    let _sshd = Sshd::start(&keys, port, "snap");
+    let kh = keys.path("known_hosts");
+    std::fs::write(&kh, keys.known_line(port, "host_key")).unwrap();
+    let cfg = keys.path("fleet.toml");
+    std::fs::write(
+        &cfg,
+        host_toml("remote", port, &keys, &kh, "") + &host_toml("gone", closed, &keys, &kh, ""),
+    )
+    .unwrap();
+    let run = |what: &str| {
+        Command::new(env!("CARGO_BIN_EXE_fleettop"))
+            .args([what, "--config"])
+            .arg(&cfg)
+            .env("XDG_STATE_HOME", keys.path(""))
+            .output()
+            .unwrap()
+    };
+    let o = run("snapshot");
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let host = |n: &str| {
+        v["hosts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|h| h["name"] == n)
+            .unwrap_or_else(|| panic!("{n} in {v}"))
+            .clone()
+    };
+    let remote = host("remote");
+    assert_eq!(remote["state"], "online", "{remote}");
+    assert_eq!(remote["mem_total_bytes"].as_u64().unwrap(), local_meminfo_total());
+    assert!(remote["top"].as_array().is_some_and(|t| !t.is_empty()), "{remote}");
+    assert_eq!(
+        remote["sessions"]["sshd"].as_u64().map(|n| n >= 1),
+        Some(true),
+        "{remote}"
+    );
+    let gone = host("gone");
+    assert_eq!(gone["state"], "offline");
+    assert_eq!(gone["error"], "connection refused");
+    // check: an offline host is a problem (error level: warning exit 1
+    // until it has been offline for offline_critical_after).
+    let o = run("check");
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("gone") && out.contains("connection refused"), "{out}");
+    assert!(out.contains("1/2 hosts online"), "{out}");
+}

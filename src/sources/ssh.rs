@@ -25,6 +25,8 @@ use std::time::{Duration, Instant};
 
 /// A host that prints more than this per poll is cut off here.
 pub const MAX_OUTPUT: usize = 8 * 1024 * 1024;
+/// What [`exec`] says when its deadline passes.
+const NO_ANSWER: &str = "no answer in time";
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
 
 /// Everything a host's task needs to connect, from its `[[hosts]]` entry.
@@ -258,7 +260,7 @@ async fn exec(
             Ok(None) => break,
             Err(_) => {
                 let _ = ch.close().await;
-                return Err(SourceError::Unreachable("no answer in time".into()));
+                return Err(SourceError::Unreachable(NO_ANSWER.into()));
             }
         };
         match msg {
@@ -543,7 +545,15 @@ async fn poll(conn: &mut Option<Arc<Conn>>, t: &Target, tracker: &mut Tracker) -
         *conn = None;
     }
     if conn.is_none() {
-        let c = Arc::new(connect(t).await?);
+        let c = match tokio::time::timeout(t.timeout, connect(t)).await {
+            Ok(c) => Arc::new(c?),
+            Err(_) => {
+                return Err(SourceError::Unreachable(format!(
+                    "timed out after {}",
+                    humantime::format_duration(t.timeout)
+                )));
+            }
+        };
         links().set(
             &t.name,
             Link::Up(c.clone(), Arc::new(tokio::sync::Semaphore::new(SHARED_CHANNELS))),
@@ -554,20 +564,38 @@ async fn poll(conn: &mut Option<Arc<Conn>>, t: &Target, tracker: &mut Tracker) -
     let c = conn.as_ref().expect("set above");
     let command = if t.gpu { probe::COMMAND_GPU } else { probe::COMMAND };
     let started = Instant::now();
-    let out = exec(c, command, &[], MAX_OUTPUT, tokio::time::Instant::now() + t.timeout).await?;
+    // A probe that hangs (df on a dead NFS mount) is the host's problem,
+    // not the connection's: its channel is closed, the connection kept.
+    let out = exec(c, command, &[], MAX_OUTPUT, tokio::time::Instant::now() + t.timeout)
+        .await
+        .map_err(|e| match e {
+            SourceError::Unreachable(w) if w == NO_ANSWER => SourceError::Other(format!(
+                "the probe gave no answer within {}",
+                humantime::format_duration(t.timeout)
+            )),
+            e => e,
+        })?;
     let rtt = started.elapsed();
     if out.cut {
         tracing::warn!(host = %t.name, max = MAX_OUTPUT, "probe output cut at the bound");
     }
+    let cut_words = |e: SourceError| match e {
+        SourceError::Other(w) if out.cut => {
+            SourceError::Other(format!("{w}: the host printed more than {} MiB, cut", MAX_OUTPUT >> 20))
+        }
+        e => e,
+    };
     let parsed = probe::parse(&out.text);
     if parsed.errors > 0 {
         tracing::debug!(host = %t.name, errors = parsed.errors, first = ?parsed.first_error, "probe output");
     }
-    let mut sample = tracker.sample(
-        parsed.value,
-        parsed.errors + usize::from(out.cut),
-        crate::model::now_millis(),
-    )?;
+    let mut sample = tracker
+        .sample(
+            parsed.value,
+            parsed.errors + usize::from(out.cut),
+            crate::model::now_millis(),
+        )
+        .map_err(cut_words)?;
     sample.poll_rtt_ms = Some(rtt.as_millis() as u64);
     Ok(sample)
 }
@@ -592,11 +620,13 @@ pub async fn run(host: Host, ctx: Ctx) {
     let mut conn: Option<Arc<Conn>> = None;
     let mut tracker = Tracker::new(t.sessions.clone());
     loop {
-        let result = match tokio::time::timeout(t.timeout, poll(&mut conn, &t, &mut tracker)).await {
+        // connect and the probe are each bounded by the timeout; this is the
+        // backstop over both.
+        let result = match tokio::time::timeout(t.timeout * 2, poll(&mut conn, &t, &mut tracker)).await {
             Ok(r) => r,
             Err(_) => Err(SourceError::Unreachable(format!(
                 "timed out after {}",
-                humantime::format_duration(t.timeout)
+                humantime::format_duration(t.timeout * 2)
             ))),
         };
         let delay = match &result {
