@@ -60,20 +60,8 @@ fi
 WORK="$(mktemp -d /tmp/fleettop-measure.XXXXXX)"
 SOCKET="fleettop-measure-$$"
 
-tm() {
-	tmux -L "$SOCKET" -f /dev/null "$@"
-}
-
-SOCKET_PATH=""
-cleanup() {
-	tm kill-server >/dev/null 2>&1 || true
-	# tmux leaves its socket file behind.
-	if [ -n "$SOCKET_PATH" ]; then rm -f "$SOCKET_PATH"; fi
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+# shellcheck source=scripts/measure-lib.sh
+. "$ROOT/scripts/measure-lib.sh"
 
 write_config() { # FILE TTL
 	cat >"$1" <<CONF
@@ -89,50 +77,6 @@ CONF
 }
 write_config "$WORK/idle.toml" "5s"
 write_config "$WORK/anim.toml" "10m"
-
-# NAME COMMAND...: a detached session whose pane runs COMMAND directly
-# (exec'd by tmux, so #{pane_pid} is the measured process), its output
-# piped to $WORK/NAME.out.
-start_session() {
-	local name="$1"
-	shift
-	tm new-session -d -s "$name" -x "$COLS" -y "$ROWS" \
-		env TERM=xterm-256color "$@"
-	: >"$WORK/$name.out"
-	tm pipe-pane -o -t "$name" "cat >> '$WORK/$name.out'" 2>/dev/null || true
-}
-
-pane_pid() {
-	tm display-message -p -t "$1" '#{pane_pid}'
-}
-
-pane_dead() {
-	[ "$(tm display-message -p -t "$1" '#{pane_dead}')" = "1" ]
-}
-
-# utime + stime of PID, in clock ticks (fields 14 and 15 of /proc/PID/stat;
-# the command name in field 2 may hold spaces, so cut after its ')').
-cpu_ticks() {
-	local stat
-	stat="$(cat "/proc/$1/stat")"
-	stat="${stat##*) }"
-	# shellcheck disable=SC2086
-	set -- $stat
-	echo $((${12} + ${13}))
-}
-
-# VmHWM of PID in KiB.
-peak_rss_kib() {
-	awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"
-}
-
-now() {
-	date +%s.%N
-}
-
-file_size() {
-	stat -c %s "$1"
-}
 
 # A server that keeps a dead pane (to show why it died) and lives on empty.
 tm start-server \; set-option -g exit-empty off \; set-option -g remain-on-exit on

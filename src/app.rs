@@ -12,6 +12,9 @@ use futures_util::StreamExt;
 use ratatui_textarea::TextArea;
 use std::sync::Arc;
 use std::time::Duration;
+
+/// The shortest time between two redraws that only new data asks for.
+const DATA_FRAME: Duration = Duration::from_millis(250);
 use tokio::sync::{Notify, mpsc};
 use tokio::time::Instant;
 
@@ -457,17 +460,24 @@ where
     let mut house = tokio::time::interval(Duration::from_secs(1));
     house.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut next_frame = Instant::now();
+    // Data alone redraws at most every DATA_FRAME (hundreds of hosts answer
+    // at their own moments); a key, a resize or a ticker step at once.
+    let mut last_draw = Instant::now() - DATA_FRAME;
+    let mut urgent = true;
     let size = terminal.size()?;
     app.size = (size.width, size.height);
     app.sync_kiosk_view();
     loop {
-        if app.dirty {
+        let data_due = last_draw + DATA_FRAME;
+        if app.dirty && (urgent || Instant::now() >= data_due) {
             let now = now_millis();
             let size = terminal.size()?;
             app.size = (size.width, size.height);
             app.view.page_rows = usize::from(size.height.saturating_sub(8));
             terminal.draw(|f| ui::render(f, &app.painter(now)))?;
             app.dirty = false;
+            urgent = false;
+            last_draw = Instant::now();
         }
         if app.quit {
             return Ok(());
@@ -478,8 +488,12 @@ where
         }
         tokio::select! {
             ev = input.next() => match ev {
-                Some(Ok(Event::Key(k))) => app.on_key(k, now_millis()),
+                Some(Ok(Event::Key(k))) => {
+                    urgent = true;
+                    app.on_key(k, now_millis());
+                }
                 Some(Ok(Event::Resize(w, h))) => {
+                    urgent = true;
                     app.size = (w, h);
                     terminal.autoresize()?;
                     app.dirty = true;
@@ -515,8 +529,10 @@ where
                 if next_frame < Instant::now() {
                     next_frame = Instant::now() + app.ticker_period;
                 }
+                urgent = true;
                 app.step_ticker();
             }
+            _ = tokio::time::sleep_until(data_due), if app.dirty && !urgent => {}
             _ = term_sig.recv() => { tracing::info!("SIGTERM: quitting"); return Ok(()); }
             _ = hup_sig.recv() => { tracing::info!("SIGHUP: the terminal went away"); return Ok(()); }
             _ = int_sig.recv() => return Ok(()),

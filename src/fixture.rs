@@ -37,7 +37,7 @@ pub fn proc(pid: u32, name: &str, cpu: f32, mem_mib: u64) -> Process {
         user: "willy".into(),
         cpu_pct: cpu,
         mem_bytes: mem_mib << 20,
-        state: "Sleeping".into(),
+        state: "Sleeping",
     }
 }
 

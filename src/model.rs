@@ -102,7 +102,9 @@ pub struct Process {
     pub user: String,
     pub cpu_pct: f32,
     pub mem_bytes: u64,
-    pub state: String,
+    /// `proc::state_word` of the state letter; static, one per process
+    /// of every host adds up.
+    pub state: &'static str,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -352,7 +352,8 @@ fn cpu_use_comes_from_the_difference_of_two_probes() {
 #[test]
 fn the_probe_is_fixed() {
     // Nothing from a config or a host goes into the command.
-    assert!(probe::COMMAND.ends_with("echo \"$M end\"\n"));
+    assert!(probe::COMMAND.contains("echo \"$M end\"\n}\n"));
+    assert!(probe::COMMAND.ends_with("p | dd obs=65536 2>/dev/null; else p; fi\n"));
     assert!(probe::COMMAND_GPU.contains("nvidia-smi -q -x"));
     assert!(!probe::COMMAND.contains("nvidia"));
 }

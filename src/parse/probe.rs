@@ -18,6 +18,16 @@ use std::collections::HashMap;
 /// The probe: POSIX sh, nothing interpolated into it. `LC_ALL=C` keeps
 /// `df` in English and numbers with dots. Per process: its `stat` line (one
 /// `cat` for all of them) and its owner (one `stat` for all of them).
+/// Runs the probe `p` and sends its output in 64 KiB blocks: `cat` writes
+/// one /proc file at a time, and sshd would send each write as its own
+/// packet — hundreds per poll, each a wake-up, a read and a decryption
+/// here. `dd obs=` gathers them (the probe as it is where there is no dd).
+macro_rules! SEND {
+    () => {
+        "if command -v dd >/dev/null 2>&1; then p | dd obs=65536 2>/dev/null; else p; fi\n"
+    };
+}
+
 macro_rules! base {
     () => {
         r#"export LC_ALL=C; M=@@fleettop
@@ -38,13 +48,15 @@ echo "$M thermal"; for z in /sys/class/thermal/thermal_zone*; do [ -r "$z/temp" 
 "#
     };
 }
-pub const COMMAND: &str = concat!(base!(), "echo \"$M end\"\n");
+pub const COMMAND: &str = concat!("p() {\n", base!(), "echo \"$M end\"\n}\n", SEND!());
 
 /// [`COMMAND`] plus `nvidia-smi -q -x` when the command exists.
 pub const COMMAND_GPU: &str = concat!(
+    "p() {\n",
     base!(),
     "command -v nvidia-smi >/dev/null 2>&1 && { echo \"$M nvidia\"; nvidia-smi -q -x 2>/dev/null; }\n",
-    "echo \"$M end\"\n"
+    "echo \"$M end\"\n}\n",
+    SEND!()
 );
 
 const MARK: &str = "@@fleettop ";

@@ -217,7 +217,7 @@ impl ProcScanner {
                 user,
                 cpu_pct: cpu_pct as f32,
                 mem_bytes: st.rss_pages.saturating_mul(self.page_size),
-                state: proc::state_word(st.state).to_string(),
+                state: proc::state_word(st.state),
             });
         }
         self.known.retain(|_, k| k.seen_in == generation);

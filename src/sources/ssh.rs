@@ -445,7 +445,7 @@ impl Tracker {
                     user,
                     cpu_pct: cpu as f32,
                     mem_bytes: s.rss_pages.saturating_mul(page),
-                    state: proc::state_word(s.state).to_string(),
+                    state: proc::state_word(s.state),
                 }
             })
             .collect();

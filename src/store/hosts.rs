@@ -101,7 +101,12 @@ impl HostEntry {
     }
 
     pub fn accept(&mut self, sample: HostSample, now: Millis) {
-        self.prev = self.cur.take();
+        // The previous sample is kept for rates (counters), not for its
+        // process list: with hundreds of hosts that is most of the memory.
+        self.prev = self.cur.take().map(|mut p| {
+            p.processes = Vec::new();
+            p
+        });
         self.cur = Some(sample);
         self.last_seen = Some(now);
         self.last_error = None;
@@ -324,7 +329,7 @@ pub fn sample_from_snap(s: &crate::snapshot::HostSnap, at: Millis) -> HostSample
                 mem_bytes: p.mem_bytes,
                 cmd: String::new(),
                 user: String::new(),
-                state: String::new(),
+                state: "",
             })
             .collect(),
         sessions: s

@@ -296,7 +296,7 @@ fn render_processes(frame: &mut Frame, area: Rect, p: &Painter, h: &HostEntry, d
                 fmt::fit(&x.user, 9, g.ellipsis),
                 format!("{:>5.1}", x.cpu_pct),
                 format!("{:>6}", fmt::bytes(x.mem_bytes)),
-                crate::parse::proc::state_letter(&x.state).to_string(),
+                crate::parse::proc::state_letter(x.state).to_string(),
                 cmd,
             ])
             .style(if x.cpu_pct >= 50.0 { t.warn } else { t.text })

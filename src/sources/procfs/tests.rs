@@ -73,14 +73,14 @@ fn a_fake_proc_of_fixtures_over_two_samples() {
     assert_eq!(names, ["eth0", "ifb0", "ifb1", "lo"]);
     assert_eq!((s.cpu_pct, s.per_core.clone()), (0.0, vec![0.0, 0.0]));
     assert_eq!(s.parse_errors, 0);
-    let p = |pid: u32, name: &str, cmd: &str, pages: u64, state: &str| Process {
+    let p = |pid: u32, name: &str, cmd: &str, pages: u64, state: &'static str| Process {
         pid,
         name: name.into(),
         cmd: cmd.into(),
         user: "tester".into(),
         cpu_pct: 0.0,
         mem_bytes: pages * 4096,
-        state: state.into(),
+        state,
     };
     // Kernel threads 2 and 14 are left out; the 15-byte name is made whole.
     assert_eq!(

@@ -268,7 +268,7 @@ fn a_missing_process_is_a_problem_once_the_host_has_a_process_table() {
                 user: "u".into(),
                 cpu_pct: 0.0,
                 mem_bytes: 0,
-                state: "S".into(),
+                state: "Sleeping",
             })
             .collect(),
         ..Default::default()

@@ -1,0 +1,111 @@
+# Shell functions shared by the measurement scripts (sourced, not run):
+# a private tmux server whose panes run the measured programs, and readers
+# of /proc for CPU ticks and peak RSS. The sourcing script sets WORK,
+# SOCKET, COLS and ROWS first.
+
+tm() {
+	tmux -L "$SOCKET" -f /dev/null "$@"
+}
+
+SOCKET_PATH=""
+# A sourcing script may define cleanup_extra (stop its servers).
+cleanup() {
+	if declare -F cleanup_extra >/dev/null; then cleanup_extra; fi
+	tm kill-server >/dev/null 2>&1 || true
+	# tmux leaves its socket file behind.
+	if [ -n "$SOCKET_PATH" ]; then rm -f "$SOCKET_PATH"; fi
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# NAME COMMAND...: a detached session whose pane runs COMMAND directly
+# (exec'd by tmux, so #{pane_pid} is the measured process), its output
+# piped to $WORK/NAME.out.
+start_session() {
+	local name="$1"
+	shift
+	tm new-session -d -s "$name" -x "$COLS" -y "$ROWS" \
+		env TERM=xterm-256color "$@"
+	: >"$WORK/$name.out"
+	tm pipe-pane -o -t "$name" "cat >> '$WORK/$name.out'" 2>/dev/null || true
+}
+
+pane_pid() {
+	tm display-message -p -t "$1" '#{pane_pid}'
+}
+
+pane_dead() {
+	[ "$(tm display-message -p -t "$1" '#{pane_dead}')" = "1" ]
+}
+
+# utime + stime of PID, in clock ticks (fields 14 and 15 of /proc/PID/stat;
+# the command name in field 2 may hold spaces, so cut after its ')').
+cpu_ticks() {
+	local stat
+	stat="$(cat "/proc/$1/stat")"
+	stat="${stat##*) }"
+	# shellcheck disable=SC2086
+	set -- $stat
+	echo $((${12} + ${13}))
+}
+
+# VmHWM of PID in KiB.
+peak_rss_kib() {
+	awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"
+}
+
+now() {
+	date +%s.%N
+}
+
+file_size() {
+	stat -c %s "$1"
+}
+
+# utime + stime + cutime + cstime of PID, in clock ticks: the process and
+# the children it has reaped.
+all_ticks() {
+	local stat
+	stat="$(cat "/proc/$1/stat" 2>/dev/null)" || {
+		echo 0
+		return
+	}
+	stat="${stat##*) }"
+	# shellcheck disable=SC2086
+	set -- $stat
+	echo $((${12} + ${13} + ${14} + ${15}))
+}
+
+# Every process below PID (from the ppid field of /proc/*/stat).
+descendants() {
+	awk -v root="$1" '
+	FNR == 1 {
+		line = $0
+		sub(/^.*\) /, "", line)
+		split(line, f, " ")
+		pid = FILENAME
+		gsub(/[^0-9]/, "", pid)
+		parent[pid] = f[2]
+	}
+	END {
+		want[root] = 1
+		do {
+			grew = 0
+			for (p in parent)
+				if (!(p in want) && (parent[p] in want)) { want[p] = 1; grew = 1 }
+		} while (grew)
+		for (p in want) if (p != root) print p
+	}' /proc/[0-9]*/stat 2>/dev/null
+}
+
+# The CPU of PID and of everything below it, living or reaped, in ticks.
+tree_ticks() {
+	local total p
+	total="$(all_ticks "$1")"
+	for p in $(descendants "$1"); do
+		total=$((total + $(all_ticks "$p")))
+	done
+	echo "$total"
+}
