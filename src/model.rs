@@ -99,7 +99,8 @@ pub struct Process {
     pub pid: u32,
     pub name: String,
     pub cmd: String,
-    pub user: String,
+    /// Shared: most processes of a host belong to a handful of users.
+    pub user: std::sync::Arc<str>,
     pub cpu_pct: f32,
     pub mem_bytes: u64,
     /// `proc::state_word` of the state letter; static, one per process

@@ -114,7 +114,7 @@ async fn two_hosts_online_with_this_machines_numbers() {
             .iter()
             .find(|p| p.pid == sshd.child.id())
             .expect("sshd in the list");
-        assert_eq!(me.user, user());
+        assert_eq!(&*me.user, user());
         assert!(
             s.sessions.iter().any(|(pat, n)| pat == "sshd" && *n >= 1),
             "{:?}",

@@ -38,7 +38,7 @@ pub struct ProcScanner {
     page_size: u64,
     /// uid → user name, from /etc/passwd read once; a uid it lacks shows as
     /// its number.
-    users: HashMap<u32, String>,
+    users: HashMap<u32, std::sync::Arc<str>>,
     known: HashMap<u32, Known>,
     /// Kernel threads: pid → (inode number of `/proc/PID`, sample last seen
     /// in). Their stat is not read again while the pid keeps its inode: a
@@ -85,7 +85,7 @@ impl ProcScanner {
         ProcScanner {
             root,
             page_size,
-            users,
+            users: users.into_iter().map(|(k, v)| (k, v.into())).collect(),
             known: HashMap::new(),
             kthreads: HashMap::new(),
             prev_stat: None,
@@ -207,7 +207,7 @@ impl ProcScanner {
             let user = self
                 .users
                 .entry(meta.uid())
-                .or_insert_with(|| meta.uid().to_string())
+                .or_insert_with(|| meta.uid().to_string().into())
                 .clone();
             let (name, cmd, cpu_pct) = self.remember(&st, generation, ticks_per_core, max_pct);
             out.push(Process {

@@ -279,7 +279,7 @@ async fn exec(
             _ => {}
         }
     }
-    out.text = String::from_utf8_lossy(&buf).into_owned();
+    out.text = String::from_utf8(buf).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
     Ok(out)
 }
 
@@ -382,7 +382,9 @@ pub fn links() -> &'static Links {
 pub struct Tracker {
     prev_stat: Option<Stat>,
     /// pid → (start ticks, cpu ticks)
-    prev_procs: HashMap<u32, (u64, u64)>,
+    /// (pid, start ticks, cpu ticks), sorted by pid: a third of a map's
+    /// memory, and hundreds of hosts keep one each.
+    prev_procs: Vec<(u32, u64, u64)>,
     sessions: Vec<String>,
 }
 
@@ -420,15 +422,17 @@ impl Tracker {
         };
         self.prev_stat = Some(stat);
         let page = p.page_size.unwrap_or(4096);
-        let mut procs_now = HashMap::with_capacity(p.procs.len());
+        let mut procs_now = Vec::with_capacity(p.procs.len());
+        let mut users: HashMap<u32, Arc<str>> = HashMap::new();
         let mut processes: Vec<Process> = p
             .procs
             .iter()
             .filter(|s| !s.is_kernel_thread())
             .map(|s| {
-                procs_now.insert(s.pid, (s.start_ticks, s.cpu_ticks));
-                let cpu = match self.prev_procs.get(&s.pid) {
-                    Some(&(start, ticks)) if start == s.start_ticks && ticks_per_core > 0.0 => {
+                procs_now.push((s.pid, s.start_ticks, s.cpu_ticks));
+                let before = self.prev_procs.binary_search_by_key(&s.pid, |e| e.0).ok();
+                let cpu = match before.map(|i| self.prev_procs[i]) {
+                    Some((_, start, ticks)) if start == s.start_ticks && ticks_per_core > 0.0 => {
                         (s.cpu_ticks.saturating_sub(ticks) as f64 * 100.0 / ticks_per_core).clamp(0.0, max_pct)
                     }
                     _ => 0.0,
@@ -436,8 +440,13 @@ impl Tracker {
                 let user = p
                     .uids
                     .get(&s.pid)
-                    .map(|uid| p.users.get(uid).cloned().unwrap_or_else(|| uid.to_string()))
-                    .unwrap_or_default();
+                    .map(|uid| {
+                        users
+                            .entry(*uid)
+                            .or_insert_with(|| p.users.get(uid).map_or_else(|| uid.to_string(), Clone::clone).into())
+                            .clone()
+                    })
+                    .unwrap_or_else(|| Arc::from(""));
                 Process {
                     pid: s.pid,
                     name: crate::parse::sanitize::sanitize(&s.comm),
@@ -450,6 +459,7 @@ impl Tracker {
             })
             .collect();
         processes.sort_by_key(|p| p.pid);
+        procs_now.sort_unstable_by_key(|e| e.0);
         self.prev_procs = procs_now;
         let sessions = self
             .sessions

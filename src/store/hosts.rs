@@ -328,7 +328,7 @@ pub fn sample_from_snap(s: &crate::snapshot::HostSnap, at: Millis) -> HostSample
                 cpu_pct: if p.cpu_pct.is_finite() { p.cpu_pct } else { 0.0 },
                 mem_bytes: p.mem_bytes,
                 cmd: String::new(),
-                user: String::new(),
+                user: std::sync::Arc::from(""),
                 state: "",
             })
             .collect(),

@@ -199,7 +199,7 @@ fn hostile_names_are_sanitised_and_bad_stat_files_counted() {
     let p = s.processes.iter().find(|p| p.pid == 4242).unwrap();
     assert_eq!((p.name.as_str(), p.cmd.as_str()), ("x", "red --flag"));
     // No user table: the uid is shown.
-    assert_eq!(p.user, fs::metadata(root).unwrap().uid().to_string());
+    assert_eq!(&*p.user, fs::metadata(root).unwrap().uid().to_string().as_str());
     assert_eq!(s.parse_errors, 1);
     assert!(s.processes.iter().all(|p| p.pid != 4343));
 }
@@ -283,7 +283,7 @@ fn this_machine_finds_its_own_process() {
     let argv0 = std::env::args().next().unwrap();
     assert!(p.cmd.starts_with(&argv0), "{} vs {argv0}", p.cmd);
     let id = std::process::Command::new("id").arg("-un").output().unwrap();
-    assert_eq!(p.user, String::from_utf8_lossy(&id.stdout).trim());
+    assert_eq!(&*p.user, String::from_utf8_lossy(&id.stdout).trim());
 
     let status = fs::read_to_string("/proc/self/status").unwrap();
     let vm_rss_kib: u64 = status
