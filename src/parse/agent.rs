@@ -12,6 +12,10 @@ pub enum Kind {
     Failed,
     /// A run that decided not to do anything (claude-peers triage skip).
     Skipped,
+    /// Not run because the daemon is cooling down (after failures, or a
+    /// rate limit): `"event": "cooldown"`, or a claude-peers triage with
+    /// `outcome=cooldown`. Not a failure, not a success either.
+    Cooldown,
     Heartbeat,
 }
 
@@ -82,6 +86,7 @@ pub fn parse(text: &str) -> Result<Parsed, String> {
         Some("failed") => Kind::Failed,
         Some("heartbeat") => Kind::Heartbeat,
         Some("skipped") => Kind::Skipped,
+        Some("cooldown") => Kind::Cooldown,
         Some(other) => return Err(format!("unknown event {other:?}")),
         None => return Err("no event".into()),
     };
@@ -116,6 +121,8 @@ fn claude_peers(v: &Value, ty: &str) -> Parsed {
         "daemon_complete" => Some(Kind::Completed),
         "daemon_failed" => Some(Kind::Failed),
         "daemon_triage" if data_field(&data, "outcome").as_deref() == Some("skip") => Some(Kind::Skipped),
+        "daemon_triage" if data_field(&data, "outcome").as_deref() == Some("cooldown") => Some(Kind::Cooldown),
+        "daemon_cooldown" => Some(Kind::Cooldown),
         "daemon_triage" => Some(Kind::Completed),
         "daemon_started" | "daemon_start" => Some(Kind::Started),
         _ => None,
@@ -342,6 +349,12 @@ mod tests {
         let skip = r#"{"type":"daemon_triage","peer_id":"pr-helper","summary":"nothing to do","data":"outcome=skip","timestamp":"2026-05-09T18:31:30Z"}"#;
         let Ok(Parsed::Run(r)) = parse(skip) else { panic!() };
         assert_eq!(r.kind, Kind::Skipped, "a triage skip is not a failure");
+        let cool = r#"{"type":"daemon_triage","peer_id":"pr-helper","summary":"3 failures, waiting 30m","data":"outcome=cooldown","timestamp":"2026-05-09T18:41:30Z"}"#;
+        let Ok(Parsed::Run(r)) = parse(cool) else { panic!() };
+        assert_eq!(r.kind, Kind::Cooldown);
+        let own = r#"{"agent":"scout","event":"cooldown","finished_at":"2026-05-09T18:41:30Z"}"#;
+        let Ok(Parsed::Run(r)) = parse(own) else { panic!() };
+        assert_eq!(r.kind, Kind::Cooldown);
         let failed =
             r#"{"type":"daemon_failed","peer_id":"x","summary":"boom","data":"trigger=event:fleet.> duration=3s"}"#;
         let Ok(Parsed::Run(r)) = parse(failed) else { panic!() };

@@ -23,6 +23,7 @@ pub enum Outcome {
     Ok,
     Failed,
     Skipped,
+    Cooldown,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -53,6 +54,7 @@ pub enum AgentStatus {
     Ok,
     Failed,
     Skipped,
+    Cooldown,
     Stale,
     Unknown,
 }
@@ -64,6 +66,7 @@ impl AgentStatus {
             AgentStatus::Ok => "ok",
             AgentStatus::Failed => "failed",
             AgentStatus::Skipped => "skipped",
+            AgentStatus::Cooldown => "cooldown",
             AgentStatus::Stale => "stale",
             AgentStatus::Unknown => "unknown",
         }
@@ -165,6 +168,7 @@ impl Agent {
             Some(Outcome::Ok) => AgentStatus::Ok,
             Some(Outcome::Failed) => AgentStatus::Failed,
             Some(Outcome::Skipped) => AgentStatus::Skipped,
+            Some(Outcome::Cooldown) => AgentStatus::Cooldown,
             None if self.last_heartbeat.is_some() => AgentStatus::Ok,
             None => AgentStatus::Unknown,
         }
@@ -496,6 +500,7 @@ fn record(a: &mut Agent, e: AgentEvent, source: &str, threshold: u32) -> Vec<New
         Kind::Completed => Outcome::Ok,
         Kind::Failed => Outcome::Failed,
         Kind::Skipped => Outcome::Skipped,
+        Kind::Cooldown => Outcome::Cooldown,
         Kind::Heartbeat => unreachable!("handled above"),
     };
     let run = Run {
@@ -563,6 +568,16 @@ fn record(a: &mut Agent, e: AgentEvent, source: &str, threshold: u32) -> Vec<New
             out.push(NewEvent {
                 level: Level::Info,
                 title: format!("{} completed{dur}{said}", a.name),
+                ..base
+            });
+        }
+        // The fail streak goes on through a cooldown: it is what follows
+        // failures, and only a success ends them.
+        Outcome::Cooldown => {
+            a.skipped += 1;
+            out.push(NewEvent {
+                level: Level::Info,
+                title: format!("{} cooling down", a.name),
                 ..base
             });
         }

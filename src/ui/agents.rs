@@ -26,7 +26,7 @@ pub fn visible<'a>(store: &'a Store, list: &ListView, now: i64) -> Vec<&'a Agent
         .collect();
     let rank = |a: &Agent| match a.status(now) {
         AgentStatus::Failed => 0,
-        AgentStatus::Stale => 1,
+        AgentStatus::Stale | AgentStatus::Cooldown => 1,
         AgentStatus::Unknown => 2,
         AgentStatus::Running => 3,
         AgentStatus::Skipped => 4,
@@ -133,7 +133,7 @@ fn status_style(p: &Painter, s: AgentStatus) -> Style {
         AgentStatus::Ok => p.theme.ok,
         AgentStatus::Running => p.theme.info,
         AgentStatus::Failed => p.theme.error,
-        AgentStatus::Stale => p.theme.warn,
+        AgentStatus::Stale | AgentStatus::Cooldown => p.theme.warn,
         AgentStatus::Skipped | AgentStatus::Unknown => p.theme.dim,
     }
 }
@@ -165,6 +165,7 @@ fn run_sparkline(p: &Painter, a: &Agent, width: usize) -> Vec<Span<'static>> {
                 Outcome::Failed => p.theme.error,
                 Outcome::Running => p.theme.info,
                 Outcome::Skipped => p.theme.dim,
+                Outcome::Cooldown => p.theme.warn,
                 Outcome::Ok => p.theme.spark,
             };
             Span::styled(levels[h.clamp(1, levels.len() - 1)], style)
@@ -350,6 +351,7 @@ pub fn render_detail(frame: &mut Frame, area: Rect, p: &Painter, d: &Detail) {
                 Outcome::Failed => ("failed", t.error),
                 Outcome::Running => ("running", t.info),
                 Outcome::Skipped => ("skipped", t.dim),
+                Outcome::Cooldown => ("cooldown", t.warn),
             };
             Row::new(vec![
                 Span::styled(when, t.text),

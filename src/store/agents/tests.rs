@@ -124,6 +124,26 @@ fn a_skip_is_not_a_failure() {
 }
 
 #[test]
+fn a_cooldown_keeps_the_streak_and_says_so() {
+    let mut st = store("");
+    st.apply(run("failed", 1, T), T);
+    st.apply(run("failed", 1, T + S), T + S);
+    let cool = r#"{"type":"daemon_triage","peer_id":"scout","summary":"2 failures: waiting 30m","data":"outcome=cooldown","timestamp":"2026-05-09T18:31:30Z"}"#;
+    st.apply(event(cool), T + 2 * S);
+    let a = st.agents.get("scout").unwrap();
+    assert_eq!((a.failed, a.skipped, a.fail_streak), (2, 1, 2));
+    assert_eq!(a.status(T + 2 * S), AgentStatus::Cooldown);
+    assert_eq!(a.status(T + 2 * S).as_str(), "cooldown");
+    assert!(
+        titles(&st)
+            .iter()
+            .any(|(l, x)| *l == Level::Info && x == "scout cooling down"),
+        "{:?}",
+        titles(&st)
+    );
+}
+
+#[test]
 fn started_then_completed_is_one_run() {
     let mut st = store("");
     st.apply(
