@@ -83,7 +83,7 @@ async fn replay_then_live_from_a_fleet_stream() {
 
     let config = parse_str(
         &format!(
-            "[[nats]]\nname = \"main\"\nurl = \"{}\"\n\n[agents]\nnats = \"main\"\nsubjects = [\"fleet.agents.>\", \"fleet.daemon.>\"]\nreplay = \"1h\"\n\n[[agents.daemon]]\nname = \"pr-helper\"\ntag = \"pr\"\n",
+            "[[nats]]\nname = \"main\"\nurl = \"{}\"\nsubscribe = [\"fleet.>\"]\n\n[agents]\nnats = \"main\"\nsubjects = [\"fleet.agents.>\", \"fleet.daemon.>\"]\nreplay = \"1h\"\n\n[[agents.daemon]]\nname = \"pr-helper\"\ntag = \"pr\"\n",
             server.url()
         ),
         "agents-nats.toml",
@@ -138,13 +138,31 @@ async fn replay_then_live_from_a_fleet_stream() {
         )
         .await
         .unwrap();
+    // Also subscribed to fleet.> for the ticker: the run is on it once, in
+    // the Agents tab's words; the other fleet event once, raw.
+    client
+        .publish(
+            "fleet.peer_joined",
+            r#"{"type":"peer_joined","peer_id":"laptop"}"#.into(),
+        )
+        .await
+        .unwrap();
     client.flush().await.unwrap();
     until(&mut store, &mut rx, "the live event", |s| {
         s.agents.get("pr-helper").is_some_and(|a| a.failed == 2)
+            && s.events.newest_first().any(|e| e.source == "fleet.peer_joined")
     })
     .await;
     let titles: Vec<String> = store.events.newest_first().map(|e| e.title.clone()).collect();
+    assert_eq!(titles.iter().filter(|t| t.contains("boom")).count(), 1, "{titles:?}");
     assert!(titles.iter().any(|t| t == "pr-helper failed: boom"), "{titles:?}");
+    assert!(
+        !store
+            .events
+            .newest_first()
+            .any(|e| e.source.starts_with("fleet.daemon.")),
+        "no raw copy of an agent event"
+    );
     assert_eq!(store.agents.get("pr-helper").unwrap().fail_streak, 2);
 
     // Only ephemeral consumers on someone else's stream.

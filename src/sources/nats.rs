@@ -41,7 +41,14 @@ pub fn spawn(config: &Config, ctx: &Ctx) -> Option<mpsc::Sender<Event>> {
         if n.url.is_some() {
             let outbox = Outbox::new(OUTBOX_CAP);
             sinks.push(Sink::Outbox(outbox.clone()));
-            tokio::spawn(link(n.clone(), ctx.clone(), outbox));
+            // Agent run subjects on this server belong to the Agents source,
+            // which puts each run on the ticker once, in words.
+            let agents = if config.agents.nats.as_ref().map(|a| a.get_ref()) == Some(n.name.get_ref()) {
+                config.agents.subjects.clone()
+            } else {
+                Vec::new()
+            };
+            tokio::spawn(link(n.clone(), ctx.clone(), outbox, agents));
         }
     }
     if let Some(url) = config.alerts.webhook_url.as_ref().filter(|u| !u.0.is_empty()) {
@@ -292,13 +299,29 @@ impl Links {
     }
 }
 
+/// Whether NATS `subject` is one that `pattern` subscribes to: `*` is one
+/// token, a final `>` one or more.
+pub fn subject_matches(pattern: &str, subject: &str) -> bool {
+    let mut subj = subject.split('.');
+    for p in pattern.split('.') {
+        match (p, subj.next()) {
+            (">", Some(_)) => return true,
+            (_, None) => return false,
+            ("*", Some(_)) => {}
+            (p, Some(t)) if p == t => {}
+            _ => return false,
+        }
+    }
+    subj.next().is_none()
+}
+
 /// Every connection made by this process.
 pub fn links() -> &'static Links {
     static LINKS: std::sync::OnceLock<Links> = std::sync::OnceLock::new();
     LINKS.get_or_init(Links::default)
 }
 
-async fn link(n: Nats, ctx: Ctx, outbox: Outbox) {
+async fn link(n: Nats, ctx: Ctx, outbox: Outbox, agent_subjects: Vec<String>) {
     use futures_util::StreamExt;
     let name = crate::parse::sanitize::sanitize(n.name.get_ref());
     let Some(url) = n.url.as_ref().map(|u| u.get_ref().clone()) else {
@@ -397,7 +420,7 @@ async fn link(n: Nats, ctx: Ctx, outbox: Outbox) {
             Some(msg) = subs.next(), if !subs.is_empty() => {
                 let subject = msg.subject.to_string();
                 // Our own events come back on a wildcard subscription.
-                if subject.starts_with(&own) {
+                if subject.starts_with(&own) || agent_subjects.iter().any(|p| subject_matches(p, &subject)) {
                     continue;
                 }
                 stats.received += 1;
@@ -454,6 +477,18 @@ async fn link(n: Nats, ctx: Ctx, outbox: Outbox) {
 mod tests {
     use super::*;
     use crate::model::Level;
+
+    #[test]
+    fn subjects_match_like_nats() {
+        assert!(subject_matches("fleet.daemon.>", "fleet.daemon.scout"));
+        assert!(subject_matches("fleet.daemon.>", "fleet.daemon.scout.extra"));
+        assert!(!subject_matches("fleet.daemon.>", "fleet.daemon"));
+        assert!(subject_matches("fleet.*.scout", "fleet.daemon.scout"));
+        assert!(!subject_matches("fleet.*", "fleet.daemon.scout"));
+        assert!(subject_matches("fleet.peer_joined", "fleet.peer_joined"));
+        assert!(!subject_matches("fleet.peer_joined", "fleet.peer_left"));
+        assert!(!subject_matches("fleet.daemon.scout", "fleet.daemon"));
+    }
 
     fn ev(title: &str) -> Event {
         Event {
