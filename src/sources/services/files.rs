@@ -24,12 +24,22 @@ pub async fn run_freshness(cfg: FreshnessService, ctx: Ctx) {
 
 /// "written 3m ago, max 20m".
 pub fn freshness(cfg: &FreshnessService, path: &Path, now: SystemTime) -> Row {
+    let age = match std::fs::metadata(path).and_then(|m| m.modified()) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(crate::parse::sanitize::sanitize(&e.to_string())),
+        Ok(m) => Ok(Some(now.duration_since(m).unwrap_or(Duration::ZERO))),
+    };
+    freshness_row(cfg, age)
+}
+
+/// The row for a file's age (`Ok(None)`: the file is missing), wherever it
+/// was measured.
+pub fn freshness_row(cfg: &FreshnessService, age: Result<Option<Duration>, String>) -> Row {
     let max = cfg.max_age.0;
-    let (health, detail) = match std::fs::metadata(path).and_then(|m| m.modified()) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => (Health::Error, "file missing".to_string()),
-        Err(e) => (Health::Error, crate::parse::sanitize::sanitize(&e.to_string())),
-        Ok(m) => {
-            let age = now.duration_since(m).unwrap_or(Duration::ZERO);
+    let (health, detail) = match age {
+        Ok(None) => (Health::Error, "file missing".to_string()),
+        Err(e) => (Health::Error, e),
+        Ok(Some(age)) => {
             let words = format!(
                 "written {} ago, max {}",
                 ago(age.as_millis() as i64),
@@ -79,10 +89,10 @@ pub async fn run_process(cfg: ProcessService, ctx: Ctx) {
 /// `/proc`-shaped directory; our own process does not count).
 pub fn process(cfg: &ProcessService, proc_dir: &Path) -> Row {
     let me = std::process::id();
-    let mut pids = Vec::new();
-    let (health, detail) = match std::fs::read_dir(proc_dir) {
-        Err(e) => (Health::Unknown, format!("cannot read the process table: {e}")),
-        Ok(rd) => {
+    let pids = std::fs::read_dir(proc_dir)
+        .map_err(|e| format!("cannot read the process table: {e}"))
+        .map(|rd| {
+            let mut pids = Vec::new();
             for e in rd.flatten().take(100_000) {
                 let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
                     continue;
@@ -98,6 +108,17 @@ pub fn process(cfg: &ProcessService, proc_dir: &Path) -> Row {
                     pids.push(pid);
                 }
             }
+            pids
+        });
+    process_row(cfg, pids)
+}
+
+/// The row for the pids whose command line matched, wherever they were
+/// counted.
+pub fn process_row(cfg: &ProcessService, pids: Result<Vec<u32>, String>) -> Row {
+    let (health, detail) = match pids {
+        Err(e) => (Health::Unknown, e),
+        Ok(mut pids) => {
             pids.sort_unstable();
             match pids.len() {
                 0 => (Health::Error, format!("no process matches \"{}\"", cfg.pattern)),

@@ -1,7 +1,6 @@
-//! launchd jobs from `launchctl list` on a macOS host. Running it needs the
-//! host's SSH connection (the remote-hosts issue): `launchctl list` is a
-//! fixed command; its output goes through [`crate::parse::launchctl::parse`]
-//! and then [`rows`]. Until then the row says it waits for SSH.
+//! launchd jobs from `launchctl list` on a macOS host, over its SSH
+//! connection ([`super::remote::run_launchd`]): the output goes through
+//! [`crate::parse::launchctl::parse`] and then [`rows`].
 
 use crate::parse::launchctl::{Cohort, Group, Job};
 use crate::store::services::{Health, Kind, Row};

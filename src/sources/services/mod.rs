@@ -1,17 +1,14 @@
 //! The services sources: one task per configured check or endpoint. Each
 //! sends [`ServiceUpdate`]s; none of them holds state the app needs.
 //!
-//! Checks on a host that is not local (systemd, freshness, process,
-//! launchd with `host = "<ssh host>"`) run over that host's SSH connection,
-//! which the remote-hosts issue builds. Until then their rows say so; the
-//! plug-in point is [`remote`]: give it the host's connection and run the
-//! same fixed commands (`systemctl --failed --output=json`, `stat`,
-//! `launchctl list`) through it, then feed the same parsers.
+//! Checks on a host that is not local (systemd, freshness, process, and
+//! launchd, always remote) run over that host's SSH connection: [`remote`].
 
 pub mod docker;
 pub mod files;
 pub mod http;
 pub mod launchd;
+pub mod remote;
 pub mod syncthing;
 pub mod systemd;
 pub mod tcp;
@@ -19,7 +16,7 @@ pub mod tcp;
 use super::Ctx;
 use crate::config::Config;
 use crate::store::Update;
-use crate::store::services::{Health, Kind, Row, ServiceUpdate};
+use crate::store::services::ServiceUpdate;
 use std::time::Duration;
 
 pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(15);
@@ -53,75 +50,31 @@ pub fn spawn(config: &Config, ctx: &Ctx) {
         tokio::spawn(docker::run(s.clone(), ctx.clone()));
     }
     for s in &config.services.systemd {
-        let host = s.host.get_ref().clone();
-        if is_local(config, Some(&host)) {
+        if is_local(config, Some(s.host.get_ref())) {
             tokio::spawn(systemd::run(s.clone(), ctx.clone()));
         } else {
-            tokio::spawn(remote(
-                Kind::Systemd,
-                format!("systemd:{host}"),
-                s.name.clone().unwrap_or(format!("{host} units")),
-                host,
-                ctx.clone(),
-            ));
+            tokio::spawn(remote::run_systemd(s.clone(), ctx.clone()));
         }
     }
     for s in &config.services.freshness {
-        let host = s.host.as_ref().map(|h| h.get_ref().clone());
-        if is_local(config, host.as_deref()) {
+        if is_local(config, s.host.as_ref().map(|h| h.get_ref().as_str())) {
             tokio::spawn(files::run_freshness(s.clone(), ctx.clone()));
         } else {
-            let host = host.unwrap_or_default();
-            tokio::spawn(remote(
-                Kind::Freshness,
-                format!("freshness:{}", s.name),
-                s.name.clone(),
-                host,
-                ctx.clone(),
-            ));
+            tokio::spawn(remote::run_freshness(s.clone(), ctx.clone()));
         }
     }
     for s in &config.services.process {
-        let host = s.host.as_ref().map(|h| h.get_ref().clone());
-        if is_local(config, host.as_deref()) {
+        if is_local(config, s.host.as_ref().map(|h| h.get_ref().as_str())) {
             tokio::spawn(files::run_process(s.clone(), ctx.clone()));
         } else {
-            let host = host.unwrap_or_default();
-            tokio::spawn(remote(
-                Kind::Process,
-                format!("process:{}", s.name),
-                s.name.clone(),
-                host,
-                ctx.clone(),
-            ));
+            tokio::spawn(remote::run_process(s.clone(), ctx.clone()));
         }
     }
     for s in &config.services.syncthing {
         tokio::spawn(syncthing::run(s.clone(), ctx.clone()));
     }
+    // launchd only exists on macOS hosts, reached over SSH.
     for s in &config.services.launchd {
-        // launchd only exists on macOS hosts, reached over SSH.
-        let host = s.host.get_ref().clone();
-        tokio::spawn(remote(
-            Kind::Launchd,
-            format!("launchd:{host}"),
-            s.name.clone().unwrap_or(format!("{host} launchd")),
-            host,
-            ctx.clone(),
-        ));
+        tokio::spawn(remote::run_launchd(s.clone(), ctx.clone()));
     }
-}
-
-/// A check that needs the host's SSH connection (the remote-hosts issue):
-/// its row says so instead of pretending. Plug the connection in here.
-async fn remote(kind: Kind, key: String, name: String, host: String, ctx: Ctx) {
-    let mut r = Row::new(
-        key,
-        kind,
-        name,
-        Health::Unknown,
-        "needs the SSH connection (not in this version)",
-    );
-    r.source = host;
-    send(&ctx, ServiceUpdate::Result(Box::new(r))).await;
 }

@@ -1,0 +1,257 @@
+//! The checks that run on a remote host, over that host's one SSH
+//! connection ([`crate::sources::ssh::links`]): failed systemd units, a
+//! file's age, process presence, launchd jobs. Each is a fixed script;
+//! the values from the config (a path, a pattern) reach it on stdin, never
+//! on a command line. What comes back goes through the same parsers and
+//! row builders as the local checks.
+
+use super::{DEFAULT_INTERVAL, DEFAULT_TIMEOUT, every_ms, files, launchd, send, systemd};
+use crate::config::{FreshnessService, LaunchdService, ProcessService, SystemdService};
+use crate::parse::{launchctl, systemctl};
+use crate::sources::Ctx;
+use crate::sources::ssh::{Output, links};
+use crate::store::services::{Health, Kind, Row, ServiceUpdate};
+use std::time::Duration;
+
+/// More than a check needs; a host printing more is cut and says so.
+const MAX: usize = 4 << 20;
+
+/// `systemctl --failed`, JSON where it has it: the first line says which.
+pub const FAILED_UNITS: &str = r#"export SYSTEMD_COLORS=0 LC_ALL=C
+command -v systemctl >/dev/null 2>&1 || exit 127
+if out=$(systemctl --failed --output=json --no-pager 2>/dev/null); then echo json; printf '%s\n' "$out"
+else echo plain; systemctl --failed --no-pager --plain --no-legend 2>&1; fi"#;
+
+/// The host's clock and the file's mtime, in seconds; "missing" when there
+/// is no such file. `~/` is the remote user's home.
+pub const FILE_AGE: &str = r#"IFS= read -r p
+case $p in "~/"*) p="$HOME/${p#??}";; esac
+date +%s
+if [ -e "$p" ]; then stat -c %Y -- "$p" 2>/dev/null || stat -f %m -- "$p"; else echo missing; fi"#;
+
+/// Every process with its command line (Linux and macOS `ps`).
+pub const PROCESSES: &str = "echo $$; ps -eo pid=,ppid=,args=";
+
+pub const LAUNCHCTL_LIST: &str = "command -v launchctl >/dev/null 2>&1 || exit 127\nlaunchctl list";
+
+/// Runs `script` on `host` and hands back its output, or the words for the
+/// row when there is none.
+async fn run(host: &str, script: &str, args: &[&str], within: Duration) -> Result<Output, String> {
+    let out = links().run(host, script, args, MAX, within).await?;
+    if out.cut {
+        tracing::warn!(host, "a check printed more than {} MiB: cut", MAX >> 20);
+    }
+    Ok(out)
+}
+
+fn unknown(key: String, kind: Kind, name: String, host: &str, why: String) -> Row {
+    let mut r = Row::new(key, kind, name, Health::Unknown, why);
+    r.source = host.to_string();
+    r
+}
+
+/// The parsed failed units, or why there are none to show.
+pub fn failed_units(out: &Output) -> Result<Vec<systemctl::Unit>, String> {
+    if out.exit_status == Some(127) {
+        return Err("no systemctl on this host".into());
+    }
+    let (form, body) = out.text.split_once('\n').unwrap_or((out.text.as_str(), ""));
+    match form {
+        "json" => systemctl::parse_json(body).map_err(|e| format!("systemctl: {e}")),
+        "plain" if out.exit_status == Some(0) => Ok(systemctl::parse_plain(body)),
+        "plain" => Err(crate::parse::sanitize::sanitize(&format!(
+            "systemctl: {}",
+            body.lines().next().unwrap_or("failed")
+        ))),
+        _ => Err("systemctl printed nothing usable".into()),
+    }
+}
+
+pub async fn run_systemd(cfg: SystemdService, ctx: Ctx) {
+    let interval = cfg.interval.map_or(DEFAULT_INTERVAL, |d| d.0);
+    let host = cfg.host.get_ref().clone();
+    let name = cfg.name.clone().unwrap_or_else(|| format!("{host} units"));
+    loop {
+        let units = run(&host, FAILED_UNITS, &[], DEFAULT_TIMEOUT)
+            .await
+            .and_then(|o| failed_units(&o));
+        let mut rows = match units {
+            Ok(u) => systemd::rows(&cfg, &u),
+            Err(e) => vec![unknown(systemd::scope(&host), Kind::Systemd, name.clone(), &host, e)],
+        };
+        for r in &mut rows {
+            r.every_ms = every_ms(interval + Duration::from_secs(10));
+        }
+        let u = ServiceUpdate::Set {
+            scope: systemd::scope(&host),
+            rows,
+        };
+        if !send(&ctx, u).await || !ctx.wait(interval).await {
+            return;
+        }
+    }
+}
+
+/// The file's age by the host's own clock (`Ok(None)`: missing).
+pub fn file_age(out: &Output) -> Result<Option<Duration>, String> {
+    let mut lines = out.text.lines();
+    let now: Option<i64> = lines.next().and_then(|l| l.trim().parse().ok());
+    match (now, lines.next().map(str::trim)) {
+        (Some(_), Some("missing")) => Ok(None),
+        (Some(now), Some(m)) => match m.parse::<i64>() {
+            Ok(m) => Ok(Some(Duration::from_secs(now.saturating_sub(m).max(0) as u64))),
+            Err(_) => Err("cannot read the file's time".into()),
+        },
+        _ => Err("cannot read the file's time".into()),
+    }
+}
+
+pub async fn run_freshness(cfg: FreshnessService, ctx: Ctx) {
+    let interval = cfg.interval.map_or(DEFAULT_INTERVAL, |d| d.0);
+    let host = cfg.host.as_ref().map(|h| h.get_ref().clone()).unwrap_or_default();
+    loop {
+        let age = run(&host, FILE_AGE, &[&cfg.path], DEFAULT_TIMEOUT)
+            .await
+            .and_then(|o| file_age(&o));
+        let mut r = match age {
+            Err(e) if e.starts_with("ssh") || e.contains("SSH") => unknown(
+                format!("freshness:{}", cfg.name),
+                Kind::Freshness,
+                cfg.name.clone(),
+                &host,
+                e,
+            ),
+            age => files::freshness_row(&cfg, age),
+        };
+        r.source = format!("{host}:{}", cfg.path);
+        r.every_ms = every_ms(interval);
+        if !send(&ctx, ServiceUpdate::Result(Box::new(r))).await || !ctx.wait(interval).await {
+            return;
+        }
+    }
+}
+
+/// The pids whose command line holds `pattern`, leaving out the script's
+/// own shell and `ps` (the pattern is not on their command lines anyway:
+/// it never left fleettop).
+pub fn matching_pids(out: &Output, pattern: &str) -> Vec<u32> {
+    let mut lines = out.text.lines();
+    let me: Option<u32> = lines.next().and_then(|l| l.trim().parse().ok());
+    lines
+        .filter_map(|l| {
+            let mut w = l.split_whitespace();
+            let pid: u32 = w.next()?.parse().ok()?;
+            let ppid: u32 = w.next()?.parse().ok()?;
+            let args = l.trim_start().splitn(3, char::is_whitespace).nth(2).unwrap_or("");
+            let ours = Some(pid) == me || Some(ppid) == me;
+            (!ours && args.contains(pattern)).then_some(pid)
+        })
+        .collect()
+}
+
+pub async fn run_process(cfg: ProcessService, ctx: Ctx) {
+    let interval = cfg.interval.map_or(DEFAULT_INTERVAL, |d| d.0);
+    let host = cfg.host.as_ref().map(|h| h.get_ref().clone()).unwrap_or_default();
+    loop {
+        let pids = run(&host, PROCESSES, &[], DEFAULT_TIMEOUT)
+            .await
+            .and_then(|o| match o.exit_status {
+                Some(0) => Ok(matching_pids(&o, &cfg.pattern)),
+                _ => Err("ps failed on this host".into()),
+            });
+        let mut r = files::process_row(&cfg, pids);
+        r.every_ms = every_ms(interval);
+        if !send(&ctx, ServiceUpdate::Result(Box::new(r))).await || !ctx.wait(interval).await {
+            return;
+        }
+    }
+}
+
+pub async fn run_launchd(cfg: LaunchdService, ctx: Ctx) {
+    let interval = cfg.interval.map_or(DEFAULT_INTERVAL, |d| d.0);
+    let host = cfg.host.get_ref().clone();
+    let name = cfg.name.clone().unwrap_or_else(|| format!("{host} launchd"));
+    loop {
+        let rows = match run(&host, LAUNCHCTL_LIST, &[], DEFAULT_TIMEOUT).await {
+            Ok(o) if o.exit_status == Some(127) => Err("no launchctl on this host (not macOS?)".to_string()),
+            Ok(o) if o.exit_status != Some(0) => Err("launchctl list failed".to_string()),
+            Ok(o) => {
+                let jobs = launchctl::parse(&o.text);
+                if jobs.errors > 0 {
+                    tracing::warn!(host = %host, count = jobs.errors, first = ?jobs.first_error, "launchctl lines not understood");
+                }
+                Ok(launchd::rows(
+                    &host,
+                    &name,
+                    cfg.label_prefix.as_deref(),
+                    &jobs.value,
+                    jobs.errors,
+                ))
+            }
+            Err(e) => Err(e),
+        };
+        let mut rows =
+            rows.unwrap_or_else(|e| vec![unknown(launchd::scope(&host), Kind::Launchd, name.clone(), &host, e)]);
+        for r in &mut rows {
+            r.every_ms = every_ms(interval + Duration::from_secs(10));
+        }
+        let u = ServiceUpdate::Set {
+            scope: launchd::scope(&host),
+            rows,
+        };
+        if !send(&ctx, u).await || !ctx.wait(interval).await {
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn out(text: &str, status: u32) -> Output {
+        Output {
+            text: text.into(),
+            exit_status: Some(status),
+            ..Output::default()
+        }
+    }
+
+    #[test]
+    fn failed_units_in_either_form() {
+        let j = out(
+            "json\n[{\"unit\":\"backup.service\",\"load\":\"loaded\",\"active\":\"failed\",\"sub\":\"failed\",\"description\":\"Backup\"}]\n",
+            0,
+        );
+        assert_eq!(failed_units(&j).unwrap()[0].unit, "backup.service");
+        let p = out("plain\nbackup.service loaded failed failed Backup\n", 0);
+        assert_eq!(failed_units(&p).unwrap()[0].unit, "backup.service");
+        let down = out(
+            "plain\nSystem has not been booted with systemd as init system (PID 1).\n",
+            1,
+        );
+        assert!(failed_units(&down).unwrap_err().contains("not been booted"));
+        assert_eq!(failed_units(&out("", 127)).unwrap_err(), "no systemctl on this host");
+    }
+
+    #[test]
+    fn file_age_by_the_hosts_clock() {
+        assert_eq!(file_age(&out("1000\n940\n", 0)), Ok(Some(Duration::from_secs(60))));
+        assert_eq!(file_age(&out("1000\nmissing\n", 0)), Ok(None));
+        assert!(file_age(&out("", 0)).is_err());
+        assert!(file_age(&out("1000\nstat: oops\n", 1)).is_err());
+    }
+
+    #[test]
+    fn pids_match_the_pattern_but_not_the_script() {
+        let o = out(
+            "500\n  1     0 /sbin/init\n 42     1 python3 /opt/scout.py --loop\n500   400 sh -c echo\n501   500 ps -eo pid=,ppid=,args=\n",
+            0,
+        );
+        assert_eq!(matching_pids(&o, "scout.py"), vec![42]);
+        assert!(
+            matching_pids(&o, "ps -eo").is_empty(),
+            "the script's own ps is not counted"
+        );
+    }
+}
