@@ -55,7 +55,7 @@ pub enum Command {
     },
     /// One line per problem and a summary; exit 0 ok, 1 warning, 2 critical, 3 config error
     Check,
-    /// Headless: publish this host to NATS every interval (push mode; not in this version)
+    /// Headless: publish this host to NATS every interval (push mode)
     Agent,
     /// Work with the configuration
     Config {

@@ -1,10 +1,15 @@
-//! Agents' local signals: runlog files followed like `tail -F` (appends,
-//! rotation, truncation, a partial last line), heartbeat files and log
-//! freshness. (Run events from NATS come through the NATS connection.)
+//! Agents' signals: runlog files followed like `tail -F` (appends,
+//! rotation, truncation, a partial last line), heartbeat files, log
+//! freshness and systemd units (state, timer, the journal of each run).
+//! A daemon on the local host is read here; one whose `host` is an SSH
+//! host is read over that host's one connection by
+//! [`super::agents_remote`], with the same line splitter and the same
+//! updates. (Run events from NATS come through the NATS connection.)
 
 use super::Ctx;
 use crate::config::{Config, Daemon, expand_tilde};
 use crate::model::Millis;
+use crate::parse::systemctl::{SHOW_PROPERTIES, UnitShow, parse_show};
 use crate::store::Update;
 use crate::store::agents::AgentUpdate;
 use std::fs::File;
@@ -20,91 +25,31 @@ pub const MAX_BACKLOG: u64 = 4 << 20;
 /// At most this much is read per poll, so one busy file cannot stall others.
 const MAX_READ: usize = 8 << 20;
 
-/// Follows a file by name across rotation and truncation.
-pub struct Follower {
-    path: PathBuf,
-    file: Option<File>,
-    ino: u64,
-    offset: u64,
+/// Cuts bytes into lines, for the local [`Follower`] and the runlog
+/// followed over SSH alike: a partial last line waits for its end, a line
+/// over [`MAX_LINE`] is dropped and counted, blank lines are passed over,
+/// and after starting mid-file the first (cut) line is not an event.
+#[derive(Debug, Default)]
+pub struct LineSplitter {
     partial: Vec<u8>,
     /// The partial line grew past `MAX_LINE`: discard up to its newline.
     overflow: bool,
     /// After starting mid-file, the first (cut) line is not an event.
     skip_first_line: bool,
-    /// True until the first open: then only the backlog is read.
-    first: bool,
     pub dropped_lines: u64,
 }
 
-pub enum Line {
-    Text(String),
-    TooLong,
-}
-
-impl Follower {
-    pub fn new(path: PathBuf) -> Self {
-        Follower {
-            path,
-            file: None,
-            ino: 0,
-            offset: 0,
-            partial: Vec::new(),
-            overflow: false,
-            skip_first_line: false,
-            first: true,
-            dropped_lines: 0,
-        }
+impl LineSplitter {
+    /// A new file, or the same one truncated: forget the partial line;
+    /// `mid_file` when reading starts past the file's beginning.
+    pub fn restart(&mut self, mid_file: bool) {
+        self.partial.clear();
+        self.overflow = false;
+        self.skip_first_line = mid_file;
     }
 
-    /// The complete lines that appeared since the last poll.
-    pub fn poll(&mut self) -> std::io::Result<Vec<Line>> {
-        let mut out = Vec::new();
-        let meta = match std::fs::metadata(&self.path) {
-            Ok(m) => m,
-            Err(e) => {
-                // Gone (mid-rotation, or not yet created): drain what we hold.
-                if self.file.is_some() {
-                    self.read_to_end(&mut out)?;
-                    self.file = None;
-                }
-                return if out.is_empty() { Err(e) } else { Ok(out) };
-            }
-        };
-        if self.file.is_some() && meta.ino() != self.ino {
-            // Rotated: finish the old file, then start the new one from 0.
-            self.read_to_end(&mut out)?;
-            self.file = None;
-            self.partial.clear();
-            self.overflow = false;
-        }
-        if self.file.is_none() {
-            let f = File::open(&self.path)?;
-            self.ino = meta.ino();
-            self.offset = if self.first {
-                meta.len().saturating_sub(MAX_BACKLOG)
-            } else {
-                0
-            };
-            // Starting mid-file: the first line is cut, skip it.
-            self.skip_first_line = self.offset > 0;
-            self.first = false;
-            self.file = Some(f);
-        } else if meta.len() < self.offset {
-            // Truncated: start over.
-            self.offset = 0;
-            self.partial.clear();
-            self.overflow = false;
-        }
-        self.read_to_end(&mut out)?;
-        Ok(out)
-    }
-
-    fn read_to_end(&mut self, out: &mut Vec<Line>) -> std::io::Result<()> {
-        let Some(f) = self.file.as_mut() else { return Ok(()) };
-        f.seek(SeekFrom::Start(self.offset))?;
-        let mut buf = Vec::new();
-        let n = f.take(MAX_READ as u64).read_to_end(&mut buf)?;
-        self.offset += n as u64;
+    /// The complete lines of `buf` (with what was held of the last one).
+    pub fn feed(&mut self, buf: &[u8], out: &mut Vec<Line>) {
         for chunk in buf.split_inclusive(|b| *b == b'\n') {
             let complete = chunk.last() == Some(&b'\n');
             let body = if complete { &chunk[..chunk.len() - 1] } else { chunk };
@@ -130,6 +75,85 @@ impl Follower {
                 out.push(Line::Text(String::from_utf8_lossy(&line).into_owned()));
             }
         }
+    }
+}
+
+/// Follows a file by name across rotation and truncation.
+pub struct Follower {
+    path: PathBuf,
+    file: Option<File>,
+    ino: u64,
+    offset: u64,
+    /// True until the first open: then only the backlog is read.
+    first: bool,
+    pub lines: LineSplitter,
+}
+
+#[derive(Debug)]
+pub enum Line {
+    Text(String),
+    TooLong,
+}
+
+impl Follower {
+    pub fn new(path: PathBuf) -> Self {
+        Follower {
+            path,
+            file: None,
+            ino: 0,
+            offset: 0,
+            first: true,
+            lines: LineSplitter::default(),
+        }
+    }
+
+    /// The complete lines that appeared since the last poll.
+    pub fn poll(&mut self) -> std::io::Result<Vec<Line>> {
+        let mut out = Vec::new();
+        let meta = match std::fs::metadata(&self.path) {
+            Ok(m) => m,
+            Err(e) => {
+                // Gone (mid-rotation, or not yet created): drain what we hold.
+                if self.file.is_some() {
+                    self.read_to_end(&mut out)?;
+                    self.file = None;
+                }
+                return if out.is_empty() { Err(e) } else { Ok(out) };
+            }
+        };
+        if self.file.is_some() && meta.ino() != self.ino {
+            // Rotated: finish the old file, then start the new one from 0.
+            self.read_to_end(&mut out)?;
+            self.file = None;
+        }
+        if self.file.is_none() {
+            let f = File::open(&self.path)?;
+            self.ino = meta.ino();
+            self.offset = if self.first {
+                meta.len().saturating_sub(MAX_BACKLOG)
+            } else {
+                0
+            };
+            // Starting mid-file: the first line is cut, skip it.
+            self.lines.restart(self.offset > 0);
+            self.first = false;
+            self.file = Some(f);
+        } else if meta.len() < self.offset {
+            // Truncated: start over.
+            self.offset = 0;
+            self.lines.restart(false);
+        }
+        self.read_to_end(&mut out)?;
+        Ok(out)
+    }
+
+    fn read_to_end(&mut self, out: &mut Vec<Line>) -> std::io::Result<()> {
+        let Some(f) = self.file.as_mut() else { return Ok(()) };
+        f.seek(SeekFrom::Start(self.offset))?;
+        let mut buf = Vec::new();
+        let n = f.take(MAX_READ as u64).read_to_end(&mut buf)?;
+        self.offset += n as u64;
+        self.lines.feed(&buf, out);
         Ok(())
     }
 }
@@ -177,7 +201,11 @@ pub fn heartbeat_field(text: &str, field: &str) -> Result<Millis, String> {
 pub fn spawn(config: &Config, ctx: &Ctx) {
     for d in &config.agents.daemon {
         if !local(d, config) {
-            // Over the host's SSH connection: comes with the remote-hosts issue.
+            if let Some(host) = ssh_host(d, config) {
+                super::agents_remote::spawn(d, host, ctx);
+            } else {
+                tracing::warn!(agent = %d.name, "host is neither local nor an SSH host: its files are not read");
+            }
             continue;
         }
         if let Some(p) = &d.runlog {
@@ -209,6 +237,16 @@ fn local(d: &Daemon, config: &Config) -> bool {
     }
 }
 
+/// The daemon's host when that is a `[[hosts]]` entry reached over SSH.
+fn ssh_host<'a>(d: &'a Daemon, config: &Config) -> Option<&'a str> {
+    let h = d.host.as_ref()?;
+    config
+        .hosts
+        .iter()
+        .find(|x| x.ssh.is_some() && x.display_name() == *h.get_ref())
+        .map(|_| h.get_ref().as_str())
+}
+
 /// One event's text, from a runlog line or a NATS message, as an update.
 pub fn event_update(text: &str, source: &str, history: bool) -> AgentUpdate {
     match crate::parse::agent::parse(text) {
@@ -225,6 +263,31 @@ pub fn event_update(text: &str, source: &str, history: bool) -> AgentUpdate {
     }
 }
 
+/// A runlog's lines as updates; false once the app is gone.
+pub(super) async fn send_lines(ctx: &Ctx, source: &str, lines: Vec<Line>, history: bool) -> bool {
+    for line in lines {
+        let u = match line {
+            Line::TooLong => AgentUpdate::BadEvent {
+                source: source.to_string(),
+                error: format!("a line over {MAX_LINE} bytes"),
+            },
+            Line::Text(t) => event_update(&t, source, history),
+        };
+        if !ctx.send(Update::Agents(u)).await {
+            return false;
+        }
+    }
+    true
+}
+
+/// Logs a runlog's error once, not once a poll.
+pub(super) fn warn_once(agent: &str, last_error: &mut Option<String>, msg: String) {
+    if last_error.as_ref() != Some(&msg) {
+        tracing::warn!(agent = %agent, "{msg}");
+        *last_error = Some(msg);
+    }
+}
+
 async fn follow_runlog(agent: String, path: PathBuf, ctx: Ctx) {
     let mut f = Follower::new(path.clone());
     let mut last_error: Option<String> = None;
@@ -235,26 +298,13 @@ async fn follow_runlog(agent: String, path: PathBuf, ctx: Ctx) {
         match f.poll() {
             Ok(lines) => {
                 last_error = None;
-                for line in lines {
-                    let u = match line {
-                        Line::TooLong => AgentUpdate::BadEvent {
-                            source: source.clone(),
-                            error: format!("a line over {MAX_LINE} bytes"),
-                        },
-                        Line::Text(t) => event_update(&t, &source, backlog),
-                    };
-                    if !ctx.send(Update::Agents(u)).await {
-                        return;
-                    }
+                if !send_lines(&ctx, &source, lines, backlog).await {
+                    return;
                 }
                 backlog = false;
             }
             Err(e) => {
-                let msg = format!("{source}: {e}");
-                if last_error.as_ref() != Some(&msg) {
-                    tracing::warn!(agent = %agent, "{msg}");
-                    last_error = Some(msg);
-                }
+                warn_once(&agent, &mut last_error, format!("{source}: {e}"));
                 // A runlog that does not exist yet has no backlog.
                 backlog = false;
             }
@@ -369,13 +419,17 @@ async fn subscribe_live(client: async_nats::Client, subject: String, ctx: Ctx) {
     }
 }
 
-async fn watch_files(d: Daemon, ctx: Ctx) {
-    let every = d
-        .heartbeat_max_age
+/// How often a daemon's heartbeat file and log are looked at.
+pub(super) fn files_every(d: &Daemon) -> Duration {
+    d.heartbeat_max_age
         .or(d.log_max_age)
         .map_or(Duration::from_secs(10), |m| {
             (m.0 / 20).clamp(Duration::from_secs(1), Duration::from_secs(30))
-        });
+        })
+}
+
+async fn watch_files(d: Daemon, ctx: Ctx) {
+    let every = files_every(&d);
     loop {
         if let Some(p) = &d.heartbeat_file {
             let at = read_heartbeat(&expand_tilde(p), d.heartbeat_field.as_deref());
@@ -435,28 +489,35 @@ pub fn timer_of(unit: &str) -> Option<String> {
     unit.strip_suffix(".service").map(|base| format!("{base}.timer"))
 }
 
+/// A unit as `systemctl show` printed it, or why not.
+pub(super) fn unit_shown(unit: &str, shown: Result<String, String>) -> Result<Box<UnitShow>, String> {
+    let u = Box::new(parse_show(&shown?));
+    if u.load_state == "not-found" {
+        Err(format!("unit {unit} not found"))
+    } else {
+        Ok(u)
+    }
+}
+
+/// A timer as `systemctl show` printed it, when there is one.
+pub(super) fn timer_shown(shown: &str) -> Option<Box<UnitShow>> {
+    Some(Box::new(parse_show(shown))).filter(|t| t.load_state != "not-found" && !t.load_state.is_empty())
+}
+
 /// A daemon's systemd unit: state, result, exit code, its timer's next run,
 /// and the journal of each new run as that run's output.
 async fn watch_unit(agent: String, unit: String, ctx: Ctx) {
-    use crate::parse::systemctl::{SHOW_PROPERTIES, parse_show};
     let mut last_invocation = String::new();
     loop {
-        let show = run_program("systemctl", &["show", &unit, "--timestamp=unix", "-p", SHOW_PROPERTIES])
-            .await
-            .map(|t| Box::new(parse_show(&t)))
-            .and_then(|u| {
-                if u.load_state == "not-found" {
-                    Err(format!("unit {unit} not found"))
-                } else {
-                    Ok(u)
-                }
-            });
+        let show = unit_shown(
+            &unit,
+            run_program("systemctl", &["show", &unit, "--timestamp=unix", "-p", SHOW_PROPERTIES]).await,
+        );
         let timer = match timer_of(&unit) {
             Some(t) => run_program("systemctl", &["show", &t, "--timestamp=unix", "-p", SHOW_PROPERTIES])
                 .await
                 .ok()
-                .map(|t| Box::new(parse_show(&t)))
-                .filter(|t| t.load_state != "not-found" && !t.load_state.is_empty()),
+                .and_then(|t| timer_shown(&t)),
             None => None,
         };
         let mut journal = None;
@@ -566,7 +627,7 @@ mod tests {
             all.extend(texts(f.poll().unwrap()));
         }
         assert_eq!(all, ["<too long>", "ok"]);
-        assert_eq!(f.dropped_lines, 1);
+        assert_eq!(f.lines.dropped_lines, 1);
     }
 
     #[test]

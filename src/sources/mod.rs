@@ -2,6 +2,7 @@
 //! sending [`Update`]s to the app over a bounded channel.
 
 pub mod agents;
+pub mod agents_remote;
 pub mod gpu;
 pub mod inference;
 pub mod local;
