@@ -64,7 +64,13 @@ cleanup_extra() {
 		wait "$SSHD_PID" 2>/dev/null || true
 	fi
 	# After its processes are gone (userdel refuses a user still running).
-	if [ -n "$MADE_USER" ]; then userdel "$MADE_USER" 2>/dev/null || true; fi
+	if [ -n "$MADE_USER" ]; then
+		pkill -9 -u "$MADE_USER" 2>/dev/null || true
+		for _ in 1 2 3 4 5; do
+			userdel "$MADE_USER" 2>/dev/null && break
+			sleep 1
+		done
+	fi
 }
 # shellcheck source=scripts/measure-lib.sh
 . "$ROOT/scripts/measure-lib.sh"
@@ -178,7 +184,9 @@ F1="$(cpu_ticks "$FT")"
 B1="$(file_size "$WORK/fleet.out")"
 PEAK="$(peak_rss_kib "$FT")"
 SCREEN="$(tm capture-pane -p -t fleet)"
-CONNS="$(descendants "$SSHD_PID" | while read -r p; do tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null; echo; done | grep -c "$USER_NAME@notty" || true)"
+# fleettop's TCP connections to the sshd (ESTABLISHED is state 01;
+# the port is hex in /proc/net/tcp).
+CONNS="$(awk -v port="$(printf ':%04X' "$PORT")" '$3 ~ port"$" && $4 == "01"' /proc/net/tcp | wc -l)"
 
 echo
 echo "Cost on the monitored host per poll ($POLLS polls, $(nproc) cores; sshd and the probe's processes):"
