@@ -571,21 +571,18 @@ fn record(a: &mut Agent, e: AgentEvent, source: &str, threshold: u32) -> Vec<New
                 ..base
             });
         }
-        // The fail streak goes on through a cooldown: it is what follows
-        // failures, and only a success ends them.
-        Outcome::Cooldown => {
+        // Neither grows nor ends the fail streak: a cooldown is what
+        // follows failures, and only a success ends them.
+        o @ (Outcome::Skipped | Outcome::Cooldown) => {
             a.skipped += 1;
+            let what = if o == Outcome::Cooldown {
+                "cooling down"
+            } else {
+                "skipped a run"
+            };
             out.push(NewEvent {
                 level: Level::Info,
-                title: format!("{} cooling down", a.name),
-                ..base
-            });
-        }
-        Outcome::Skipped => {
-            a.skipped += 1;
-            out.push(NewEvent {
-                level: Level::Info,
-                title: format!("{} skipped a run", a.name),
+                title: format!("{} {what}", a.name),
                 ..base
             });
         }

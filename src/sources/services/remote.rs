@@ -50,6 +50,15 @@ fn unknown(key: String, kind: Kind, name: String, host: &str, why: String) -> Ro
     r
 }
 
+/// Sends a host's rows of one kind (replacing the last ones), then waits
+/// for the next round; false once the app is gone.
+async fn send_set(ctx: &Ctx, scope: String, mut rows: Vec<Row>, interval: Duration) -> bool {
+    for r in &mut rows {
+        r.every_ms = every_ms(interval + Duration::from_secs(10));
+    }
+    send(ctx, ServiceUpdate::Set { scope, rows }).await && ctx.wait(interval).await
+}
+
 /// The parsed failed units, or why there are none to show.
 pub fn failed_units(out: &Output) -> Result<Vec<systemctl::Unit>, String> {
     if out.exit_status == Some(127) {
@@ -75,18 +84,11 @@ pub async fn run_systemd(cfg: SystemdService, ctx: Ctx) {
         let units = run(&host, FAILED_UNITS, &[], DEFAULT_TIMEOUT)
             .await
             .and_then(|o| failed_units(&o));
-        let mut rows = match units {
+        let rows = match units {
             Ok(u) => systemd::rows(&cfg, &u),
             Err(e) => vec![unknown(systemd::scope(&host), Kind::Systemd, name.clone(), &host, e)],
         };
-        for r in &mut rows {
-            r.every_ms = every_ms(interval + Duration::from_secs(10));
-        }
-        let u = ServiceUpdate::Set {
-            scope: systemd::scope(&host),
-            rows,
-        };
-        if !send(&ctx, u).await || !ctx.wait(interval).await {
+        if !send_set(&ctx, systemd::scope(&host), rows, interval).await {
             return;
         }
     }
@@ -190,16 +192,8 @@ pub async fn run_launchd(cfg: LaunchdService, ctx: Ctx) {
             }
             Err(e) => Err(e),
         };
-        let mut rows =
-            rows.unwrap_or_else(|e| vec![unknown(launchd::scope(&host), Kind::Launchd, name.clone(), &host, e)]);
-        for r in &mut rows {
-            r.every_ms = every_ms(interval + Duration::from_secs(10));
-        }
-        let u = ServiceUpdate::Set {
-            scope: launchd::scope(&host),
-            rows,
-        };
-        if !send(&ctx, u).await || !ctx.wait(interval).await {
+        let rows = rows.unwrap_or_else(|e| vec![unknown(launchd::scope(&host), Kind::Launchd, name.clone(), &host, e)]);
+        if !send_set(&ctx, launchd::scope(&host), rows, interval).await {
             return;
         }
     }
