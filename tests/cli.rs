@@ -260,3 +260,25 @@ fn themes_help_and_version() {
         assert!(stdout(&o).contains(word), "--help lacks {word}");
     }
 }
+
+#[test]
+fn duplicate_check_names_are_config_errors_with_their_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write(
+        &dir,
+        "dup.toml",
+        "[[services.http]]\nname = \"api\"\nurl = \"http://127.0.0.1:1/\"\n\n\
+         [[services.http]]\nname = \"api\"\nurl = \"http://127.0.0.1:2/\"\n\n\
+         [[services.tcp]]\nname = \"api\"\naddress = \"127.0.0.1:1\"\n",
+    );
+    let o = fleettop(&["config", "check", "--config", &cfg], &dir);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let err = stderr(&o);
+    // Line 6, where the second "api" of the same kind is; another kind may
+    // reuse a name.
+    assert!(
+        err.contains("dup.toml:6:8: duplicate [[services.http]] name \"api\""),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+}

@@ -204,6 +204,7 @@ pub fn parse_str(text: &str, label: &str) -> Result<Config, Vec<ConfigError>> {
     })?;
     let errors: Vec<ConfigError> = validate(&config)
         .into_iter()
+        .chain(duplicate_names(text))
         .map(|(span, msg)| at(Some(span), msg))
         .collect();
     if errors.is_empty() { Ok(config) } else { Err(errors) }
@@ -220,6 +221,69 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
 }
 
 type Problem = (Range<usize>, String);
+
+/// Only the names of what has one, with where they are written: two
+/// checks of one kind with one name would share their rows.
+#[derive(serde::Deserialize, Default)]
+struct Names {
+    #[serde(default)]
+    services: NamedServices,
+    #[serde(default)]
+    agents: NamedAgents,
+}
+
+#[derive(serde::Deserialize, Default)]
+struct NamedServices {
+    #[serde(default)]
+    http: Vec<Named>,
+    #[serde(default)]
+    tcp: Vec<Named>,
+    #[serde(default)]
+    docker: Vec<Named>,
+    #[serde(default)]
+    freshness: Vec<Named>,
+    #[serde(default)]
+    process: Vec<Named>,
+    #[serde(default)]
+    syncthing: Vec<Named>,
+}
+
+#[derive(serde::Deserialize, Default)]
+struct NamedAgents {
+    #[serde(default)]
+    daemon: Vec<Named>,
+}
+
+#[derive(serde::Deserialize)]
+struct Named {
+    name: Option<toml::Spanned<String>>,
+}
+
+fn duplicate_names(text: &str) -> Vec<Problem> {
+    let Ok(n) = toml::from_str::<Names>(text) else {
+        return Vec::new();
+    };
+    let s = n.services;
+    let kinds = [
+        ("services.http", s.http),
+        ("services.tcp", s.tcp),
+        ("services.docker", s.docker),
+        ("services.freshness", s.freshness),
+        ("services.process", s.process),
+        ("services.syncthing", s.syncthing),
+        ("agents.daemon", n.agents.daemon),
+    ];
+    let mut out = Vec::new();
+    for (kind, list) in kinds {
+        let mut seen = BTreeSet::new();
+        for name in list.into_iter().filter_map(|x| x.name) {
+            if !seen.insert(name.get_ref().clone()) {
+                out.push((name.span(), format!("duplicate [[{kind}]] name {:?}", name.get_ref())));
+            }
+        }
+    }
+    out
+}
 
 fn validate(c: &Config) -> Vec<Problem> {
     let mut out: Vec<Problem> = Vec::new();
