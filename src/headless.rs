@@ -17,10 +17,15 @@ pub async fn collect(config: &Config) -> Store {
     for h in &mut quick.hosts {
         h.interval = Some(crate::config::Dur(Duration::from_millis(500)));
     }
+    let agents_nats = config.agents.nats.as_ref().map(|n| n.get_ref().clone());
     for n in &mut quick.nats {
         n.interval = Some(crate::config::Dur(Duration::from_millis(500)));
-        // A snapshot reads; it does not connect to publish or subscribe.
-        n.url = None;
+        // A snapshot reads: it does not subscribe (nor publish: the outlet
+        // is dropped below); it connects only to replay agent history.
+        n.subscribe.clear();
+        if agents_nats.as_deref() != Some(n.name.get_ref().as_str()) || config.agents.subjects.is_empty() {
+            n.url = None;
+        }
     }
     // Push mode reads the bucket over the real connection (below).
     quick.fleet.discover = crate::config::Discover::None;
@@ -68,6 +73,7 @@ pub async fn collect(config: &Config) -> Store {
             .all(|h| h.samples >= 2 || h.last_error.is_some() || (h.kind == HostKind::Push && push_ready))
             && push_ready
             && store.services.first_round_done(config)
+            && store.agents.replays_pending == 0
             && !store.nats.first_round_pending();
         let now = tokio::time::Instant::now();
         if done && now >= settle {

@@ -40,6 +40,30 @@ fn peers(ty: &str, data: &str, summary: &str) -> String {
     .to_string()
 }
 
+/// A stream FLEET on `fleet.>` (as claude-peers makes it) holding three
+/// pr-helper runs: completed, failed, then a triage with `data`.
+async fn fleet_stream_with_runs(js: &async_nats::jetstream::Context, data: &str, summary: &str) {
+    js.create_stream(async_nats::jetstream::stream::Config {
+        name: "FLEET".into(),
+        subjects: vec!["fleet.>".into()],
+        max_age: Duration::from_secs(24 * 3600),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    for (ty, data, summary) in [
+        ("daemon_complete", "trigger=interval duration=1m30s", "Merged 2 PRs"),
+        ("daemon_failed", "trigger=interval duration=12s", "gh: HTTP 401"),
+        ("daemon_triage", data, summary),
+    ] {
+        js.publish("fleet.daemon.pr-helper", peers(ty, data, summary).into())
+            .await
+            .unwrap()
+            .await
+            .unwrap();
+    }
+}
+
 #[tokio::test]
 async fn replay_then_live_from_a_fleet_stream() {
     if !NatsServer::binary_present() {
@@ -49,26 +73,8 @@ async fn replay_then_live_from_a_fleet_stream() {
     let server = NatsServer::start(dir.path(), free_port(), free_port());
     let client = async_nats::connect(server.url()).await.unwrap();
     let js = async_nats::jetstream::new(client.clone());
-    js.create_stream(async_nats::jetstream::stream::Config {
-        name: "FLEET".into(),
-        subjects: vec!["fleet.>".into()],
-        max_age: Duration::from_secs(24 * 3600),
-        ..Default::default()
-    })
-    .await
-    .unwrap();
     // Before fleettop starts: three claude-peers runs and one of fleettop's own.
-    for (ty, data, summary) in [
-        ("daemon_complete", "trigger=interval duration=1m30s", "Merged 2 PRs"),
-        ("daemon_failed", "trigger=interval duration=12s", "gh: HTTP 401"),
-        ("daemon_triage", "outcome=skip", "nothing to do"),
-    ] {
-        js.publish("fleet.daemon.pr-helper", peers(ty, data, summary).into())
-            .await
-            .unwrap()
-            .await
-            .unwrap();
-    }
+    fleet_stream_with_runs(&js, "outcome=skip", "nothing to do").await;
     let own = r#"{"agent":"scout","tag":"sc","event":"completed","exit_code":0,"duration_ms":31000,"output":"{\"summary\":\"14 hosts\"}"}"#;
     js.publish("fleet.agents.scout", own.into())
         .await
@@ -178,4 +184,63 @@ async fn replay_then_live_from_a_fleet_stream() {
             c.config.durable_name
         );
     }
+}
+
+/// `fleettop snapshot` (the real binary) replays the agents' history too:
+/// it connects only for that, and waits until every subject is caught up.
+#[tokio::test]
+async fn snapshot_includes_agents_known_only_from_jetstream() {
+    if !NatsServer::binary_present() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = NatsServer::start(dir.path(), free_port(), free_port());
+    let client = async_nats::connect(server.url()).await.unwrap();
+    let js = async_nats::jetstream::new(client.clone());
+    fleet_stream_with_runs(&js, "outcome=cooldown", "waiting 30m").await;
+    let cfg = dir.path().join("snap.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[[nats]]\nname = \"main\"\nurl = \"{}\"\nsubscribe = [\"fleet.>\"]\n\n[agents]\nnats = \"main\"\n\
+             subjects = [\"fleet.daemon.>\", \"fleet.nothing.>\"]\nreplay = \"1h\"\n",
+            server.url()
+        ),
+    )
+    .unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_fleettop"))
+        .arg("snapshot")
+        .arg("--config")
+        .arg(&cfg)
+        .env("XDG_STATE_HOME", dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let a = v["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "pr-helper")
+        .unwrap_or_else(|| panic!("no pr-helper in {}", v["agents"]))
+        .clone();
+    assert_eq!(
+        (
+            a["runs_ok"].as_u64(),
+            a["runs_failed"].as_u64(),
+            a["runs_skipped"].as_u64()
+        ),
+        (Some(1), Some(1), Some(1)),
+        "{a}"
+    );
+    assert_eq!(a["state"], "cooldown", "{a}");
+    assert_eq!(a["fail_streak"], 1, "{a}");
+    // History, not news; and no raw copies of the daemon's messages.
+    let events = v["events"].as_array().unwrap();
+    assert!(
+        !events
+            .iter()
+            .any(|e| e["source"].as_str().is_some_and(|s| s.starts_with("fleet."))),
+        "{events:?}"
+    );
 }

@@ -343,6 +343,10 @@ async fn follow_nats(nats: String, subjects: Vec<String>, replay: Duration, ctx:
                 tokio::spawn(replay_stream(js.clone(), stream, subject, replay, ctx.clone()));
             }
             None => {
+                // No history to wait for.
+                if !ctx.send(Update::Agents(AgentUpdate::Replayed)).await {
+                    return;
+                }
                 tokio::spawn(subscribe_live(client.clone(), subject, ctx.clone()));
             }
         }
@@ -363,34 +367,52 @@ async fn replay_stream(
     let Ok(start_time) = async_nats::datetime::parse_rfc3339(&crate::model::rfc3339(start.max(0))) else {
         return;
     };
+    // Said once: the history is in (or will not come).
+    let mut replayed = false;
+    let replayed_now = |replayed: &mut bool| {
+        let first = !std::mem::replace(replayed, true);
+        let ctx = ctx.clone();
+        async move { !first || ctx.send(Update::Agents(AgentUpdate::Replayed)).await }
+    };
     loop {
         let consumer = async {
             let s = js.get_stream(&stream).await.map_err(|e| e.to_string())?;
-            s.create_consumer(OrderedConfig {
-                filter_subject: subject.clone(),
-                deliver_policy: DeliverPolicy::ByStartTime { start_time },
-                ..Default::default()
-            })
-            .await
-            .map_err(|e| e.to_string())?
-            .messages()
-            .await
-            .map_err(|e| e.to_string())
+            let c = s
+                .create_consumer(OrderedConfig {
+                    filter_subject: subject.clone(),
+                    deliver_policy: DeliverPolicy::ByStartTime { start_time },
+                    ..Default::default()
+                })
+                .await
+                .map_err(|e| e.to_string())?;
+            let pending = c.cached_info().num_pending;
+            c.messages().await.map(|m| (m, pending)).map_err(|e| e.to_string())
         };
         match consumer.await {
-            Ok(mut messages) => {
-                tracing::info!(%source, "replaying and following");
+            Ok((mut messages, pending)) => {
+                tracing::info!(%source, pending, "replaying and following");
+                if pending == 0 && !replayed_now(&mut replayed).await {
+                    return;
+                }
                 while let Some(m) = messages.next().await {
                     let Ok(m) = m else { break };
                     // Everything the stream held when we came is history.
-                    let history = m.info().is_ok_and(|i| i.pending > 0);
+                    let left = m.info().map_or(0, |i| i.pending);
                     let text = String::from_utf8_lossy(&m.payload[..m.payload.len().min(MAX_LINE)]).into_owned();
-                    if !ctx.send(Update::Agents(event_update(&text, &source, history))).await {
+                    if !ctx.send(Update::Agents(event_update(&text, &source, left > 0))).await {
+                        return;
+                    }
+                    if left == 0 && !replayed_now(&mut replayed).await {
                         return;
                     }
                 }
             }
-            Err(e) => tracing::warn!(%source, "ordered consumer: {e}"),
+            Err(e) => {
+                tracing::warn!(%source, "ordered consumer: {e}");
+                if !replayed_now(&mut replayed).await {
+                    return;
+                }
+            }
         }
         if !ctx.wait(Duration::from_secs(5)).await {
             return;

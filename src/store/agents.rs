@@ -237,6 +237,9 @@ pub enum AgentUpdate {
         journal: Option<String>,
     },
     Notice(FleetNotice),
+    /// One agent subject's history is in (replayed, or there was none to
+    /// replay): `snapshot` waits for all of them.
+    Replayed,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -244,6 +247,8 @@ pub struct AgentsState {
     pub agents: Vec<Agent>,
     pub bad_events: u64,
     pub fail_streak_critical: u32,
+    /// Agent subjects whose JetStream history is still coming in.
+    pub replays_pending: usize,
 }
 
 impl AgentsState {
@@ -263,8 +268,15 @@ impl AgentsState {
                 a
             })
             .collect();
+        let replaying = config.agents.nats.as_ref().is_some_and(|n| {
+            config
+                .nats
+                .iter()
+                .any(|x| x.name.get_ref() == n.get_ref() && x.url.is_some())
+        });
         AgentsState {
             agents,
+            replays_pending: if replaying { config.agents.subjects.len() } else { 0 },
             bad_events: 0,
             fail_streak_critical: config.alerts.agent_fail_streak_critical.max(1),
         }
@@ -302,6 +314,7 @@ impl AgentsState {
                 tracing::warn!(source = %source, "unreadable agent event: {error}");
             }
             AgentUpdate::Notice(n) => out.push(notice_event(&n)),
+            AgentUpdate::Replayed => self.replays_pending = self.replays_pending.saturating_sub(1),
             AgentUpdate::Heartbeat { agent, at } => {
                 let a = self.agent_mut(&agent, None);
                 touched = Some(a.name.clone());
