@@ -112,18 +112,17 @@ pub async fn run_freshness(cfg: FreshnessService, ctx: Ctx) {
     let interval = cfg.interval.map_or(DEFAULT_INTERVAL, |d| d.0);
     let host = cfg.host.as_ref().map(|h| h.get_ref().clone()).unwrap_or_default();
     loop {
-        let age = run(&host, FILE_AGE, &[&cfg.path], DEFAULT_TIMEOUT)
-            .await
-            .and_then(|o| file_age(&o));
-        let mut r = match age {
-            Err(e) if e.starts_with("ssh") || e.contains("SSH") => unknown(
+        // The host unreachable is "unknown"; a file that cannot be read is
+        // the check's own error.
+        let mut r = match run(&host, FILE_AGE, &[&cfg.path], DEFAULT_TIMEOUT).await {
+            Err(e) => unknown(
                 format!("freshness:{}", cfg.name),
                 Kind::Freshness,
                 cfg.name.clone(),
                 &host,
                 e,
             ),
-            age => files::freshness_row(&cfg, age),
+            Ok(o) => files::freshness_row(&cfg, file_age(&o)),
         };
         r.source = format!("{host}:{}", cfg.path);
         r.every_ms = every_ms(interval);
