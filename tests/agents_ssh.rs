@@ -339,12 +339,11 @@ async fn each_poll_of_a_remote_runlog() {
     if missing() {
         return;
     }
-    let (_keys, _sshd, host_toml) = host("poll-host", "");
+    let (keys, _sshd, host_toml) = host("poll-host", "");
     let (_rx, _store) = start(&host_toml);
     let host = "poll-host";
-    // Under the remote $HOME, named with `~/` (the host is this machine).
-    let home = std::path::PathBuf::from(std::env::var("HOME").unwrap());
-    let dir = tempfile::tempdir_in(&home).unwrap();
+    // Under the remote $HOME (the test sshd's own), named with `~/`.
+    let dir = tempfile::tempdir_in(keys.home()).unwrap();
     let name = dir.path().file_name().unwrap().to_str().unwrap().to_string();
     let path = format!("~/{name}/runs.jsonl");
     let real = dir.path().join("runs.jsonl");

@@ -63,6 +63,10 @@ impl Keys {
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
+    /// The $HOME of every session of this test's sshd (empty at start).
+    pub fn home(&self) -> PathBuf {
+        self.path("home")
+    }
     pub fn public(&self, name: &str) -> String {
         let text = std::fs::read_to_string(self.path(&format!("{name}.pub"))).unwrap();
         let mut w = text.split_whitespace();
@@ -91,6 +95,8 @@ impl Sshd {
     /// that prints megabytes or never answers).
     pub fn start_with(keys: &Keys, port: u16, tag: &str, extra: &str) -> Sshd {
         let _ = std::fs::create_dir_all("/run/sshd");
+        let home = keys.home();
+        std::fs::create_dir_all(&home).unwrap();
         let cfg = keys.path(&format!("sshd_config_{tag}"));
         let log = keys.path(&format!("sshd_{tag}.log"));
         std::fs::write(
@@ -100,12 +106,15 @@ impl Sshd {
                  PermitRootLogin prohibit-password\nPasswordAuthentication no\n\
                  KbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\nPidFile {}\n\
                  LogLevel DEBUG1\n\
-                 # The login shell may source a ~/.bashrc that waits on a lock\n\
-                 # (pyenv rehash); a test must not hang on this machine's dotfiles.\n\
-                 SetEnv PYENV_REHASH_TIMEOUT=1\n{extra}\n",
+                 # Sessions get an empty home of their own: the login shell must\n\
+                 # not source this machine's ~/.bashrc (here it runs `pyenv\n\
+                 # rehash`, whose lock, left by a session killed mid-login,\n\
+                 # makes every later login wait).\n\
+                 SetEnv HOME={}\n{extra}\n",
                 keys.path("host_key").display(),
                 keys.path("authorized_keys").display(),
                 keys.path(&format!("sshd_{tag}.pid")).display(),
+                home.display(),
             ),
         )
         .unwrap();
