@@ -56,6 +56,23 @@ peak_rss_kib() {
 	awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"
 }
 
+# VmRSS of PID in KiB (now).
+rss_kib() {
+	awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"
+}
+
+# PID SECONDS: the largest VmRSS of PID sampled every second for SECONDS
+# (steady state, where the peak since start holds the start's burst too).
+max_rss_over() {
+	local pid="$1" secs="$2" max=0 r i
+	for ((i = 0; i < secs; i++)); do
+		r="$(rss_kib "$pid")"
+		[ "${r:-0}" -gt "$max" ] && max="$r"
+		sleep 1
+	done
+	echo "$max"
+}
+
 now() {
 	date +%s.%N
 }

@@ -549,6 +549,56 @@ impl Backoff {
     }
 }
 
+/// When a host's next poll is due: the first at once, the second at a
+/// phase of the host's own between 1 s and one interval later (so hundreds
+/// of hosts do not all poll, and all answer, in the same instant: fleettop
+/// holds a few probe outputs at a time, not hundreds), then every interval
+/// from there — a slow poll does not push the later ones back, and one that
+/// overran skips the turns it missed.
+#[derive(Debug)]
+pub struct Schedule {
+    interval: Duration,
+    phase: Duration,
+    due: Option<tokio::time::Instant>,
+}
+
+impl Schedule {
+    pub fn new(interval: Duration, seed: u64) -> Self {
+        let interval = interval.max(Duration::from_millis(10));
+        let floor = Duration::from_secs(1);
+        let phase = match interval.checked_sub(floor) {
+            Some(spread) if !spread.is_zero() => floor + spread.mul_f64((seed % 1000) as f64 / 1000.0),
+            _ => interval,
+        };
+        Schedule {
+            interval,
+            phase,
+            due: None,
+        }
+    }
+
+    /// How long to wait after a poll that answered, ending at `now`.
+    pub fn after_poll(&mut self, now: tokio::time::Instant) -> Duration {
+        let next = match self.due {
+            None => now + self.phase,
+            // Polled before its turn (a refresh): the turn stays.
+            Some(due) if due > now => due,
+            Some(due) => {
+                let missed = (now - due).as_nanos() / self.interval.as_nanos();
+                due + self.interval * (u32::try_from(missed).unwrap_or(u32::MAX - 1) + 1)
+            }
+        };
+        self.due = Some(next);
+        next - now
+    }
+
+    /// After a failure: `delay` from now, and the turns go on from there.
+    pub fn retry_in(&mut self, now: tokio::time::Instant, delay: Duration) -> Duration {
+        self.due = Some(now + delay);
+        delay
+    }
+}
+
 /// One poll: (re)connect when needed, run the probe, parse it.
 async fn poll(conn: &mut Option<Arc<Conn>>, t: &Target, tracker: &mut Tracker) -> Result<HostSample, SourceError> {
     if conn.as_ref().is_some_and(|c| c.is_closed()) {
@@ -627,6 +677,7 @@ pub async fn run(host: Host, ctx: Ctx) {
         h.rotate_left(5) ^ u64::from(b)
     });
     let mut backoff = Backoff::new(t.interval.min(Duration::from_secs(2)), seed);
+    let mut schedule = Schedule::new(t.interval, seed);
     let mut conn: Option<Arc<Conn>> = None;
     let mut tracker = Tracker::new(t.sessions.clone());
     loop {
@@ -639,16 +690,17 @@ pub async fn run(host: Host, ctx: Ctx) {
                 humantime::format_duration(t.timeout * 2)
             ))),
         };
+        let now = tokio::time::Instant::now();
         let delay = match &result {
             Ok(_) => {
                 backoff.reset();
-                t.interval
+                schedule.after_poll(now)
             }
             // The host answered, it is just not one we can read: keep the
-            // connection, ask again later.
+            // connection, ask again at its next turn.
             Err(SourceError::Other(_)) if conn.is_some() => {
                 backoff.reset();
-                t.interval
+                schedule.after_poll(now)
             }
             Err(e) => {
                 tracing::debug!(host = %t.name, "ssh: {e}");
@@ -658,7 +710,7 @@ pub async fn run(host: Host, ctx: Ctx) {
                         let _ = c.disconnect(russh::Disconnect::ByApplication, "", "en").await;
                     });
                 }
-                backoff.next_delay().max(t.interval)
+                schedule.retry_in(now, backoff.next_delay().max(t.interval))
             }
         };
         if !ctx
@@ -689,6 +741,44 @@ mod tests {
         assert!(d.iter().all(|x| *x <= MAX_BACKOFF.mul_f64(1.2)));
         b.reset();
         assert!(b.next_delay() <= Duration::from_millis(1200));
+    }
+
+    #[test]
+    fn polls_are_spread_over_the_interval_and_keep_their_turn() {
+        let five = Duration::from_secs(5);
+        let t0 = tokio::time::Instant::now();
+        let phases: Vec<Duration> = (0..200u64)
+            .map(|seed| Schedule::new(five, seed.wrapping_mul(2654435761)).after_poll(t0))
+            .collect();
+        assert!(phases.iter().all(|p| *p >= Duration::from_secs(1) && *p < five));
+        let early = phases.iter().filter(|p| **p < Duration::from_secs(3)).count();
+        assert!(
+            (60..140).contains(&early),
+            "spread, not bunched: {early} of 200 in the first half"
+        );
+
+        let mut s = Schedule::new(five, 7);
+        let first = s.after_poll(t0);
+        let due = t0 + first;
+        // A poll that took 300 ms: the next turn is still one interval on.
+        assert_eq!(
+            s.after_poll(due + Duration::from_millis(300)),
+            five - Duration::from_millis(300)
+        );
+        // A refresh before the turn: the turn stays.
+        let turn = due + five;
+        assert_eq!(s.after_poll(turn - Duration::from_secs(2)), Duration::from_secs(2));
+        // A poll that overran two turns: the missed ones are skipped.
+        assert_eq!(s.after_poll(turn + Duration::from_secs(11)), Duration::from_secs(4));
+        // A failure: retried after the backoff, turns from there.
+        let now = turn + Duration::from_secs(20);
+        assert_eq!(s.retry_in(now, Duration::from_secs(8)), Duration::from_secs(8));
+        assert_eq!(s.after_poll(now + Duration::from_secs(9)), Duration::from_secs(4));
+        // Shorter than a second: every interval.
+        assert_eq!(
+            Schedule::new(Duration::from_millis(500), 3).after_poll(t0),
+            Duration::from_millis(500)
+        );
     }
 
     #[test]
