@@ -420,15 +420,25 @@ async fn a_remote_units_run_timer_and_journal() {
     }
     let bin = tempfile::tempdir().unwrap();
     let calls = bin.path().join("journal-calls");
+    // The run is in progress until the test writes "ended" here.
+    let state = bin.path().join("state");
+    std::fs::write(&state, "running").unwrap();
     stand_in(
         bin.path(),
         "systemctl",
-        r#"case "$2" in
-fleet-scout.service) printf 'Id=fleet-scout.service\nLoadState=loaded\nActiveState=failed\nSubState=failed\nResult=exit-code\nExecMainStatus=2\nInvocationID=5f1c0e2a9b8d4c7e8f00112233445566\nExecMainStartTimestamp=@1779995800\nExecMainExitTimestamp=@1779995831\n' ;;
+        &format!(
+            r#"case "$2" in
+fleet-scout.service) if [ "$(cat {})" = ended ]; then
+  printf 'Id=fleet-scout.service\nLoadState=loaded\nActiveState=failed\nSubState=failed\nResult=exit-code\nExecMainStatus=2\nInvocationID=5f1c0e2a9b8d4c7e8f00112233445566\nExecMainStartTimestamp=@1779995800\nExecMainExitTimestamp=@1779995831\n'
+else
+  printf 'Id=fleet-scout.service\nLoadState=loaded\nActiveState=active\nSubState=running\nResult=success\nExecMainStatus=0\nInvocationID=5f1c0e2a9b8d4c7e8f00112233445566\nExecMainStartTimestamp=@1779995800\nExecMainExitTimestamp=\n'
+fi ;;
 fleet-scout.timer) printf 'Id=fleet-scout.timer\nLoadState=loaded\nActiveState=active\nSubState=waiting\nNextElapseUSecRealtime=@4102444800\n' ;;
 *) printf 'Id=%s\nLoadState=not-found\n' "$2" ;;
 esac
 "#,
+            state.display()
+        ),
     );
     stand_in(
         bin.path(),
@@ -451,10 +461,28 @@ esac
     let toml = host_toml + &daemon("scout", "fleet-scout.service") + &daemon("gone", "gone.service");
     let (mut rx, mut store) = start(&toml);
     let mut seen = Seen::new();
-    until(&mut rx, &mut store, &mut seen, "the unit's run", |s| {
-        agent(s, "scout").failed == 1 && agent(s, "gone").unit_error.is_some()
+    until(&mut rx, &mut store, &mut seen, "the unit in progress", |s| {
+        agent(s, "scout").unit.as_ref().is_some_and(|u| u.active == "active") && agent(s, "gone").unit_error.is_some()
     })
     .await;
+    let a = agent(&store, "scout");
+    assert_eq!((a.runs.len(), a.status(now_millis())), (0, AgentStatus::Running));
+    assert!(!calls.exists(), "no journal read while the run goes on");
+    // It ends; the next poll (10 s on) records it, as news, with the whole journal.
+    std::fs::write(&state, "ended").unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(25);
+    while agent(&store, "scout").failed == 0 {
+        let u = tokio::time::timeout_at(deadline, rx.recv())
+            .await
+            .expect("the run's end")
+            .unwrap();
+        store.apply(u, now_millis());
+    }
+    let ticker: Vec<String> = store.events.newest_first().map(|e| e.title.clone()).collect();
+    assert!(
+        ticker.iter().any(|t| t.contains("scout") && t.contains("fail")),
+        "its failure is on the ticker: {ticker:?}"
+    );
     let a = agent(&store, "scout");
     let run = a.last().unwrap();
     assert_eq!((run.exit_code, run.trigger.as_str()), (Some(2), "timer"));

@@ -527,7 +527,7 @@ pub(super) fn timer_shown(shown: &str) -> Option<Box<UnitShow>> {
 }
 
 /// A daemon's systemd unit: state, result, exit code, its timer's next run,
-/// and the journal of each new run as that run's output.
+/// and the journal of each run, when it has ended, as that run's output.
 async fn watch_unit(agent: String, unit: String, ctx: Ctx) {
     let mut last_invocation = String::new();
     loop {
@@ -543,8 +543,11 @@ async fn watch_unit(agent: String, unit: String, ctx: Ctx) {
             None => None,
         };
         let mut journal = None;
+        // An invocation's journal once, when it has ended: a run seen in
+        // progress gets its whole output, not what it had said so far.
         if let Ok(u) = &show
             && !u.invocation.is_empty()
+            && u.exited_at.is_some()
             && u.invocation != last_invocation
         {
             last_invocation = u.invocation.clone();

@@ -310,10 +310,11 @@ async fn watch_files(d: Daemon, host: String, ctx: Ctx) {
     }
 }
 
-/// Args: unit, its timer (or empty), the last invocation id seen, the
-/// properties, the journal's bound. Prints `@@show <status>` and what
-/// `systemctl show` printed, `@@timer <status>` and the timer's, and for a
-/// new invocation `@@journal` and its journal (last: it may hold anything).
+/// Args: unit, its timer (or empty), the last invocation whose journal was
+/// read, the properties, the journal's bound. Prints `@@show <status>` and
+/// what `systemctl show` printed, `@@timer <status>` and the timer's, and for
+/// a new invocation that has ended `@@journal` and its journal (last: it may
+/// hold anything).
 const UNIT_SCRIPT: &str = r#"IFS= read -r u; IFS= read -r t; IFS= read -r last; IFS= read -r props; IFS= read -r max
 s=$(systemctl show "$u" --timestamp=unix -p "$props" 2>&1); rc=$?
 printf '@@show %s\n%s\n' "$rc" "$s"
@@ -322,7 +323,8 @@ if [ -n "$t" ]; then
   printf '@@timer %s\n%s\n' "$trc" "$ts"
 fi
 inv=$(printf '%s\n' "$s" | sed -n 's/^InvocationID=//p')
-if [ "$rc" = 0 ] && [ -n "$inv" ] && [ "$inv" != "$last" ]; then
+ended=$(printf '%s\n' "$s" | sed -n 's/^ExecMainExitTimestamp=@*\([1-9]\)/\1/p')
+if [ "$rc" = 0 ] && [ -n "$inv" ] && [ -n "$ended" ] && [ "$inv" != "$last" ]; then
   if j=$(journalctl -u "$u" "_SYSTEMD_INVOCATION_ID=$inv" -n 200 -o cat --no-pager 2>/dev/null); then
     echo @@journal; printf '%s\n' "$j" | head -c "$max"
   fi
@@ -413,7 +415,12 @@ async fn watch_unit(agent: String, host: String, unit: String, ctx: Ctx) {
                 },
             },
         };
-        if let AgentUpdate::Unit { unit: Ok(u), .. } = &u {
+        // The script reads an invocation's journal once it has ended.
+        if let AgentUpdate::Unit {
+            unit: Ok(u), journal, ..
+        } = &u
+            && (u.exited_at.is_some() || journal.is_some())
+        {
             last_invocation = u.invocation.clone();
         }
         if !ctx.send(Update::Agents(u)).await || !ctx.wait(Duration::from_secs(10)).await {

@@ -99,6 +99,9 @@ pub struct Agent {
     /// Its systemd unit as last seen, or why it could not be read.
     pub unit: Option<UnitShow>,
     pub unit_error: Option<String>,
+    /// The invocation last recorded as a run (a run seen in progress is
+    /// recorded when it ends).
+    pub unit_recorded: Option<String>,
     /// When its timer fires next.
     pub next_run: Option<Millis>,
 }
@@ -126,6 +129,7 @@ impl Agent {
             host: None,
             unit: None,
             unit_error: None,
+            unit_recorded: None,
             next_run: None,
         }
     }
@@ -351,9 +355,10 @@ impl AgentsState {
                     Err(e) => a.unit_error = Some(sanitize(&e)),
                     Ok(u) => {
                         a.unit_error = None;
-                        let before = a.unit.as_ref().map(|x| x.invocation.clone());
+                        let watched = a.unit.is_some();
                         let finished = u.exited_at.is_some() && !u.invocation.is_empty();
-                        if finished && before.as_deref() != Some(u.invocation.as_str()) {
+                        if finished && a.unit_recorded.as_deref() != Some(u.invocation.as_str()) {
+                            a.unit_recorded = Some(u.invocation.clone());
                             let event = AgentEvent {
                                 agent: a.name.clone(),
                                 tag: None,
@@ -376,8 +381,8 @@ impl AgentsState {
                                 machine: None,
                             };
                             let news = record(a, event, &format!("systemd {}", u.id), threshold);
-                            // The run found at start is history, not news.
-                            if before.is_some() {
+                            // The run found ended at start is history, not news.
+                            if watched {
                                 out.extend(news);
                             }
                         }
