@@ -363,6 +363,16 @@ impl App {
         }
     }
 
+    /// Remote hosts keep their whole process table only while their
+    /// drill-down is open (see `sources::ssh::Tables`).
+    fn sync_process_tables(&self) {
+        let open = self
+            .open_detail()
+            .filter(|d| d.tab == crate::store::Tab::Fleet)
+            .map(|d| d.key.as_str());
+        crate::sources::ssh::tables().show(open);
+    }
+
     fn sync_kiosk_view(&mut self) {
         self.view.kiosk = self.kiosk.as_ref().map(|k| KioskView {
             period_s: k.period.as_secs(),
@@ -475,6 +485,7 @@ where
             app.size = (size.width, size.height);
             app.view.page_rows = usize::from(size.height.saturating_sub(8));
             terminal.draw(|f| ui::render(f, &app.painter(now)))?;
+            app.sync_process_tables();
             app.dirty = false;
             urgent = false;
             last_draw = Instant::now();

@@ -94,7 +94,7 @@ pub struct Interface {
     pub tx_bytes: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
 pub struct Process {
     pub pid: u32,
     pub name: String,
@@ -144,6 +144,9 @@ pub struct HostSample {
     /// How long the poll that produced this sample took, for a remote
     /// collector (SSH: the probe's exec round trip); None for the local host.
     pub poll_rtt_ms: Option<u64>,
+    /// How many processes the host had when `processes` keeps only its top
+    /// ones (a remote host whose drill-down is not open); None when whole.
+    pub processes_of: Option<usize>,
 }
 
 impl HostSample {

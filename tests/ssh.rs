@@ -1,76 +1,17 @@
 //! The SSH source against a real OpenSSH `sshd` on loopback ports, with a
 //! throwaway host key and client key; the probe parser on captured output.
 
-use fleettop::config::parse_str;
-use fleettop::model::HostSample;
 use fleettop::model::HostState;
 use fleettop::parse::probe;
-use fleettop::sources::Ctx;
 use fleettop::sources::ssh::{self, Tracker};
-use fleettop::store::{SourceError, Store, Update};
+use fleettop::store::{SourceError, Update};
 use fleettop::ui::host::collector_words;
 mod common;
 
 use common::free_port;
 use common::sshd::*;
 use std::process::Command;
-use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{Notify, mpsc};
-
-/// Starts the ssh task of every host in `toml`; returns the updates.
-fn spawn(toml: &str) -> mpsc::Receiver<Update> {
-    let config = parse_str(toml, "test").unwrap_or_else(|e| panic!("{e:?}"));
-    let (tx, rx) = mpsc::channel(64);
-    let ctx = Ctx {
-        tx,
-        refresh: Arc::new(Notify::new()),
-    };
-    for h in config.hosts {
-        tokio::spawn(ssh::run(h, ctx.clone()));
-    }
-    rx
-}
-
-/// A store for the hosts of `toml`, fed `result` for `host` at `at`.
-fn store_with(toml: &str, host: &str, result: Result<Box<HostSample>, SourceError>, at: i64) -> Store {
-    let mut store = Store::new(&parse_str(toml, "test").unwrap());
-    store.apply(
-        Update::Host {
-            name: host.into(),
-            result,
-        },
-        at,
-    );
-    store
-}
-
-/// The next update of `host` that `want` accepts; panics after a minute.
-async fn wait_for(
-    rx: &mut mpsc::Receiver<Update>,
-    host: &str,
-    mut want: impl FnMut(&Result<Box<HostSample>, SourceError>) -> bool,
-) -> Result<Box<HostSample>, SourceError> {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    let mut seen = Vec::new();
-    loop {
-        let u = tokio::time::timeout_at(deadline, rx.recv())
-            .await
-            .unwrap_or_else(|_| panic!("{host}: not the update wanted within a minute; saw {seen:?}"))
-            .expect("channel open");
-        if let Update::Host { name, result } = u
-            && name == host
-        {
-            if want(&result) {
-                return result;
-            }
-            seen.push(result.as_ref().map(|_| "sample").map_err(|e| e.clone()));
-            if seen.len() > 20 {
-                let _ = seen.remove(0);
-            }
-        }
-    }
-}
 
 fn local_meminfo_total() -> u64 {
     let t = std::fs::read_to_string("/proc/meminfo").unwrap();
@@ -318,7 +259,7 @@ fn garbled_sections_are_counted_and_the_rest_used() {
     assert!(p.value.mem.is_none());
     assert!(p.value.stat.is_some() && !p.value.procs.is_empty());
     // Without memory the sample still has CPU and processes.
-    let s = Tracker::new(vec![]).sample(p.value, p.errors, 0).unwrap();
+    let s = Tracker::new(vec![]).sample(p.value, p.errors, 0, true).unwrap();
     assert_eq!(s.mem_total_bytes, 0);
     assert!(!s.processes.is_empty());
 }
@@ -330,9 +271,9 @@ fn cpu_use_comes_from_the_difference_of_two_probes() {
     let second = "@@fleettop uname\nLinux\n6.1\n@@fleettop stat\ncpu 200 0 200 1000 0 0 0 0 0 0\ncpu0 150 0 50 400 0 0 0 0 0 0\ncpu1 50 0 150 500 0 0 0 0 0 0\n\
                   @@fleettop pids\n42 (worker) R 1 42 42 0 -1 4194304 0 0 0 0 150 0 0 0 20 0 1 0 500 1000 10 0\n@@fleettop end\n";
     let mut t = Tracker::new(vec!["work".into()]);
-    let s0 = t.sample(probe::parse(first).value, 0, 0).unwrap();
+    let s0 = t.sample(probe::parse(first).value, 0, 0, true).unwrap();
     assert_eq!(s0.cpu_pct, 0.0);
-    let s1 = t.sample(probe::parse(second).value, 0, 1).unwrap();
+    let s1 = t.sample(probe::parse(second).value, 0, 1, true).unwrap();
     // 200 busy of 400 ticks; core 0 all busy, core 1 half; the worker used
     // 50 ticks of the 200 per core that passed.
     assert!((s1.cpu_pct - 50.0).abs() < 0.01, "{}", s1.cpu_pct);

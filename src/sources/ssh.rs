@@ -171,6 +171,10 @@ async fn connect(t: &Target) -> Result<Conn, SourceError> {
         inactivity_timeout: None,
         keepalive_interval: Some(t.interval.max(Duration::from_secs(15))),
         keepalive_max: 3,
+        // The read buffer grows to the largest packet and stays: 8 KiB
+        // packets instead of 32 KiB save ~24 KiB per host (a probe's
+        // ~20 KiB answer is then three packets instead of one).
+        maximum_packet_size: 8192,
         ..Default::default()
     });
     let connected = client::connect(config, (t.host.as_str(), t.port), handler).await;
@@ -376,6 +380,80 @@ pub fn links() -> &'static Links {
     LINKS.get_or_init(Links::default)
 }
 
+/// How many processes by CPU, and how many by memory, a host keeps when its
+/// whole table is not wanted.
+pub const TOP_PROCESSES: usize = 32;
+
+/// Which remote hosts keep their whole process table. All of them until
+/// [`Tables::show`] is first called (headless, tests); in the TUI, where only
+/// a host's drill-down shows the table, the host whose drill-down is open.
+/// Every other host keeps its [`TOP_PROCESSES`] by CPU and by memory: what
+/// its tile, the grid and a snapshot show (session chips are counted before,
+/// over every process) — hundreds of hosts must not each hold hundreds of rows.
+#[derive(Default)]
+pub struct Tables {
+    trim: std::sync::atomic::AtomicBool,
+    open: Mutex<Option<String>>,
+    changed: tokio::sync::Notify,
+}
+
+impl Tables {
+    /// From now on only `open`'s table is whole.
+    pub fn show(&self, open: Option<&str>) {
+        let was_trimming = self.trim.swap(true, std::sync::atomic::Ordering::Relaxed);
+        let mut cur = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        if !was_trimming || cur.as_deref() != open {
+            *cur = open.map(str::to_string);
+            drop(cur);
+            self.changed.notify_waiters();
+        }
+    }
+
+    pub fn whole(&self, host: &str) -> bool {
+        !self.trim.load(std::sync::atomic::Ordering::Relaxed)
+            || self.open.lock().unwrap_or_else(|e| e.into_inner()).as_deref() == Some(host)
+    }
+
+    /// Returns when `host`'s table becomes wanted whole.
+    async fn until_whole(&self, host: &str) {
+        loop {
+            let changed = self.changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            if self.whole(host) {
+                return;
+            }
+            changed.await;
+        }
+    }
+}
+
+/// The process tables of every remote host of this process.
+pub fn tables() -> &'static Tables {
+    static TABLES: std::sync::OnceLock<Tables> = std::sync::OnceLock::new();
+    TABLES.get_or_init(Tables::default)
+}
+
+/// Keeps the `n` busiest processes by CPU and the `n` largest by memory
+/// (fewer when they overlap), in pid order.
+pub fn keep_top(processes: &mut Vec<Process>, n: usize) {
+    if processes.len() <= n {
+        return;
+    }
+    let mut order: Vec<usize> = (0..processes.len()).collect();
+    let mut keep = vec![false; processes.len()];
+    order.sort_unstable_by(|a, b| processes[*b].cpu_pct.total_cmp(&processes[*a].cpu_pct));
+    order.iter().take(n).for_each(|i| keep[*i] = true);
+    order.sort_unstable_by_key(|i| std::cmp::Reverse(processes[*i].mem_bytes));
+    order.iter().take(n).for_each(|i| keep[*i] = true);
+    let mut i = 0;
+    processes.retain(|_| {
+        i += 1;
+        keep[i - 1]
+    });
+    processes.shrink_to_fit();
+}
+
 /// CPU use (overall, per core, per process) is a difference between two
 /// probes: what the host's task keeps of the previous one.
 #[derive(Debug, Default)]
@@ -398,7 +476,14 @@ impl Tracker {
 
     /// A host sample from a parsed probe; a host that is not Linux (or did
     /// not say what it is) is an error, not a sample of zeros.
-    pub fn sample(&mut self, p: ProbeSample, errors: usize, at: Millis) -> Result<HostSample, SourceError> {
+    /// With `whole` false only the top processes are kept ([`keep_top`]).
+    pub fn sample(
+        &mut self,
+        p: ProbeSample,
+        errors: usize,
+        at: Millis,
+        whole: bool,
+    ) -> Result<HostSample, SourceError> {
         match p.system.as_str() {
             "Linux" => {}
             "" => return Err(SourceError::Other("the probe printed nothing usable".into())),
@@ -424,40 +509,38 @@ impl Tracker {
         let page = p.page_size.unwrap_or(4096);
         let mut procs_now = Vec::with_capacity(p.procs.len());
         let mut users: HashMap<u32, Arc<str>> = HashMap::new();
-        let mut processes: Vec<Process> = p
-            .procs
-            .iter()
-            .filter(|s| !s.is_kernel_thread())
-            .map(|s| {
-                procs_now.push((s.pid, s.start_ticks, s.cpu_ticks));
-                let before = self.prev_procs.binary_search_by_key(&s.pid, |e| e.0).ok();
-                let cpu = match before.map(|i| self.prev_procs[i]) {
-                    Some((_, start, ticks)) if start == s.start_ticks && ticks_per_core > 0.0 => {
-                        (s.cpu_ticks.saturating_sub(ticks) as f64 * 100.0 / ticks_per_core).clamp(0.0, max_pct)
-                    }
-                    _ => 0.0,
-                };
-                let user = p
-                    .uids
-                    .get(&s.pid)
-                    .map(|uid| {
-                        users
-                            .entry(*uid)
-                            .or_insert_with(|| p.users.get(uid).map_or_else(|| uid.to_string(), Clone::clone).into())
-                            .clone()
-                    })
-                    .unwrap_or_else(|| Arc::from(""));
-                Process {
-                    pid: s.pid,
-                    name: crate::parse::sanitize::sanitize(&s.comm),
-                    cmd: String::new(),
-                    user,
-                    cpu_pct: cpu as f32,
-                    mem_bytes: s.rss_pages.saturating_mul(page),
-                    state: proc::state_word(s.state),
+        // Exactly as many as are kept: a collected filter grows by doubling,
+        // and hundreds of hosts each keep a list (up to twice its size).
+        let mut processes: Vec<Process> = Vec::with_capacity(p.procs.iter().filter(|s| !s.is_kernel_thread()).count());
+        processes.extend(p.procs.iter().filter(|s| !s.is_kernel_thread()).map(|s| {
+            procs_now.push((s.pid, s.start_ticks, s.cpu_ticks));
+            let before = self.prev_procs.binary_search_by_key(&s.pid, |e| e.0).ok();
+            let cpu = match before.map(|i| self.prev_procs[i]) {
+                Some((_, start, ticks)) if start == s.start_ticks && ticks_per_core > 0.0 => {
+                    (s.cpu_ticks.saturating_sub(ticks) as f64 * 100.0 / ticks_per_core).clamp(0.0, max_pct)
                 }
-            })
-            .collect();
+                _ => 0.0,
+            };
+            let user = p
+                .uids
+                .get(&s.pid)
+                .map(|uid| {
+                    users
+                        .entry(*uid)
+                        .or_insert_with(|| p.users.get(uid).map_or_else(|| uid.to_string(), Clone::clone).into())
+                        .clone()
+                })
+                .unwrap_or_else(|| Arc::from(""));
+            Process {
+                pid: s.pid,
+                name: crate::parse::sanitize::sanitize(&s.comm),
+                cmd: String::new(),
+                user,
+                cpu_pct: cpu as f32,
+                mem_bytes: s.rss_pages.saturating_mul(page),
+                state: proc::state_word(s.state),
+            }
+        }));
         processes.sort_by_key(|p| p.pid);
         procs_now.sort_unstable_by_key(|e| e.0);
         self.prev_procs = procs_now;
@@ -469,6 +552,13 @@ impl Tracker {
                 (pat.clone(), n)
             })
             .collect();
+        let of = processes.len();
+        let processes_of = if whole {
+            None
+        } else {
+            keep_top(&mut processes, TOP_PROCESSES);
+            Some(of).filter(|n| *n > processes.len())
+        };
         let mut disks = p.disks;
         disks.sort_by(|a, b| a.mount.cmp(&b.mount));
         disks.dedup_by(|a, b| a.mount == b.mount);
@@ -493,6 +583,7 @@ impl Tracker {
             sessions,
             gpus: p.gpus.unwrap_or_default(),
             parse_errors: errors,
+            processes_of,
             ..HostSample::default()
         })
     }
@@ -600,7 +691,12 @@ impl Schedule {
 }
 
 /// One poll: (re)connect when needed, run the probe, parse it.
-async fn poll(conn: &mut Option<Arc<Conn>>, t: &Target, tracker: &mut Tracker) -> Result<HostSample, SourceError> {
+async fn poll(
+    conn: &mut Option<Arc<Conn>>,
+    t: &Target,
+    tracker: &mut Tracker,
+    whole: bool,
+) -> Result<HostSample, SourceError> {
     if conn.as_ref().is_some_and(|c| c.is_closed()) {
         *conn = None;
     }
@@ -654,6 +750,7 @@ async fn poll(conn: &mut Option<Arc<Conn>>, t: &Target, tracker: &mut Tracker) -
             parsed.value,
             parsed.errors + usize::from(out.cut),
             crate::model::now_millis(),
+            whole,
         )
         .map_err(cut_words)?;
     sample.poll_rtt_ms = Some(rtt.as_millis() as u64);
@@ -683,7 +780,8 @@ pub async fn run(host: Host, ctx: Ctx) {
     loop {
         // connect and the probe are each bounded by the timeout; this is the
         // backstop over both.
-        let result = match tokio::time::timeout(t.timeout * 2, poll(&mut conn, &t, &mut tracker)).await {
+        let whole = tables().whole(&t.name);
+        let result = match tokio::time::timeout(t.timeout * 2, poll(&mut conn, &t, &mut tracker, whole)).await {
             Ok(r) => r,
             Err(_) => Err(SourceError::Unreachable(format!(
                 "timed out after {}",
@@ -713,6 +811,7 @@ pub async fn run(host: Host, ctx: Ctx) {
                 schedule.retry_in(now, backoff.next_delay().max(t.interval))
             }
         };
+        let result_ok = result.is_ok();
         if !ctx
             .send(Update::Host {
                 name: t.name.clone(),
@@ -722,8 +821,11 @@ pub async fn run(host: Host, ctx: Ctx) {
         {
             return;
         }
-        if !ctx.wait(delay).await {
-            return;
+        // A host whose drill-down was just opened is polled at once for its
+        // whole table (its turn stays).
+        tokio::select! {
+            going = ctx.wait(delay) => if !going { return },
+            _ = tables().until_whole(&t.name), if result_ok && !whole => {}
         }
     }
 }
@@ -782,9 +884,33 @@ mod tests {
     }
 
     #[test]
+    fn keep_top_keeps_the_busiest_and_the_largest_in_pid_order() {
+        let p = |pid: u32, cpu: f32, mem: u64| Process {
+            pid,
+            cpu_pct: cpu,
+            mem_bytes: mem,
+            ..Process::default()
+        };
+        let mut ps = vec![
+            p(1, 0.0, 10),
+            p(2, 90.0, 1),
+            p(3, 5.0, 500),
+            p(4, 50.0, 2),
+            p(5, 0.0, 400),
+            p(6, 1.0, 3),
+        ];
+        keep_top(&mut ps, 2);
+        let pids: Vec<u32> = ps.iter().map(|x| x.pid).collect();
+        assert_eq!(pids, [2, 3, 4, 5], "two by CPU (2, 4), two by memory (3, 5)");
+        let mut few = vec![p(1, 0.0, 1), p(2, 0.0, 2)];
+        keep_top(&mut few, 2);
+        assert_eq!(few.len(), 2);
+    }
+
+    #[test]
     fn not_linux_is_said_plainly() {
         let p = probe::parse("@@fleettop uname\nDarwin\n23.1.0\n@@fleettop end\n");
-        let e = Tracker::new(vec![]).sample(p.value, 0, 0).unwrap_err();
+        let e = Tracker::new(vec![]).sample(p.value, 0, 0, true).unwrap_err();
         assert_eq!(e, SourceError::Other("not Linux: Darwin".into()));
     }
 }

@@ -272,6 +272,12 @@ fn render_processes(frame: &mut Frame, area: Rect, p: &Painter, h: &HostEntry, d
     let g = p.glyphs;
     let ps = processes(h, d);
     let total = h.cur.as_ref().map_or(0, |s| s.processes.len());
+    // A remote host not open until now keeps only its top processes; the
+    // whole table comes with the poll that opening it asks for.
+    let of = match h.cur.as_ref().and_then(|s| s.processes_of) {
+        Some(n) => format!(" top of {n}"),
+        None => String::new(),
+    };
     let sort = ProcSort::from_index(d.list.sort);
     let arrow = |s: ProcSort| if sort == s { g.down } else { "" };
     let header = Row::new(vec![
@@ -308,7 +314,7 @@ fn render_processes(frame: &mut Frame, area: Rect, p: &Painter, h: &HostEntry, d
         format!(" filter \"{}\"", d.list.filter)
     };
     let title = format!(
-        " processes {}/{total}{filter} {} sort {} ",
+        " processes {}/{total}{of}{filter} {} sort {} ",
         ps.len(),
         g.sep,
         sort.label()

@@ -1,9 +1,16 @@
 //! A real OpenSSH `sshd` for tests: throwaway host and client keys on a
 //! loopback port, killed with every process it started when dropped.
 
+use fleettop::config::parse_str;
+use fleettop::model::HostSample;
+use fleettop::sources::Ctx;
+use fleettop::sources::ssh;
+use fleettop::store::{SourceError, Store, Update};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tokio::sync::{Notify, mpsc};
 
 pub const SSHD: &str = "/usr/sbin/sshd";
 pub const KEYGEN: &str = "ssh-keygen";
@@ -202,4 +209,58 @@ pub fn host_toml(name: &str, port: u16, keys: &Keys, known_hosts: &Path, extra: 
         keys.path("client_key").display(),
         known_hosts.display(),
     )
+}
+
+/// Starts the ssh task of every host in `toml`; returns the updates.
+pub fn spawn(toml: &str) -> mpsc::Receiver<Update> {
+    let config = parse_str(toml, "test").unwrap_or_else(|e| panic!("{e:?}"));
+    let (tx, rx) = mpsc::channel(64);
+    let ctx = Ctx {
+        tx,
+        refresh: Arc::new(Notify::new()),
+    };
+    for h in config.hosts {
+        tokio::spawn(ssh::run(h, ctx.clone()));
+    }
+    rx
+}
+
+/// A store for the hosts of `toml`, fed `result` for `host` at `at`.
+pub fn store_with(toml: &str, host: &str, result: Result<Box<HostSample>, SourceError>, at: i64) -> Store {
+    let mut store = Store::new(&parse_str(toml, "test").unwrap());
+    store.apply(
+        Update::Host {
+            name: host.into(),
+            result,
+        },
+        at,
+    );
+    store
+}
+
+/// The next update of `host` that `want` accepts; panics after a minute.
+pub async fn wait_for(
+    rx: &mut mpsc::Receiver<Update>,
+    host: &str,
+    mut want: impl FnMut(&Result<Box<HostSample>, SourceError>) -> bool,
+) -> Result<Box<HostSample>, SourceError> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    let mut seen = Vec::new();
+    loop {
+        let u = tokio::time::timeout_at(deadline, rx.recv())
+            .await
+            .unwrap_or_else(|_| panic!("{host}: not the update wanted within a minute; saw {seen:?}"))
+            .expect("channel open");
+        if let Update::Host { name, result } = u
+            && name == host
+        {
+            if want(&result) {
+                return result;
+            }
+            seen.push(result.as_ref().map(|_| "sample").map_err(|e| e.clone()));
+            if seen.len() > 20 {
+                let _ = seen.remove(0);
+            }
+        }
+    }
 }
