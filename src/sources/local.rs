@@ -110,11 +110,16 @@ fn is_pseudo_fs(fs: &str) -> bool {
 /// A session chip: the process name, or its program's file name (for
 /// interpreters: `node …/claude`), contains the pattern.
 pub fn session_match(p: &Process, pattern: &str) -> bool {
+    name_matches(&p.name, &p.cmd, pattern)
+}
+
+/// [`session_match`] on a process's name and command line.
+pub fn name_matches(name: &str, cmd: &str, pattern: &str) -> bool {
     let pat = pattern.to_ascii_lowercase();
-    if p.name.to_ascii_lowercase().contains(&pat) {
+    if name.to_ascii_lowercase().contains(&pat) {
         return true;
     }
-    p.cmd.split_whitespace().take(2).any(|a| {
+    cmd.split_whitespace().take(2).any(|a| {
         a.rsplit('/')
             .next()
             .is_some_and(|b| b.to_ascii_lowercase().contains(&pat))

@@ -434,24 +434,19 @@ pub fn tables() -> &'static Tables {
     TABLES.get_or_init(Tables::default)
 }
 
-/// Keeps the `n` busiest processes by CPU and the `n` largest by memory
-/// (fewer when they overlap), in pid order.
-pub fn keep_top(processes: &mut Vec<Process>, n: usize) {
-    if processes.len() <= n {
-        return;
+/// Which of the processes with these (CPU %, memory) to keep: the `n`
+/// busiest by CPU and the `n` largest by memory (fewer when they overlap).
+pub fn top(use_of: &[(f32, u64)], n: usize) -> Vec<bool> {
+    if use_of.len() <= n {
+        return vec![true; use_of.len()];
     }
-    let mut order: Vec<usize> = (0..processes.len()).collect();
-    let mut keep = vec![false; processes.len()];
-    order.sort_unstable_by(|a, b| processes[*b].cpu_pct.total_cmp(&processes[*a].cpu_pct));
+    let mut keep = vec![false; use_of.len()];
+    let mut order: Vec<usize> = (0..use_of.len()).collect();
+    order.sort_unstable_by(|a, b| use_of[*b].0.total_cmp(&use_of[*a].0));
     order.iter().take(n).for_each(|i| keep[*i] = true);
-    order.sort_unstable_by_key(|i| std::cmp::Reverse(processes[*i].mem_bytes));
+    order.sort_unstable_by_key(|i| std::cmp::Reverse(use_of[*i].1));
     order.iter().take(n).for_each(|i| keep[*i] = true);
-    let mut i = 0;
-    processes.retain(|_| {
-        i += 1;
-        keep[i - 1]
-    });
-    processes.shrink_to_fit();
+    keep
 }
 
 /// CPU use (overall, per core, per process) is a difference between two
@@ -507,20 +502,48 @@ impl Tracker {
         };
         self.prev_stat = Some(stat);
         let page = p.page_size.unwrap_or(4096);
-        let mut procs_now = Vec::with_capacity(p.procs.len());
+        let live: Vec<&proc::PidStat> = p.procs.iter().filter(|s| !s.is_kernel_thread()).collect();
+        let mut procs_now = Vec::with_capacity(live.len());
+        // CPU and memory of every process first: which are kept depends on
+        // them, and only the kept ones become rows (a name, a user).
+        let use_of: Vec<(f32, u64)> = live
+            .iter()
+            .map(|s| {
+                procs_now.push((s.pid, s.start_ticks, s.cpu_ticks));
+                let before = self.prev_procs.binary_search_by_key(&s.pid, |e| e.0).ok();
+                let cpu = match before.map(|i| self.prev_procs[i]) {
+                    Some((_, start, ticks)) if start == s.start_ticks && ticks_per_core > 0.0 => {
+                        (s.cpu_ticks.saturating_sub(ticks) as f64 * 100.0 / ticks_per_core).clamp(0.0, max_pct)
+                    }
+                    _ => 0.0,
+                };
+                (cpu as f32, s.rss_pages.saturating_mul(page))
+            })
+            .collect();
+        procs_now.sort_unstable_by_key(|e| e.0);
+        self.prev_procs = procs_now;
+        // Session chips count every process.
+        let sessions = self
+            .sessions
+            .iter()
+            .map(|pat| {
+                let n = live
+                    .iter()
+                    .filter(|s| super::local::name_matches(&s.comm, "", pat))
+                    .count();
+                (pat.clone(), n)
+            })
+            .collect();
+        let keep = if whole {
+            vec![true; live.len()]
+        } else {
+            top(&use_of, TOP_PROCESSES)
+        };
+        let kept = keep.iter().filter(|k| **k).count();
+        let processes_of = Some(live.len()).filter(|n| *n > kept);
         let mut users: HashMap<u32, Arc<str>> = HashMap::new();
-        // Exactly as many as are kept: a collected filter grows by doubling,
-        // and hundreds of hosts each keep a list (up to twice its size).
-        let mut processes: Vec<Process> = Vec::with_capacity(p.procs.iter().filter(|s| !s.is_kernel_thread()).count());
-        processes.extend(p.procs.iter().filter(|s| !s.is_kernel_thread()).map(|s| {
-            procs_now.push((s.pid, s.start_ticks, s.cpu_ticks));
-            let before = self.prev_procs.binary_search_by_key(&s.pid, |e| e.0).ok();
-            let cpu = match before.map(|i| self.prev_procs[i]) {
-                Some((_, start, ticks)) if start == s.start_ticks && ticks_per_core > 0.0 => {
-                    (s.cpu_ticks.saturating_sub(ticks) as f64 * 100.0 / ticks_per_core).clamp(0.0, max_pct)
-                }
-                _ => 0.0,
-            };
+        let mut processes: Vec<Process> = Vec::with_capacity(kept);
+        for ((s, (cpu, mem)), _) in live.iter().zip(use_of).zip(&keep).filter(|(_, k)| **k) {
             let user = p
                 .uids
                 .get(&s.pid)
@@ -531,34 +554,17 @@ impl Tracker {
                         .clone()
                 })
                 .unwrap_or_else(|| Arc::from(""));
-            Process {
+            processes.push(Process {
                 pid: s.pid,
                 name: crate::parse::sanitize::sanitize(&s.comm),
                 cmd: String::new(),
                 user,
-                cpu_pct: cpu as f32,
-                mem_bytes: s.rss_pages.saturating_mul(page),
+                cpu_pct: cpu,
+                mem_bytes: mem,
                 state: proc::state_word(s.state),
-            }
-        }));
+            });
+        }
         processes.sort_by_key(|p| p.pid);
-        procs_now.sort_unstable_by_key(|e| e.0);
-        self.prev_procs = procs_now;
-        let sessions = self
-            .sessions
-            .iter()
-            .map(|pat| {
-                let n = processes.iter().filter(|p| super::local::session_match(p, pat)).count();
-                (pat.clone(), n)
-            })
-            .collect();
-        let of = processes.len();
-        let processes_of = if whole {
-            None
-        } else {
-            keep_top(&mut processes, TOP_PROCESSES);
-            Some(of).filter(|n| *n > processes.len())
-        };
         let mut disks = p.disks;
         disks.sort_by(|a, b| a.mount.cmp(&b.mount));
         disks.dedup_by(|a, b| a.mount == b.mount);
@@ -884,27 +890,11 @@ mod tests {
     }
 
     #[test]
-    fn keep_top_keeps_the_busiest_and_the_largest_in_pid_order() {
-        let p = |pid: u32, cpu: f32, mem: u64| Process {
-            pid,
-            cpu_pct: cpu,
-            mem_bytes: mem,
-            ..Process::default()
-        };
-        let mut ps = vec![
-            p(1, 0.0, 10),
-            p(2, 90.0, 1),
-            p(3, 5.0, 500),
-            p(4, 50.0, 2),
-            p(5, 0.0, 400),
-            p(6, 1.0, 3),
-        ];
-        keep_top(&mut ps, 2);
-        let pids: Vec<u32> = ps.iter().map(|x| x.pid).collect();
-        assert_eq!(pids, [2, 3, 4, 5], "two by CPU (2, 4), two by memory (3, 5)");
-        let mut few = vec![p(1, 0.0, 1), p(2, 0.0, 2)];
-        keep_top(&mut few, 2);
-        assert_eq!(few.len(), 2);
+    fn top_keeps_the_busiest_and_the_largest() {
+        let use_of = [(0.0, 10), (90.0, 1), (5.0, 500), (50.0, 2), (0.0, 400), (1.0, 3)];
+        let kept: Vec<usize> = (0..use_of.len()).filter(|i| top(&use_of, 2)[*i]).collect();
+        assert_eq!(kept, [1, 2, 3, 4], "two by CPU (1, 3), two by memory (2, 4)");
+        assert_eq!(top(&use_of[..2], 2), [true, true]);
     }
 
     #[test]
