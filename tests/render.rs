@@ -188,6 +188,22 @@ fn process_table_sorts_and_filters() {
 }
 
 #[test]
+fn a_trimmed_process_table_says_of_how_many() {
+    let mut store = fleet();
+    let mut sample = small(NOW, "cc1plus");
+    sample.processes_of = Some(523);
+    store.apply(host("build", sample), NOW);
+    let theme = Theme::load("default").unwrap();
+    let glyphs = Glyphs::new(GlyphKind::Unicode);
+    let view = View {
+        detail: Some(Detail::new(Tab::Fleet, "build")),
+        ..View::default()
+    };
+    let t = text(&draw(&store, &view, &theme, &glyphs, 100, 30));
+    assert!(t.contains("processes 1/1 top of 523"), "{t}");
+}
+
+#[test]
 fn too_small_says_so_and_does_not_panic() {
     let store = fleet();
     let theme = Theme::load("default").unwrap();
