@@ -186,6 +186,8 @@ pub fn parse(text: &str) -> Parsed<ProbeSample> {
                 }
             }
             "uids" => {
+                // A line is "UID /proc/PID", 12 to 20 bytes.
+                out.value.uids.reserve(body.len() / 14);
                 for line in body.lines().filter(|l| !l.trim().is_empty()) {
                     let parsed = line.split_once(' ').and_then(|(uid, path)| {
                         let pid = path.trim().strip_prefix("/proc/")?.parse::<u32>().ok()?;

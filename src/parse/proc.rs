@@ -300,9 +300,15 @@ fn pid_stat(text: &str) -> Result<PidStat, &'static str> {
     let close = text.rfind(')').filter(|c| *c > open).ok_or("no ')'")?;
     let pid = text[..open].trim().parse::<u32>().map_err(|_| "bad pid")?;
     let comm = text[open + 1..close].to_string();
-    // rest[0] is field 3 (state); field k is rest[k - 3].
-    let rest: Vec<&str> = text[close + 1..].split_ascii_whitespace().take(22).collect();
-    let field = |k: usize| rest.get(k - 3).copied().ok_or("too few fields");
+    // rest[0] is field 3 (state); field k is rest[k - 3]. An array, not a
+    // collected Vec: this runs for every process of every host every poll.
+    let mut rest = [""; 22];
+    let mut n = 0;
+    for (slot, word) in rest.iter_mut().zip(text[close + 1..].split_ascii_whitespace()) {
+        *slot = word;
+        n += 1;
+    }
+    let field = |k: usize| rest[..n].get(k - 3).copied().ok_or("too few fields");
     let number = |k: usize| field(k)?.parse::<u64>().map_err(|_| "bad number");
     let mut state = field(3)?.chars();
     let (Some(state), None) = (state.next(), state.next()) else {

@@ -167,24 +167,25 @@ impl Store {
         let publish = !matches!(update, Update::Nats(nats::NatsUpdate::Message { .. }));
         match update {
             Update::Host { name, result } => {
-                let Some(h) = self.hosts.iter_mut().find(|h| h.name == name) else {
+                let Some(i) = self.hosts.iter().position(|h| h.name == name) else {
                     tracing::warn!(host = %name, "update for a host that is not configured");
                     return 0;
                 };
+                // This host's edges only: time moves the others, in tick
+                // (hundreds of hosts each answering must not walk them all).
                 match result {
                     Ok(sample) => {
                         if sample.parse_errors > 0 {
                             tracing::warn!(host = %name, count = sample.parse_errors, "unparsable lines in sample");
                         }
-                        h.accept(*sample, now);
-                        new.extend(self.host_state_edges(now));
-                        let h = self.hosts.iter().find(|h| h.name == name).expect("found above");
-                        let obs = hosts::disk_observations(h, &self.rules);
+                        self.hosts[i].accept(*sample, now);
+                        new.extend(self.host_state_edge(i, now));
+                        let obs = hosts::disk_observations(&self.hosts[i], &self.rules);
                         new.extend(self.conditions.observe(&format!("host-disks:{name}"), obs, now));
                     }
                     Err(e) => {
-                        h.fail(e, now);
-                        new.extend(self.host_state_edges(now));
+                        self.hosts[i].fail(e, now);
+                        new.extend(self.host_state_edge(i, now));
                     }
                 }
             }
@@ -302,8 +303,8 @@ impl Store {
         new
     }
 
-    /// One host's edges: what a pushed update needs (with thousands of
-    /// pushing hosts, one update must not walk them all).
+    /// One host's edges: what one host's update needs (with hundreds of
+    /// polled or thousands of pushing hosts, one update must not walk them all).
     fn host_state_edge(&mut self, i: usize, now: Millis) -> Vec<NewEvent> {
         let rules = self.rules;
         let h = &mut self.hosts[i];
