@@ -8,6 +8,11 @@
 //! fingerprint. `accept_new_host_keys = true` records a new key (never a
 //! changed one). A lost connection is made again with exponential backoff and
 //! jitter; every connect and every poll is bounded by the host's `timeout`.
+//!
+//! At scale: hosts poll on turns of their own ([`Schedule`]); in the TUI a
+//! host keeps only its top processes unless its drill-down is open
+//! ([`Tables`]); other sources run their fixed scripts on the same
+//! connection ([`links`]).
 
 use super::Ctx;
 use crate::config::{GpuMode, Host, expand_tilde, parse_ssh_target};
