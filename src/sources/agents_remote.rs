@@ -34,7 +34,7 @@ use std::time::Duration;
 /// How long one poll may take, waiting for the host's connection included.
 const WITHIN: Duration = Duration::from_secs(10);
 /// At most this much of a runlog per poll: a slow link still makes
-/// progress within [`WITHIN`] (the backlog takes a few polls).
+/// progress within `WITHIN` (the backlog takes a few polls).
 pub const REMOTE_READ: u64 = 1 << 20;
 /// A heartbeat file larger than this is not read.
 const MAX_HEARTBEAT: usize = 1 << 20;
@@ -129,7 +129,7 @@ impl RemoteRunlog {
         self.apply(&out.text)
     }
 
-    /// The lines of one answer of [`RUNLOG_SCRIPT`], and whether they are
+    /// The lines of one answer of `RUNLOG_SCRIPT`, and whether they are
     /// history (the backlog found at start).
     pub fn apply(&mut self, answer: &str) -> Result<(Vec<super::agents::Line>, bool), String> {
         let (head, body) = answer.split_once('\n').unwrap_or((answer, ""));
@@ -222,7 +222,7 @@ fn unskewed(local_now: Millis, remote_now: Millis, t: Millis) -> Millis {
     local_now - (remote_now - t)
 }
 
-/// One file's line of [`FILES_SCRIPT`]: its mtime (ms) and size.
+/// One file's line of `FILES_SCRIPT`: its mtime (ms) and size.
 fn file_line(line: &str) -> Result<(Millis, u64), String> {
     match line.split_whitespace().collect::<Vec<_>>().as_slice() {
         ["missing"] => Err("no such file".into()),
@@ -241,7 +241,7 @@ fn file_line(line: &str) -> Result<(Millis, u64), String> {
 /// A remote file's time in this machine's clock, or why there is none.
 pub type FileTime = Result<Millis, String>;
 
-/// Pure: the heartbeat and log times of one answer of [`FILES_SCRIPT`] at
+/// Pure: the heartbeat and log times of one answer of `FILES_SCRIPT` at
 /// `local_now`, unskewed; `None` for what was not asked.
 pub fn files_answer(answer: &str, field: Option<&str>, local_now: Millis) -> (Option<FileTime>, Option<FileTime>) {
     let mut parts = answer.splitn(4, '\n');
@@ -346,7 +346,7 @@ pub fn valid_unit(unit: &str) -> Result<(), String> {
     }
 }
 
-/// Pure: the unit update of one answer of [`UNIT_SCRIPT`].
+/// Pure: the unit update of one answer of `UNIT_SCRIPT`.
 pub fn unit_answer(agent: &str, host: &str, unit: &str, answer: &str) -> AgentUpdate {
     let mut show: Result<String, String> = Err(format!("systemctl on {host}: no answer"));
     let mut timer = None;

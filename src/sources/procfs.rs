@@ -299,7 +299,7 @@ fn read_small(path: &Path, buf: &mut Vec<u8>) -> std::io::Result<()> {
     Ok(())
 }
 
-/// The kernel cuts process names at 15 bytes; argv[0] has the whole one.
+/// The kernel cuts process names at 15 bytes; `argv[0]` has the whole one.
 pub fn full_name(comm: &str, argv0: Option<&str>) -> String {
     const TASK_COMM_LEN: usize = 15;
     if comm.len() >= TASK_COMM_LEN

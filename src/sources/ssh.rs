@@ -476,7 +476,7 @@ impl Tracker {
 
     /// A host sample from a parsed probe; a host that is not Linux (or did
     /// not say what it is) is an error, not a sample of zeros.
-    /// With `whole` false only the top processes are kept ([`keep_top`]).
+    /// With `whole` false only the top processes are kept ([`top`]).
     pub fn sample(
         &mut self,
         p: ProbeSample,
@@ -620,7 +620,7 @@ fn is_pseudo_device(dev: &str) -> bool {
 }
 
 /// Exponential backoff with jitter: `base`, 2·`base`, 4·`base` … up to
-/// [`MAX_BACKOFF`], each ±20 %.
+/// `MAX_BACKOFF`, each ±20 %.
 #[derive(Debug)]
 pub struct Backoff {
     base: Duration,

@@ -94,7 +94,7 @@ pub struct Agent {
     pub log_error: Option<String>,
     /// A process-name pattern that must be in the host's process table.
     pub process: Option<String>,
-    /// Where the daemon runs (a [[hosts]] name); else the local host.
+    /// Where the daemon runs (a `[[hosts]]` name); else the local host.
     pub host: Option<String>,
     /// Its systemd unit as last seen, or why it could not be read.
     pub unit: Option<UnitShow>,
