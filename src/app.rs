@@ -12,11 +12,11 @@ use futures_util::StreamExt;
 use ratatui_textarea::TextArea;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::{Notify, mpsc};
+use tokio::time::Instant;
 
 /// The shortest time between two redraws that only new data asks for.
 const DATA_FRAME: Duration = Duration::from_millis(250);
-use tokio::sync::{Notify, mpsc};
-use tokio::time::Instant;
 
 /// Any key pauses kiosk rotation this long.
 const KIOSK_KEY_PAUSE: Duration = Duration::from_secs(60);

@@ -106,7 +106,8 @@ async fn remote_checks_run_over_the_hosts_connection() {
         keys.known_line(port, "host_key") + &keys.known_line(mac_port, "host_key"),
     )
     .unwrap();
-    let fresh = keys.path("fresh.log");
+    // Named with `~/`: the remote user's home (the test sshd's own).
+    let fresh = keys.home().join("fresh.log");
     std::fs::write(&fresh, "x").unwrap();
     // A sleep no other run of this test has (a unique duration).
     let unique = format!("4{}.5", std::process::id());
@@ -115,13 +116,12 @@ async fn remote_checks_run_over_the_hosts_connection() {
         + &host_toml("mac", mac_port, &keys, &kh, "")
         + &format!(
             "[[services.systemd]]\nhost = \"box\"\ninterval = \"1s\"\n\n\
-             [[services.freshness]]\nname = \"log\"\nhost = \"box\"\npath = \"{}\"\nmax_age = \"1h\"\ninterval = \"1s\"\n\n\
+             [[services.freshness]]\nname = \"log\"\nhost = \"box\"\npath = \"~/fresh.log\"\nmax_age = \"1h\"\ninterval = \"1s\"\n\n\
              [[services.freshness]]\nname = \"gone\"\nhost = \"box\"\npath = \"{}\"\nmax_age = \"1h\"\ninterval = \"1s\"\n\n\
              [[services.process]]\nname = \"sleeper\"\nhost = \"box\"\npattern = \"sleep {unique}\"\ninterval = \"1s\"\n\n\
              [[services.process]]\nname = \"nobody\"\nhost = \"box\"\npattern = \"no-such-program-4242\"\ninterval = \"1s\"\n\n\
              [[services.launchd]]\nhost = \"mac\"\ninterval = \"1s\"\n\n\
              [[services.launchd]]\nhost = \"box\"\nname = \"linux launchd\"\ninterval = \"1s\"\n",
-            fresh.display(),
             keys.path("nothing-here").display(),
         );
     let config = parse_str(&toml, "svc-ssh.toml").unwrap_or_else(|e| panic!("{e:?}"));

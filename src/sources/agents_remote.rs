@@ -56,7 +56,7 @@ pub fn spawn(d: &Daemon, host: &str, ctx: &Ctx) {
 /// first poll only), at most this many bytes. Prints `missing`,
 /// `unreadable`, or `<inode> <size> <from>` and the bytes from `from`.
 const RUNLOG_SCRIPT: &str = r#"IFS= read -r p; IFS= read -r ino; IFS= read -r off; IFS= read -r back; IFS= read -r max
-case $p in "~/"*) p=$HOME/${p#"~/"};; esac
+p=$(home_path "$p")
 st() { stat -c '%i %s' -- "$1" 2>/dev/null || stat -f '%i %z' -- "$1" 2>/dev/null; }
 f=$p
 case " $(st "$p")" in
@@ -78,6 +78,13 @@ n=$((z - from)); [ "$n" -gt "$max" ] && n=$max
 echo "$i $z $from"
 [ "$n" -gt 0 ] && tail -c +"$((from + 1))" -- "$f" | head -c "$n"
 exit 0"#;
+
+/// Words for an answer a script should not have given: its first 80
+/// bytes (cut at a character), sanitised.
+fn unexpected(answer: &str) -> String {
+    let head = &answer[..answer.floor_char_boundary(80)];
+    format!("unexpected answer {:?}", crate::parse::sanitize::sanitize(head))
+}
 
 /// A runlog on a remote host, as far as it has been read.
 #[derive(Debug, Default)]
@@ -145,10 +152,7 @@ impl RemoteRunlog {
                     "permission denied".into()
                 });
             }
-            return Err(format!(
-                "unexpected answer {:?}",
-                crate::parse::sanitize::sanitize(&head[..head.len().min(80)])
-            ));
+            return Err(unexpected(head));
         };
         self.answered = true;
         if ino != self.ino {
@@ -201,11 +205,10 @@ async fn follow_runlog(agent: String, host: String, path: String, ctx: Ctx) {
 /// `none`, `missing`, `unreadable` or `at <mtime secs> <size>`, then the
 /// heartbeat's first 1 MiB (and a byte) when asked.
 const FILES_SCRIPT: &str = r#"IFS= read -r hb; IFS= read -r text; IFS= read -r log
-ex() { case $1 in "~/"*) printf '%s\n' "$HOME/${1#"~/"}";; *) printf '%s\n' "$1";; esac; }
 mt() { stat -c '%Y %s' -- "$1" 2>/dev/null || stat -f '%m %z' -- "$1" 2>/dev/null; }
 one() {
   if [ -z "$1" ]; then echo none; return; fi
-  f=$(ex "$1")
+  f=$(home_path "$1")
   if [ ! -e "$f" ]; then echo missing
   elif [ "$2" = 1 ] && [ ! -r "$f" ]; then echo unreadable
   else echo "at $(mt "$f")"; fi
@@ -213,7 +216,7 @@ one() {
 echo "now $(date +%s)"
 one "$log" 0
 one "$hb" "$text"
-if [ -n "$hb" ] && [ "$text" = 1 ]; then head -c 1048577 -- "$(ex "$hb")" 2>/dev/null; fi
+if [ -n "$hb" ] && [ "$text" = 1 ]; then head -c 1048577 -- "$(home_path "$hb")" 2>/dev/null; fi
 exit 0"#;
 
 /// The time a remote file says, in this machine's clock: now minus its age
@@ -229,12 +232,9 @@ fn file_line(line: &str) -> Result<(Millis, u64), String> {
         ["unreadable"] => Err("permission denied".into()),
         ["at", m, z] => match (m.parse::<i64>(), z.parse::<u64>()) {
             (Ok(m), Ok(z)) => Ok((m * 1000, z)),
-            _ => Err(format!("unexpected answer {line:?}")),
+            _ => Err(unexpected(line)),
         },
-        _ => Err(format!(
-            "unexpected answer {:?}",
-            crate::parse::sanitize::sanitize(&line[..line.len().min(80)])
-        )),
+        _ => Err(unexpected(line)),
     }
 }
 
@@ -252,10 +252,7 @@ pub fn files_answer(answer: &str, field: Option<&str>, local_now: Millis) -> (Op
         parts.next().unwrap_or(""),
     );
     let Some(remote_now) = now.strip_prefix("now ").and_then(|n| n.trim().parse::<i64>().ok()) else {
-        let e = Err(format!(
-            "unexpected answer {:?}",
-            crate::parse::sanitize::sanitize(&now[..now.len().min(80)])
-        ));
+        let e = Err(unexpected(now));
         return (Some(e.clone()), Some(e));
     };
     let remote_now = remote_now * 1000;
@@ -472,6 +469,16 @@ mod tests {
         assert_eq!(r.args()[..2], ["8".to_string(), "2".into()]);
         assert!(r.apply("missing").unwrap_err().contains("no such file"));
         assert!(r.apply("Welcome to the host!").unwrap_err().contains("unexpected"));
+        // A banner of many-byte characters is cut at a character, not in one.
+        let banner = "€".repeat(100);
+        assert!(r.apply(&banner).unwrap_err().contains("unexpected"));
+        assert!(
+            files_answer(&banner, None, 0)
+                .0
+                .unwrap()
+                .unwrap_err()
+                .contains("unexpected")
+        );
     }
 
     #[test]

@@ -30,8 +30,6 @@ use std::time::{Duration, Instant};
 
 /// A host that prints more than this per poll is cut off here.
 pub const MAX_OUTPUT: usize = 8 * 1024 * 1024;
-/// What [`exec`] says when its deadline passes.
-const NO_ANSWER: &str = "no answer in time";
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
 
 /// Everything a host's task needs to connect, from its `[[hosts]]` entry.
@@ -244,6 +242,19 @@ pub struct Output {
     pub exit_status: Option<u32>,
 }
 
+/// Why [`exec`] has no output: the connection failed, or the command did
+/// not end by the deadline (the host's problem, not the link's).
+enum ExecError {
+    Ssh(SourceError),
+    NoAnswer,
+}
+
+impl From<SourceError> for ExecError {
+    fn from(e: SourceError) -> Self {
+        ExecError::Ssh(e)
+    }
+}
+
 /// Runs `command` on a new channel of `conn`, writes `stdin` to it and
 /// closes it, and keeps at most `max` bytes of what it prints.
 /// A channel still open at `deadline` is closed (a hung command must not
@@ -254,7 +265,7 @@ async fn exec(
     stdin: &[u8],
     max: usize,
     deadline: tokio::time::Instant,
-) -> Result<Output, SourceError> {
+) -> Result<Output, ExecError> {
     let mut ch = conn.channel_open_session().await.map_err(|e| ssh_words(&e))?;
     ch.exec(true, command).await.map_err(|e| ssh_words(&e))?;
     if !stdin.is_empty() {
@@ -269,7 +280,7 @@ async fn exec(
             Ok(None) => break,
             Err(_) => {
                 let _ = ch.close().await;
-                return Err(SourceError::Unreachable(NO_ANSWER.into()));
+                return Err(ExecError::NoAnswer);
             }
         };
         match msg {
@@ -325,7 +336,7 @@ impl Links {
     /// Runs a fixed `script` with `sh -c` on `host`'s connection. `args`
     /// reach the script as lines on its standard input (read them with
     /// `IFS= read -r`), never as part of a command line, so no value from a
-    /// config is ever parsed by a shell. Waits up to `within` for the host's
+    /// config is ever parsed by a shell; `home_path` expands a `~/`. Waits up to `within` for the host's
     /// first connection; everything (queueing included) is bounded by it.
     pub async fn run(
         &self,
@@ -347,6 +358,7 @@ impl Links {
             stdin.push(b'\n');
         }
         let deadline = tokio::time::Instant::now() + within;
+        let no_answer = || format!("ssh: no answer within {}", humantime::format_duration(within));
         let work = async {
             let (conn, gate) = loop {
                 match self.get(host) {
@@ -358,25 +370,30 @@ impl Links {
             let _permit = gate.acquire().await.map_err(|e| e.to_string())?;
             exec(&conn, &sh_command(script), &stdin, max, deadline)
                 .await
-                .map_err(|e| format!("ssh: {e}"))
+                .map_err(|e| match e {
+                    ExecError::Ssh(e) => format!("ssh: {e}"),
+                    ExecError::NoAnswer => no_answer(),
+                })
         };
         match tokio::time::timeout_at(deadline + Duration::from_millis(500), work).await {
-            Ok(Err(e)) if e.ends_with("no answer in time") => {
-                Err(format!("ssh: no answer within {}", humantime::format_duration(within)))
-            }
             Ok(r) => r,
             Err(_) => Err(match self.get(host) {
                 None => format!("no SSH connection to {host} yet"),
-                Some(_) => format!("ssh: no answer within {}", humantime::format_duration(within)),
+                Some(_) => no_answer(),
             }),
         }
     }
 }
 
-/// `exec sh -c '<script>'`, the script single-quoted for any POSIX login
-/// shell (a `'` inside becomes `'\\''`).
+/// Defined for every script that [`Links::run`] runs: `home_path PATH`
+/// prints PATH with a leading `~/` made the remote user's home.
+const HOME_PATH: &str = r#"home_path() { case $1 in "~/"*) printf '%s\n' "$HOME/${1#"~/"}";; *) printf '%s\n' "$1";; esac; }
+"#;
+
+/// `exec sh -c '<script>'`, the script (after [`HOME_PATH`]) single-quoted
+/// for any POSIX login shell (a `'` inside becomes `'\\''`).
 pub fn sh_command(script: &str) -> String {
-    format!("exec sh -c '{}'", script.replace('\'', r"'\''"))
+    format!("exec sh -c '{}'", [HOME_PATH, script].concat().replace('\'', r"'\''"))
 }
 
 /// Every SSH connection of this process.
@@ -459,7 +476,6 @@ pub fn top(use_of: &[(f32, u64)], n: usize) -> Vec<bool> {
 #[derive(Debug, Default)]
 pub struct Tracker {
     prev_stat: Option<Stat>,
-    /// pid → (start ticks, cpu ticks)
     /// (pid, start ticks, cpu ticks), sorted by pid: a third of a map's
     /// memory, and hundreds of hosts keep one each.
     prev_procs: Vec<(u32, u64, u64)>,
@@ -736,11 +752,11 @@ async fn poll(
     let out = exec(c, command, &[], MAX_OUTPUT, tokio::time::Instant::now() + t.timeout)
         .await
         .map_err(|e| match e {
-            SourceError::Unreachable(w) if w == NO_ANSWER => SourceError::Other(format!(
+            ExecError::NoAnswer => SourceError::Other(format!(
                 "the probe gave no answer within {}",
                 humantime::format_duration(t.timeout)
             )),
-            e => e,
+            ExecError::Ssh(e) => e,
         })?;
     let rtt = started.elapsed();
     if out.cut {
@@ -800,18 +816,11 @@ pub async fn run(host: Host, ctx: Ctx) {
             ))),
         };
         let now = tokio::time::Instant::now();
+        // A sample, or a host that answered as one we cannot read: keep the
+        // connection, ask again at its next turn.
+        let answered = result.is_ok() || (matches!(result, Err(SourceError::Other(_))) && conn.is_some());
         let delay = match &result {
-            Ok(_) => {
-                backoff.reset();
-                schedule.after_poll(now)
-            }
-            // The host answered, it is just not one we can read: keep the
-            // connection, ask again at its next turn.
-            Err(SourceError::Other(_)) if conn.is_some() => {
-                backoff.reset();
-                schedule.after_poll(now)
-            }
-            Err(e) => {
+            Err(e) if !answered => {
                 tracing::debug!(host = %t.name, "ssh: {e}");
                 links().set(&t.name, Link::Down(e.to_string()));
                 if let Some(c) = conn.take() {
@@ -820,6 +829,10 @@ pub async fn run(host: Host, ctx: Ctx) {
                     });
                 }
                 schedule.retry_in(now, backoff.next_delay().max(t.interval))
+            }
+            _ => {
+                backoff.reset();
+                schedule.after_poll(now)
             }
         };
         let result_ok = result.is_ok();
@@ -897,7 +910,8 @@ mod tests {
     #[test]
     fn top_keeps_the_busiest_and_the_largest() {
         let use_of = [(0.0, 10), (90.0, 1), (5.0, 500), (50.0, 2), (0.0, 400), (1.0, 3)];
-        let kept: Vec<usize> = (0..use_of.len()).filter(|i| top(&use_of, 2)[*i]).collect();
+        let keep = top(&use_of, 2);
+        let kept: Vec<usize> = (0..use_of.len()).filter(|i| keep[*i]).collect();
         assert_eq!(kept, [1, 2, 3, 4], "two by CPU (1, 3), two by memory (2, 4)");
         assert_eq!(top(&use_of[..2], 2), [true, true]);
     }

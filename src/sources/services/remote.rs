@@ -25,7 +25,7 @@ else echo plain; systemctl --failed --no-pager --plain --no-legend 2>&1; fi"#;
 /// The host's clock and the file's mtime, in seconds; "missing" when there
 /// is no such file. `~/` is the remote user's home.
 pub const FILE_AGE: &str = r#"IFS= read -r p
-case $p in "~/"*) p="$HOME/${p#??}";; esac
+p=$(home_path "$p")
 date +%s
 if [ -e "$p" ]; then stat -c %Y -- "$p" 2>/dev/null || stat -f %m -- "$p"; else echo missing; fi"#;
 
