@@ -1,6 +1,9 @@
 //! Agents through the real binary: a runlog and a heartbeat file read by
 //! `fleettop snapshot` and `fleettop check`.
 
+mod common;
+
+use common::{named, stand_in};
 use std::process::Command;
 
 fn run(args: &[&str], cfg: &std::path::Path, dir: &tempfile::TempDir) -> std::process::Output {
@@ -46,12 +49,7 @@ fn runlog_and_heartbeat_reach_the_snapshot_and_check() {
     let o = run(&["snapshot"], &cfg, &dir);
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let scout = v["agents"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["name"] == "scout")
-        .expect("scout");
+    let scout = named(&v["agents"], "scout");
     assert_eq!(scout["runs_ok"], 1);
     assert_eq!(scout["runs_failed"], 3);
     assert_eq!(scout["fail_streak"], 3);
@@ -60,12 +58,7 @@ fn runlog_and_heartbeat_reach_the_snapshot_and_check() {
     assert_eq!(scout["last_exit_code"], 1);
     assert_eq!(scout["last_duration_ms"], 31_000);
     assert_eq!(scout["last_run_at"], "2026-05-09T18:45:00Z");
-    let deacon = v["agents"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["name"] == "deacon")
-        .expect("deacon");
+    let deacon = named(&v["agents"], "deacon");
     assert_eq!(deacon["state"], "stale");
     assert_eq!(deacon["last_heartbeat"], "2000-01-01T00:00:00Z");
     // The malformed lines were counted and logged, and did not stop the rest.
@@ -77,13 +70,6 @@ fn runlog_and_heartbeat_reach_the_snapshot_and_check() {
     assert_eq!(o.status.code(), Some(2), "{out}");
     assert!(out.contains("CRITICAL scout: scout failed 3 times in a row"), "{out}");
     assert!(out.contains("WARN     deacon: deacon stale"), "{out}");
-}
-
-fn stand_in(dir: &std::path::Path, name: &str, script: &str) {
-    use std::os::unix::fs::PermissionsExt;
-    let p = dir.join(name);
-    std::fs::write(&p, format!("#!/bin/sh\n{script}")).unwrap();
-    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
 
 /// systemctl and journalctl stand-ins that print what systemd 252 prints
@@ -128,15 +114,7 @@ esac
         .unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let find = |n: &str| {
-        v["agents"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|a| a["name"] == n)
-            .cloned()
-            .expect(n)
-    };
+    let find = |n: &str| named(&v["agents"], n);
     let scout = find("scout");
     assert_eq!(scout["runs_failed"], 1, "{scout}");
     assert_eq!(scout["last_exit_code"], 2);

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{NatsServer, free_port};
+use common::{NatsServer, free_port, named};
 use fleettop::config::parse_str;
 use fleettop::model::now_millis;
 use fleettop::sources::{self, Ctx};
@@ -64,15 +64,27 @@ async fn fleet_stream_with_runs(js: &async_nats::jetstream::Context, data: &str,
     }
 }
 
+/// A real `nats-server -js` in a temporary directory, a client of it and
+/// its JetStream context.
+async fn js_server() -> (
+    tempfile::TempDir,
+    NatsServer,
+    async_nats::Client,
+    async_nats::jetstream::Context,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let server = NatsServer::start(dir.path(), free_port(), free_port());
+    let client = async_nats::connect(server.url()).await.unwrap();
+    let js = async_nats::jetstream::new(client.clone());
+    (dir, server, client, js)
+}
+
 #[tokio::test]
 async fn replay_then_live_from_a_fleet_stream() {
     if !NatsServer::binary_present() {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let server = NatsServer::start(dir.path(), free_port(), free_port());
-    let client = async_nats::connect(server.url()).await.unwrap();
-    let js = async_nats::jetstream::new(client.clone());
+    let (_dir, server, client, js) = js_server().await;
     // Before fleettop starts: three claude-peers runs and one of fleettop's own.
     fleet_stream_with_runs(&js, "outcome=skip", "nothing to do").await;
     let own = r#"{"agent":"scout","tag":"sc","event":"completed","exit_code":0,"duration_ms":31000,"output":"{\"summary\":\"14 hosts\"}"}"#;
@@ -193,10 +205,7 @@ async fn snapshot_includes_agents_known_only_from_jetstream() {
     if !NatsServer::binary_present() {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let server = NatsServer::start(dir.path(), free_port(), free_port());
-    let client = async_nats::connect(server.url()).await.unwrap();
-    let js = async_nats::jetstream::new(client.clone());
+    let (dir, server, _client, js) = js_server().await;
     fleet_stream_with_runs(&js, "outcome=cooldown", "waiting 30m").await;
     let cfg = dir.path().join("snap.toml");
     std::fs::write(
@@ -217,13 +226,7 @@ async fn snapshot_includes_agents_known_only_from_jetstream() {
         .unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let a = v["agents"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["name"] == "pr-helper")
-        .unwrap_or_else(|| panic!("no pr-helper in {}", v["agents"]))
-        .clone();
+    let a = named(&v["agents"], "pr-helper");
     assert_eq!(
         (
             a["runs_ok"].as_u64(),

@@ -10,8 +10,8 @@ use fleettop::store::agents::{Agent, AgentStatus, AgentUpdate};
 use fleettop::store::{Store, Update};
 mod common;
 
-use common::free_port;
 use common::sshd::*;
+use common::{free_port, stand_in};
 use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
@@ -401,13 +401,6 @@ async fn each_poll_of_a_remote_runlog() {
     assert_eq!(lines.last().unwrap(), "last");
     assert!(lines.len() <= MAX_BACKLOG as usize / 1024 + 1, "{}", lines.len());
     assert!(lines[..lines.len() - 1].iter().all(|l| l.len() == 1023), "no cut line");
-}
-
-fn stand_in(dir: &Path, name: &str, script: &str) {
-    use std::os::unix::fs::PermissionsExt;
-    let p = dir.join(name);
-    std::fs::write(&p, format!("#!/bin/sh\n{script}")).unwrap();
-    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
 
 /// A unit's run over SSH, where systemd runs: no systemd runs on this test's

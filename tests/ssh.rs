@@ -467,15 +467,7 @@ fn snapshot_and_check_of_ssh_hosts_from_the_real_binary() {
     let o = run("snapshot");
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let host = |n: &str| {
-        v["hosts"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|h| h["name"] == n)
-            .unwrap_or_else(|| panic!("{n} in {v}"))
-            .clone()
-    };
+    let host = |n: &str| common::named(&v["hosts"], n);
     let remote = host("remote");
     assert_eq!(remote["state"], "online", "{remote}");
     assert_eq!(remote["mem_total_bytes"].as_u64().unwrap(), local_meminfo_total());

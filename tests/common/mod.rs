@@ -78,3 +78,20 @@ impl Drop for NatsServer {
         let _ = self.child.wait();
     }
 }
+
+/// The member of the JSON array `list` whose `"name"` is `name`; panics
+/// showing the array when there is none.
+pub fn named<'a>(list: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    list.as_array()
+        .and_then(|a| a.iter().find(|x| x["name"] == name))
+        .unwrap_or_else(|| panic!("no {name:?} in {list}"))
+}
+
+/// An executable `#!/bin/sh` script `name` in `dir`: a stand-in for a
+/// program this machine does not have (systemctl, journalctl, launchctl).
+pub fn stand_in(dir: &std::path::Path, name: &str, script: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    let p = dir.join(name);
+    std::fs::write(&p, format!("#!/bin/sh\n{script}")).unwrap();
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
