@@ -1,14 +1,11 @@
-//! Prints the fixed probe command fleettop runs on every SSH host, as it is
-//! sent: to audit it, or to run it by hand (`sh -c "$(…)"`) and compare.
+//! Prints the fixed probe fleettop runs on every SSH host, as `sh` reads it
+//! on its standard input (the command line is `exec sh`), with the marker
+//! `@@fleettop` in place of a poll's random one: to audit it, or to run it
+//! by hand and compare (`cargo run --example probe_command | sh`).
 //!
 //!     cargo run --example probe_command [-- --gpu]
 
 fn main() {
     let gpu = std::env::args().any(|a| a == "--gpu");
-    let command = if gpu {
-        fleettop::parse::probe::COMMAND_GPU
-    } else {
-        fleettop::parse::probe::COMMAND
-    };
-    print!("{command}");
+    print!("{}", fleettop::parse::probe::stdin("@@fleettop", gpu));
 }

@@ -51,6 +51,7 @@ else
 	cargo build --release >&2
 	BIN="$ROOT/target/release/fleettop"
 fi
+# What `exec sh` reads on every poll (the probe, a fixed marker).
 PROBE="$(cargo run -q --release --example probe_command)"
 
 WORK="$(mktemp -d /tmp/fleettop-measure-ssh.XXXXXX)"
@@ -142,7 +143,7 @@ S0="$(tree_ticks "$SSHD_PID")"
 C0="$(awk '{ print $16 + $17 }' /proc/$$/stat)"
 for _ in $(seq "$POLLS"); do
 	ssh -T -o BatchMode=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile="$WORK/known_hosts" \
-		-i "$WORK/client_key" -p "$PORT" "$USER_NAME@127.0.0.1" "$PROBE" >/dev/null
+		-i "$WORK/client_key" -p "$PORT" "$USER_NAME@127.0.0.1" "exec sh" <<<"$PROBE" >/dev/null
 done
 C1="$(awk '{ print $16 + $17 }' /proc/$$/stat)"
 S1="$(tree_ticks "$SSHD_PID")"

@@ -13,6 +13,9 @@ use common::sshd::*;
 use std::process::Command;
 use std::time::Duration;
 
+/// The marker of the captured fixture and of the hand-written outputs.
+const M: &str = "@@fleettop";
+
 fn local_meminfo_total() -> u64 {
     let t = std::fs::read_to_string("/proc/meminfo").unwrap();
     let line = t.lines().find(|l| l.starts_with("MemTotal:")).unwrap();
@@ -205,7 +208,7 @@ fn fixture() -> String {
 
 #[test]
 fn captured_probe_parses_whole() {
-    let p = probe::parse(&fixture());
+    let p = probe::parse(&fixture(), M);
     assert_eq!(p.errors, 0, "{:?}", p.first_error);
     let v = &p.value;
     assert!(v.complete);
@@ -222,9 +225,22 @@ fn captured_probe_parses_whole() {
 
 #[test]
 fn probe_run_here_agrees_with_proc() {
-    let out = Command::new("sh").arg("-c").arg(probe::COMMAND).output().unwrap();
-    let p = probe::parse(&String::from_utf8_lossy(&out.stdout));
+    use std::io::Write;
+    let marker = probe::marker();
+    let mut sh = Command::new("sh")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    sh.stdin
+        .take()
+        .unwrap()
+        .write_all(probe::stdin(&marker, false).as_bytes())
+        .unwrap();
+    let out = sh.wait_with_output().unwrap();
+    let p = probe::parse(&String::from_utf8_lossy(&out.stdout), &marker);
     assert!(p.value.complete);
+    assert_eq!(p.value.garbled, None);
     assert_eq!(p.value.mem.unwrap().total_bytes, local_meminfo_total());
     assert_eq!(p.value.stat.unwrap().cores.len(), local_cores());
     let me = std::process::id();
@@ -236,7 +252,7 @@ fn every_prefix_parses_and_a_cut_one_says_so() {
     let text = fixture();
     let mut cut = 0;
     for end in (0..text.len()).step_by(97).filter(|e| text.is_char_boundary(*e)) {
-        let p = probe::parse(&text[..end]);
+        let p = probe::parse(&text[..end], M);
         if end > 0 && !p.value.complete {
             assert!(p.errors > 0, "prefix {end}");
             cut += 1;
@@ -254,7 +270,7 @@ fn garbled_sections_are_counted_and_the_rest_used() {
         &text[..i],
         &text[text.find("@@fleettop loadavg").unwrap()..]
     );
-    let p = probe::parse(&garbled);
+    let p = probe::parse(&garbled, M);
     assert!(p.errors >= 1);
     assert!(p.value.mem.is_none());
     assert!(p.value.stat.is_some() && !p.value.procs.is_empty());
@@ -271,9 +287,9 @@ fn cpu_use_comes_from_the_difference_of_two_probes() {
     let second = "@@fleettop uname\nLinux\n6.1\n@@fleettop stat\ncpu 200 0 200 1000 0 0 0 0 0 0\ncpu0 150 0 50 400 0 0 0 0 0 0\ncpu1 50 0 150 500 0 0 0 0 0 0\n\
                   @@fleettop pids\n42 (worker) R 1 42 42 0 -1 4194304 0 0 0 0 150 0 0 0 20 0 1 0 500 1000 10 0\n@@fleettop end\n";
     let mut t = Tracker::new(vec!["work".into()]);
-    let s0 = t.sample(probe::parse(first).value, 0, 0, true).unwrap();
+    let s0 = t.sample(probe::parse(first, M).value, 0, 0, true).unwrap();
     assert_eq!(s0.cpu_pct, 0.0);
-    let s1 = t.sample(probe::parse(second).value, 0, 1, true).unwrap();
+    let s1 = t.sample(probe::parse(second, M).value, 0, 1, true).unwrap();
     // 200 busy of 400 ticks; core 0 all busy, core 1 half; the worker used
     // 50 ticks of the 200 per core that passed.
     assert!((s1.cpu_pct - 50.0).abs() < 0.01, "{}", s1.cpu_pct);
@@ -292,9 +308,11 @@ fn cpu_use_comes_from_the_difference_of_two_probes() {
 
 #[test]
 fn the_probe_is_fixed() {
-    // Nothing from a config or a host goes into the command.
+    // Nothing from a config or a host goes into the script; the command
+    // line is the same for every login shell.
+    assert_eq!(probe::EXEC, "exec sh");
     assert!(probe::COMMAND.contains("echo \"$M end\"\n}\n"));
-    assert!(probe::COMMAND.ends_with("p | dd obs=65536 2>/dev/null; else p; fi\n"));
+    assert!(probe::COMMAND.ends_with("p </dev/null | dd obs=65536 2>/dev/null; else p </dev/null; fi\n"));
     assert!(probe::COMMAND_GPU.contains("nvidia-smi -q -x"));
     assert!(!probe::COMMAND.contains("nvidia"));
 }

@@ -7,6 +7,7 @@
 //! None of these functions does I/O and none of them panics on any input.
 
 pub mod agent;
+pub mod known_hosts;
 pub mod launchctl;
 pub mod nats;
 pub mod nvidia_smi;

@@ -1,12 +1,16 @@
 //! Remote hosts over SSH (russh): one persistent, verified connection per
-//! host, reused for every poll; one fixed probe command
-//! ([`probe::COMMAND`]) per poll on an exec channel.
+//! host, reused for every poll; one fixed probe script
+//! ([`probe::COMMAND`]) per poll, sent to `sh` on an exec channel with a
+//! fresh marker that frames its output ([`probe`]).
 //!
 //! The server's host key is checked against `known_hosts` before anything
 //! else: an unknown or changed key ends the handshake, so no authentication
 //! is attempted, and the host shows `auth-error` with the offered
-//! fingerprint. `accept_new_host_keys = true` records a new key (never a
-//! changed one). A lost connection is made again with exponential backoff and
+//! fingerprint. fleettop reads known_hosts itself
+//! ([`known_hosts`](crate::parse::known_hosts)): `accept_new_host_keys =
+//! true` records a key only for a host that has no line at all (a key of
+//! another algorithm is a changed key; a revoked key is refused and never
+//! recorded). A lost connection is made again with exponential backoff and
 //! jitter; every connect and every poll is bounded by the host's `timeout`.
 //!
 //! At scale: hosts poll on turns of their own ([`Schedule`]); in the TUI a
@@ -17,6 +21,7 @@
 use super::Ctx;
 use crate::config::{GpuMode, Host, expand_tilde, parse_ssh_target};
 use crate::model::{HostSample, Millis, Process};
+use crate::parse::known_hosts;
 use crate::parse::probe::{self, ProbeSample};
 use crate::parse::proc::{self, Stat};
 use crate::store::{SourceError, Update};
@@ -94,17 +99,22 @@ impl Verifier {
         false
     }
 
+    /// Trusts a key only when known_hosts has it ([`known_hosts::verdict`]);
+    /// with `accept_new`, learns one only for a host that has no line at
+    /// all (a key of another algorithm, a revoked key, a certificate
+    /// authority all count).
     fn check(&self, key: &PublicKey) -> bool {
+        use known_hosts::Verdict;
         let fp = key.fingerprint(HashAlg::Sha256);
-        let known = if self.known_hosts.exists() {
-            russh::keys::check_known_hosts_path(&self.host, self.port, key, &self.known_hosts)
-        } else {
-            Ok(false)
+        let text = match std::fs::read_to_string(&self.known_hosts) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => return self.refuse(format!("host key not verified: {fp} (known_hosts: {e})")),
         };
-        match known {
-            Ok(true) => true,
-            Ok(false) if self.accept_new => {
-                match russh::keys::known_hosts::learn_known_hosts_path(&self.host, self.port, key, &self.known_hosts) {
+        match known_hosts::verdict(&text, &self.host, self.port, key) {
+            Verdict::Known => true,
+            Verdict::Unknown if self.accept_new => {
+                match known_hosts::learn(&self.known_hosts, &text, &self.host, self.port, key) {
                     Ok(()) => {
                         tracing::info!(host = %self.host, port = self.port, "recorded new host key {fp}");
                         true
@@ -112,11 +122,17 @@ impl Verifier {
                     Err(e) => self.refuse(format!("host key unknown: {fp} (could not record it: {e})")),
                 }
             }
-            Ok(false) => self.refuse(format!("host key unknown: {fp}")),
-            Err(russh::keys::Error::KeyChanged { line }) => {
+            Verdict::Unknown => self.refuse(format!("host key unknown: {fp}")),
+            Verdict::Changed { line } => {
                 self.refuse(format!("host key changed: {fp} (known_hosts line {line} has another)"))
             }
-            Err(e) => self.refuse(format!("host key not verified: {fp} (known_hosts: {e})")),
+            Verdict::Revoked { line } => self.refuse(format!("host key revoked: {fp} (known_hosts line {line})")),
+            Verdict::RevokedOnly { line } => self.refuse(format!(
+                "host key not trusted: {fp} (known_hosts lists only revoked keys for this host, line {line}; not learned)"
+            )),
+            Verdict::CertAuthorityOnly { line } => self.refuse(format!(
+                "host key not trusted: {fp} (known_hosts line {line} trusts a certificate authority; host certificates are not supported)"
+            )),
         }
     }
 }
@@ -500,6 +516,9 @@ impl Tracker {
         at: Millis,
         whole: bool,
     ) -> Result<HostSample, SourceError> {
+        if let Some(why) = &p.garbled {
+            return Err(SourceError::Other(format!("garbled probe output: {why}")));
+        }
         match p.system.as_str() {
             "Linux" => {}
             "" => return Err(SourceError::Other("the probe printed nothing usable".into())),
@@ -745,11 +764,13 @@ async fn poll(
         tracing::info!(host = %t.name, "ssh connected to {}:{}", t.host, t.port);
     }
     let c = conn.as_ref().expect("set above");
-    let command = if t.gpu { probe::COMMAND_GPU } else { probe::COMMAND };
+    let marker = probe::marker();
+    let script = probe::stdin(&marker, t.gpu);
     let started = Instant::now();
     // A probe that hangs (df on a dead NFS mount) is the host's problem,
     // not the connection's: its channel is closed, the connection kept.
-    let out = exec(c, command, &[], MAX_OUTPUT, tokio::time::Instant::now() + t.timeout)
+    let deadline = tokio::time::Instant::now() + t.timeout;
+    let out = exec(c, probe::EXEC, script.as_bytes(), MAX_OUTPUT, deadline)
         .await
         .map_err(|e| match e {
             ExecError::NoAnswer => SourceError::Other(format!(
@@ -768,7 +789,7 @@ async fn poll(
         }
         e => e,
     };
-    let parsed = probe::parse(&out.text);
+    let parsed = probe::parse(&out.text, &marker);
     if parsed.errors > 0 {
         tracing::debug!(host = %t.name, errors = parsed.errors, first = ?parsed.first_error, "probe output");
     }
@@ -918,7 +939,7 @@ mod tests {
 
     #[test]
     fn not_linux_is_said_plainly() {
-        let p = probe::parse("@@fleettop uname\nDarwin\n23.1.0\n@@fleettop end\n");
+        let p = probe::parse("@@fleettop uname\nDarwin\n23.1.0\n@@fleettop end\n", "@@fleettop");
         let e = Tracker::new(vec![]).sample(p.value, 0, 0, true).unwrap_err();
         assert_eq!(e, SourceError::Other("not Linux: Darwin".into()));
     }

@@ -32,8 +32,13 @@ pub fn missing() -> bool {
 }
 
 pub fn keygen(path: &Path) {
+    keygen_type(path, "ed25519");
+}
+
+/// A key pair of type `kind` (`ed25519`, `rsa`, `ecdsa`) at `path`.
+pub fn keygen_type(path: &Path, kind: &str) {
     let st = Command::new(KEYGEN)
-        .args(["-q", "-t", "ed25519", "-N", "", "-C", "fleettop-test", "-f"])
+        .args(["-q", "-t", kind, "-N", "", "-C", "fleettop-test", "-f"])
         .arg(path)
         .stdout(Stdio::null())
         .status()
@@ -101,6 +106,11 @@ impl Sshd {
     /// With `extra` lines of sshd_config (a `ForceCommand` to play a host
     /// that prints megabytes or never answers).
     pub fn start_with(keys: &Keys, port: u16, tag: &str, extra: &str) -> Sshd {
+        Self::start_keyed(keys, port, tag, "host_key", extra)
+    }
+
+    /// Offering only the host key `host_key` of `keys` (e.g. an RSA one).
+    pub fn start_keyed(keys: &Keys, port: u16, tag: &str, host_key: &str, extra: &str) -> Sshd {
         let _ = std::fs::create_dir_all("/run/sshd");
         let home = keys.home();
         std::fs::create_dir_all(&home).unwrap();
@@ -118,7 +128,7 @@ impl Sshd {
                  # rehash`, whose lock, left by a session killed mid-login,\n\
                  # makes every later login wait).\n\
                  SetEnv HOME={}\n{extra}\n",
-                keys.path("host_key").display(),
+                keys.path(host_key).display(),
                 keys.path("authorized_keys").display(),
                 keys.path(&format!("sshd_{tag}.pid")).display(),
                 home.display(),
