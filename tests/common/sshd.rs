@@ -212,10 +212,14 @@ pub fn descendants(root: u32) -> Vec<u32> {
 
 /// Config for one ssh host at 127.0.0.1:port.
 pub fn host_toml(name: &str, port: u16, keys: &Keys, known_hosts: &Path, extra: &str) -> String {
+    host_toml_as(&user(), name, port, keys, known_hosts, extra)
+}
+
+/// [`host_toml`] logging in as `login`.
+pub fn host_toml_as(login: &str, name: &str, port: u16, keys: &Keys, known_hosts: &Path, extra: &str) -> String {
     format!(
-        "[[hosts]]\nname = \"{name}\"\nssh = \"{}@127.0.0.1:{port}\"\nidentity_file = \"{}\"\n\
+        "[[hosts]]\nname = \"{name}\"\nssh = \"{login}@127.0.0.1:{port}\"\nidentity_file = \"{}\"\n\
          known_hosts = \"{}\"\ninterval = \"500ms\"\ntimeout = \"3s\"\nsessions = [\"sshd\"]\ngpu = \"off\"\n{extra}\n",
-        user(),
         keys.path("client_key").display(),
         known_hosts.display(),
     )
