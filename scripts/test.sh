@@ -14,8 +14,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 # Debian packages the tests drive: tmux (whole-app TUI test), htop
 # (side-by-side measurement), test servers (NATS, Docker, SSH, Syncthing),
-# busybox-static (a tiny image for Docker tests), procps (ps, pgrep, kill).
-PACKAGES=(tmux htop nats-server docker.io openssh-server busybox-static syncthing procps)
+# busybox-static (a tiny image for Docker tests), procps (ps, pgrep, kill),
+# fish and zsh (login shells that are not POSIX sh, for the SSH probe).
+PACKAGES=(tmux htop nats-server docker.io openssh-server busybox-static syncthing procps fish zsh)
 
 is_installed() {
 	# No `grep -q`: it stops reading early, dpkg then dies of SIGPIPE and

@@ -90,17 +90,6 @@ async fn two_hosts_online_with_this_machines_numbers() {
     );
 }
 
-fn no_auth_attempt(log: &str) {
-    for word in [
-        "userauth-request",
-        "Accepted",
-        "Failed publickey",
-        "Postponed publickey",
-    ] {
-        assert!(!log.contains(word), "sshd saw {word:?}:\n{log}");
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn changed_and_unknown_host_keys_are_auth_errors_without_authentication() {
     if missing() {

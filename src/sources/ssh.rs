@@ -349,10 +349,11 @@ impl Links {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).get(host).cloned()
     }
 
-    /// Runs a fixed `script` with `sh -c` on `host`'s connection. `args`
-    /// reach the script as lines on its standard input (read them with
-    /// `IFS= read -r`), never as part of a command line, so no value from a
-    /// config is ever parsed by a shell; `home_path` expands a `~/`. Waits up to `within` for the host's
+    /// Runs a fixed `script` with `sh` on `host`'s connection, whatever the
+    /// login shell ([`sh_stdin`]). `args` reach the script as lines on its
+    /// standard input (read them with `IFS= read -r`), never as part of a
+    /// command line, so no value from a config is ever parsed by a shell;
+    /// `home_path` expands a `~/`. Waits up to `within` for the host's
     /// first connection; everything (queueing included) is bounded by it.
     pub async fn run(
         &self,
@@ -368,11 +369,7 @@ impl Links {
                 crate::parse::sanitize::sanitize(bad)
             ));
         }
-        let mut stdin = Vec::new();
-        for a in args {
-            stdin.extend_from_slice(a.as_bytes());
-            stdin.push(b'\n');
-        }
+        let stdin = sh_stdin(script, args);
         let deadline = tokio::time::Instant::now() + within;
         let no_answer = || format!("ssh: no answer within {}", humantime::format_duration(within));
         let work = async {
@@ -384,7 +381,7 @@ impl Links {
                 }
             };
             let _permit = gate.acquire().await.map_err(|e| e.to_string())?;
-            exec(&conn, &sh_command(script), &stdin, max, deadline)
+            exec(&conn, probe::EXEC, stdin.as_bytes(), max, deadline)
                 .await
                 .map_err(|e| match e {
                     ExecError::Ssh(e) => format!("ssh: {e}"),
@@ -406,10 +403,22 @@ impl Links {
 const HOME_PATH: &str = r#"home_path() { case $1 in "~/"*) printf '%s\n' "$HOME/${1#"~/"}";; *) printf '%s\n' "$1";; esac; }
 "#;
 
-/// `exec sh -c '<script>'`, the script (after [`HOME_PATH`]) single-quoted
-/// for any POSIX login shell (a `'` inside becomes `'\\''`).
-pub fn sh_command(script: &str) -> String {
-    format!("exec sh -c '{}'", [HOME_PATH, script].concat().replace('\'', r"'\''"))
+/// What [`probe::EXEC`]'s `sh` reads to run `script` for [`Links::run`]:
+/// [`HOME_PATH`], then the script as a group whose standard input is
+/// `args`, one a line, in a here-document. Its delimiter is quoted (nothing
+/// in it is expanded) and random (no line of a value can end it); `args`
+/// hold no line break. Nothing of it is seen by the login shell, which only
+/// runs `exec sh` (so fish, zsh or csh do not parse the script either).
+pub fn sh_stdin(script: &str, args: &[&str]) -> String {
+    let end = probe::marker();
+    let mut s = format!("{HOME_PATH}{{\n{script}\n}} <<'{end}'\n");
+    for a in args {
+        s.push_str(a);
+        s.push('\n');
+    }
+    s.push_str(&end);
+    s.push('\n');
+    s
 }
 
 /// Every SSH connection of this process.

@@ -210,6 +210,19 @@ pub fn descendants(root: u32) -> Vec<u32> {
     out
 }
 
+/// Asserts that the sshd whose log is `log` saw no authentication at all
+/// (a host key refused ends the handshake before it).
+pub fn no_auth_attempt(log: &str) {
+    for word in [
+        "userauth-request",
+        "Accepted",
+        "Failed publickey",
+        "Postponed publickey",
+    ] {
+        assert!(!log.contains(word), "sshd saw {word:?}:\n{log}");
+    }
+}
+
 /// Config for one ssh host at 127.0.0.1:port.
 pub fn host_toml(name: &str, port: u16, keys: &Keys, known_hosts: &Path, extra: &str) -> String {
     host_toml_as(&user(), name, port, keys, known_hosts, extra)
