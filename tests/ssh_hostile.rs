@@ -355,3 +355,35 @@ async fn learning_never_replaces_a_key_nor_learns_a_revoked_one() {
     );
     assert_eq!(std::fs::metadata(&kh).unwrap().permissions().mode() & 0o777, 0o600);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_not_framed_by_the_polls_marker_is_garbled_not_believed() {
+    if missing() {
+        return;
+    }
+    let keys = Keys::new();
+    let port = free_port();
+    // A host that answers every poll with a whole, well-formed probe output
+    // framed by a marker it knows (the captured fixture): a replay.
+    let fixture = format!(
+        "{}/tests/fixtures/probe/debian-container-x86_64.txt",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let _sshd = Sshd::start_with(&keys, port, "replay", &format!("ForceCommand cat {fixture}"));
+    let kh = known_hosts(&keys, "known_hosts", &keys.known_line(port, "host_key"));
+    let toml = host_toml("replay", port, &keys, &kh, "");
+    let mut rx = spawn(&toml);
+    let e = wait_for(&mut rx, "replay", |r| r.is_err()).await.unwrap_err();
+    assert!(
+        matches!(&e, SourceError::Other(w) if w.starts_with("garbled probe output")),
+        "{e:?}"
+    );
+    // No sample ever: every poll is garbled, and the row says so.
+    for _ in 0..3 {
+        let r = wait_for(&mut rx, "replay", |_| true).await;
+        assert_eq!(r.as_ref().map(|_| ()), Err(&e));
+    }
+    let store = common::sshd::store_with(&toml, "replay", Err(e), 1000);
+    let words = fleettop::ui::host::collector_words(store.host("replay").unwrap(), 1000, "|");
+    assert!(words.contains("last error: garbled probe output"), "{words}");
+}

@@ -147,7 +147,7 @@ const MAX_COMM_CHARS: usize = 64;
 /// The `/proc/PID/stat` records that `cat` wrote one after another. A record
 /// is `PID (NAME) FIELDS\n`, where NAME is whatever the process called
 /// itself (line breaks, parentheses, anything) in at most
-/// [`MAX_COMM_CHARS`], and FIELDS (state and 40-odd numbers, never fewer
+/// `MAX_COMM_CHARS`, and FIELDS (state and 40-odd numbers, never fewer
 /// than 22) hold neither a parenthesis nor a line break. So NAME ends at the
 /// first `)` within reach after which the line is a record's fields and
 /// ends: the last `)` of its record, since a false one inside a name would
@@ -480,8 +480,12 @@ mod tests {
         );
         assert_eq!(base.value.disks.len(), 1);
         let mut names_of = Names(0x9e37_79b9_7f4a_7c15);
+        let (mut spoofs, mut breaks, mut closes) = (0, 0, 0);
         for case in 0..4000 {
             let names: Vec<String> = (0..1 + names_of.next() % 3).map(|_| names_of.name(&m)).collect();
+            spoofs += names.iter().filter(|n| n.contains("\n@@fleettop ")).count();
+            breaks += names.iter().filter(|n| n.contains('\n')).count();
+            closes += names.iter().filter(|n| n.contains(") R 1")).count();
             let p = parse(&output(&m, &names), &m);
             assert_eq!(
                 (p.errors, &p.value.garbled),
@@ -498,6 +502,11 @@ mod tests {
             }
             assert_eq!(without_procs(p.value), without_procs(base.value.clone()), "{names:?}");
         }
+        // The generator does reach the dangerous names.
+        assert!(
+            spoofs > 300 && breaks > 2000 && closes > 200,
+            "{spoofs} {breaks} {closes}"
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! else: an unknown or changed key ends the handshake, so no authentication
 //! is attempted, and the host shows `auth-error` with the offered
 //! fingerprint. fleettop reads known_hosts itself
-//! ([`known_hosts`](crate::parse::known_hosts)): `accept_new_host_keys =
+//! ([`known_hosts`]): `accept_new_host_keys =
 //! true` records a key only for a host that has no line at all (a key of
 //! another algorithm is a changed key; a revoked key is refused and never
 //! recorded). A lost connection is made again with exponential backoff and
@@ -404,7 +404,7 @@ const HOME_PATH: &str = r#"home_path() { case $1 in "~/"*) printf '%s\n' "$HOME/
 "#;
 
 /// What [`probe::EXEC`]'s `sh` reads to run `script` for [`Links::run`]:
-/// [`HOME_PATH`], then the script as a group whose standard input is
+/// `HOME_PATH`, then the script as a group whose standard input is
 /// `args`, one a line, in a here-document. Its delimiter is quoted (nothing
 /// in it is expanded) and random (no line of a value can end it); `args`
 /// hold no line break. Nothing of it is seen by the login shell, which only
