@@ -947,6 +947,25 @@ mod tests {
     }
 
     #[test]
+    fn scripts_read_their_values_literally_from_sh() {
+        use std::io::Write;
+        let values = ["}", "EOF", "'EOF'", "$(echo no)", "`echo no`", "a\\b \"c\"", "", "~/x"];
+        let script = "while IFS= read -r v; do printf '[%s]' \"$v\"; done; echo; home_path '~/y'";
+        let mut sh = std::process::Command::new("sh")
+            .env("HOME", "/h")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let input = sh_stdin(script, &values);
+        sh.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        let out = sh.wait_with_output().unwrap();
+        let want: String = values.iter().map(|v| format!("[{v}]")).collect();
+        assert_eq!(String::from_utf8_lossy(&out.stdout), format!("{want}\n/h/y\n"));
+        assert_ne!(sh_stdin("", &[]), sh_stdin("", &[]), "a fresh delimiter each time");
+    }
+
+    #[test]
     fn not_linux_is_said_plainly() {
         let p = probe::parse("@@fleettop uname\nDarwin\n23.1.0\n@@fleettop end\n", "@@fleettop");
         let e = Tracker::new(vec![]).sample(p.value, 0, 0, true).unwrap_err();
