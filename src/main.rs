@@ -159,25 +159,47 @@ fn tui(cli: &Cli, config: Config) -> color_eyre::Result<ExitCode> {
     });
     let refresh = app.refresh.clone();
     let rt = runtime()?;
-    let result = rt.block_on(async {
-        let (tx, rx) = tokio::sync::mpsc::channel(256);
-        let ctx = fleettop::sources::Ctx { tx, refresh };
-        app.store.outlet = fleettop::sources::spawn_all(&config, &ctx);
-        let mut terminal = fleettop::term::enter()?;
-        let r = fleettop::app::run(&mut app, &mut terminal, rx).await;
-        fleettop::term::restore();
-        // ratatui's Terminal shows the cursor on drop and, if the terminal
-        // has hung up, reports that failure with eprintln!, which panics on
-        // a dead stderr. restore() above already did the work.
-        std::mem::forget(terminal);
-        drop(ctx);
-        r
+    let ui = std::panic::AssertUnwindSafe(|| {
+        rt.block_on(async {
+            let (tx, rx) = tokio::sync::mpsc::channel(256);
+            let ctx = fleettop::sources::Ctx { tx, refresh };
+            app.store.outlet = fleettop::sources::spawn_all(&config, &ctx);
+            let mut terminal = fleettop::term::enter()?;
+            test_panic();
+            let r = fleettop::app::run(&mut app, &mut terminal, rx).await;
+            fleettop::term::restore();
+            // ratatui's Terminal shows the cursor on drop and, if the terminal
+            // has hung up, reports that failure with eprintln!, which panics on
+            // a dead stderr. restore() above already did the work.
+            std::mem::forget(terminal);
+            drop(ctx);
+            r
+        })
     });
+    let result = std::panic::catch_unwind(ui);
     fleettop::term::restore();
     rt.shutdown_timeout(Duration::from_millis(200));
-    result?;
+    match result {
+        Ok(r) => r?,
+        Err(payload) => {
+            // The hook logged the whole text; the terminal gets one line.
+            say_err!(
+                "fleettop: internal error: {} (details in the log)",
+                fleettop::sources::panic_words(payload.as_ref())
+            );
+            return Ok(ExitCode::from(101));
+        }
+    }
     tracing::info!("fleettop exits");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Debug builds only: `FLEETTOP_TEST_PANIC=ui` makes the UI panic once the
+/// terminal is in raw mode (for the test that it is restored).
+fn test_panic() {
+    if cfg!(debug_assertions) && std::env::var_os("FLEETTOP_TEST_PANIC").is_some_and(|v| v == "ui") {
+        panic!("test panic in the UI \u{1b}[31m(FLEETTOP_TEST_PANIC=ui)\nsecond line");
+    }
 }
 
 /// Writes to stdout; a closed pipe (`fleettop snapshot | head`) is not an error.

@@ -1,5 +1,7 @@
-//! Terminal setup and the promise to restore it: on return, on error, on
-//! panic, and (through the app loop) on SIGTERM and SIGHUP.
+//! Terminal setup and the promise to restore it: on return, on error, when
+//! the UI panics (main catches it), and (through the app loop) on SIGTERM
+//! and SIGHUP. A source task's panic does not touch the terminal: its
+//! supervisor says it on the source's rows and starts it again.
 
 use crossterm::{cursor, execute, terminal};
 use ratatui::Terminal;
@@ -40,11 +42,19 @@ pub fn restore() {
     let _ = execute!(io::stdout(), terminal::LeaveAlternateScreen, cursor::Show);
 }
 
+/// Panic text goes to the log only, in one clean line: it may quote outside
+/// data, and the screen belongs to the UI (which, if it is the one that
+/// panicked, main restores before saying one line).
 fn install_panic_hook() {
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        restore();
-        tracing::error!("panic: {info}");
-        previous(info);
+    std::panic::set_hook(Box::new(|info| {
+        let at = info
+            .location()
+            .map_or(String::new(), |l| format!(" at {}:{}", l.file(), l.line()));
+        let thread = std::thread::current().name().unwrap_or("?").to_string();
+        tracing::error!(
+            "panic in thread {}{at}: {}",
+            crate::parse::sanitize::sanitize(&thread),
+            crate::sources::panic_words(info.payload())
+        );
     }));
 }
