@@ -17,7 +17,12 @@ const EXIT_CONFIG: u8 = 3;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match real_main(cli) {
+    fleettop::term::install_panic_hook();
+    let result = match std::panic::catch_unwind(|| real_main(cli)) {
+        Ok(r) => r,
+        Err(payload) => return internal_error(payload.as_ref()),
+    };
+    match result {
         Ok(code) => code,
         Err(e) if terminal_gone(&e) => {
             // The terminal hung up (an SSH session dropped): nobody is left
@@ -31,6 +36,17 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// A panic that reached main: the terminal back as it was, then one clean
+/// line (the hook put the whole text in the log).
+fn internal_error(payload: &(dyn std::any::Any + Send)) -> ExitCode {
+    fleettop::term::restore();
+    say_err!(
+        "fleettop: internal error: {} (details in the log)",
+        fleettop::sources::panic_words(payload)
+    );
+    ExitCode::from(101)
 }
 
 /// EIO/ENXIO/EPIPE on the terminal: the other end is gone.
@@ -181,14 +197,7 @@ fn tui(cli: &Cli, config: Config) -> color_eyre::Result<ExitCode> {
     rt.shutdown_timeout(Duration::from_millis(200));
     match result {
         Ok(r) => r?,
-        Err(payload) => {
-            // The hook logged the whole text; the terminal gets one line.
-            say_err!(
-                "fleettop: internal error: {} (details in the log)",
-                fleettop::sources::panic_words(payload.as_ref())
-            );
-            return Ok(ExitCode::from(101));
-        }
+        Err(payload) => return Ok(internal_error(payload.as_ref())),
     }
     tracing::info!("fleettop exits");
     Ok(ExitCode::SUCCESS)

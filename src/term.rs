@@ -7,6 +7,11 @@ use crossterm::{cursor, execute, terminal};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use std::io::{self, Stdout, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// The terminal is raw and on the alternate screen (so there is something
+/// to restore: `snapshot | jq` must get no escape codes on any path).
+static ENTERED: AtomicBool = AtomicBool::new(false);
 
 pub type Term = Terminal<CrosstermBackend<BufStdout>>;
 
@@ -23,7 +28,7 @@ impl Write for BufStdout {
 }
 
 pub fn enter() -> io::Result<Term> {
-    install_panic_hook();
+    ENTERED.store(true, Ordering::SeqCst);
     terminal::enable_raw_mode()?;
     let mut out = io::stdout();
     if let Err(e) = execute!(out, terminal::EnterAlternateScreen, cursor::Hide) {
@@ -36,8 +41,11 @@ pub fn enter() -> io::Result<Term> {
     Ok(t)
 }
 
-/// Idempotent; safe to call from a panic hook.
+/// Idempotent, and nothing at all when the terminal was not entered.
 pub fn restore() {
+    if !ENTERED.swap(false, Ordering::SeqCst) {
+        return;
+    }
     let _ = terminal::disable_raw_mode();
     let _ = execute!(io::stdout(), terminal::LeaveAlternateScreen, cursor::Show);
 }
@@ -45,7 +53,7 @@ pub fn restore() {
 /// Panic text goes to the log only, in one clean line: it may quote outside
 /// data, and the screen belongs to the UI (which, if it is the one that
 /// panicked, main restores before saying one line).
-fn install_panic_hook() {
+pub fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
         let at = info
             .location()
