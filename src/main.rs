@@ -17,7 +17,12 @@ const EXIT_CONFIG: u8 = 3;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match real_main(cli) {
+    fleettop::term::install_panic_hook();
+    let result = match std::panic::catch_unwind(|| real_main(cli)) {
+        Ok(r) => r,
+        Err(payload) => return internal_error(payload.as_ref()),
+    };
+    match result {
         Ok(code) => code,
         Err(e) if terminal_gone(&e) => {
             // The terminal hung up (an SSH session dropped): nobody is left
@@ -31,6 +36,17 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// A panic that reached main: the terminal back as it was, then one clean
+/// line (the hook put the whole text in the log).
+fn internal_error(payload: &(dyn std::any::Any + Send)) -> ExitCode {
+    fleettop::term::restore();
+    say_err!(
+        "fleettop: internal error: {} (details in the log)",
+        fleettop::sources::panic_words(payload)
+    );
+    ExitCode::from(101)
 }
 
 /// EIO/ENXIO/EPIPE on the terminal: the other end is gone.
@@ -159,25 +175,40 @@ fn tui(cli: &Cli, config: Config) -> color_eyre::Result<ExitCode> {
     });
     let refresh = app.refresh.clone();
     let rt = runtime()?;
-    let result = rt.block_on(async {
-        let (tx, rx) = tokio::sync::mpsc::channel(256);
-        let ctx = fleettop::sources::Ctx { tx, refresh };
-        app.store.outlet = fleettop::sources::spawn_all(&config, &ctx);
-        let mut terminal = fleettop::term::enter()?;
-        let r = fleettop::app::run(&mut app, &mut terminal, rx).await;
-        fleettop::term::restore();
-        // ratatui's Terminal shows the cursor on drop and, if the terminal
-        // has hung up, reports that failure with eprintln!, which panics on
-        // a dead stderr. restore() above already did the work.
-        std::mem::forget(terminal);
-        drop(ctx);
-        r
+    let ui = std::panic::AssertUnwindSafe(|| {
+        rt.block_on(async {
+            let (tx, rx) = tokio::sync::mpsc::channel(256);
+            let ctx = fleettop::sources::Ctx { tx, refresh };
+            app.store.outlet = fleettop::sources::spawn_all(&config, &ctx);
+            let mut terminal = fleettop::term::enter()?;
+            test_panic();
+            let r = fleettop::app::run(&mut app, &mut terminal, rx).await;
+            fleettop::term::restore();
+            // ratatui's Terminal shows the cursor on drop and, if the terminal
+            // has hung up, reports that failure with eprintln!, which panics on
+            // a dead stderr. restore() above already did the work.
+            std::mem::forget(terminal);
+            drop(ctx);
+            r
+        })
     });
+    let result = std::panic::catch_unwind(ui);
     fleettop::term::restore();
     rt.shutdown_timeout(Duration::from_millis(200));
-    result?;
+    match result {
+        Ok(r) => r?,
+        Err(payload) => return Ok(internal_error(payload.as_ref())),
+    }
     tracing::info!("fleettop exits");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Debug builds only: `FLEETTOP_TEST_PANIC=ui` makes the UI panic once the
+/// terminal is in raw mode (for the test that it is restored).
+fn test_panic() {
+    if cfg!(debug_assertions) && std::env::var_os("FLEETTOP_TEST_PANIC").is_some_and(|v| v == "ui") {
+        panic!("test panic in the UI \u{1b}[31m(FLEETTOP_TEST_PANIC=ui)\nsecond line");
+    }
 }
 
 /// Writes to stdout; a closed pipe (`fleettop snapshot | head`) is not an error.

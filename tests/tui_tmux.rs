@@ -113,7 +113,12 @@ impl Tui {
     /// Starts fleettop in a 100x30 pane; when it exits the pane's shell
     /// prints `rc=<exit code>` and the `stty -a` line, then sleeps.
     fn start() -> Tui {
-        Tui::start_with(|cmd| format!("{cmd}; echo \"rc=$?\"; stty -a | tr \"\\n\" \" \"; echo; sleep 600"))
+        Tui::start_env("")
+    }
+
+    /// The same with `env` (`NAME=value `) before the command.
+    fn start_env(env: &str) -> Tui {
+        Tui::start_with(|cmd| format!("{env}{cmd}; echo \"rc=$?\"; stty -a | tr \"\\n\" \" \"; echo; sleep 600"))
     }
 
     /// Starts a 100x30 pane running `sh -c SCRIPT`, where `script` gets the
@@ -293,7 +298,12 @@ impl Tui {
 
     /// After fleettop exited: `rc=0`, canonical mode and echo back on, the
     /// alternate screen left, the cursor shown and mouse reporting off.
-    fn assert_restored(&self, how: &str) {
+    fn assert_restored(&self, how: &str) -> String {
+        self.assert_restored_with(how, "0")
+    }
+
+    /// The same, with exit code `want_rc`; returns the screen.
+    fn assert_restored_with(&self, how: &str, want_rc: &str) -> String {
         let screen = self.wait_for_with(&format!("rc= and the stty line after {how}"), true, |s| {
             s.contains("rc=") && s.lines().any(|l| l.contains("icanon"))
         });
@@ -303,8 +313,8 @@ impl Tui {
             .map(|(_, rest)| rest.chars().take_while(char::is_ascii_digit).collect())
             .unwrap_or_default();
         let mut problems = Vec::new();
-        if rc != "0" {
-            problems.push(format!("exit code {rc:?}, expected \"0\""));
+        if rc != want_rc {
+            problems.push(format!("exit code {rc:?}, expected {want_rc:?}"));
         }
         let stty = screen.lines().find(|l| l.contains("icanon")).unwrap_or_default();
         let tokens: Vec<&str> = stty.split_whitespace().collect();
@@ -327,6 +337,7 @@ impl Tui {
         if !problems.is_empty() {
             self.fail(&format!("after {how}:\n  - {}", problems.join("\n  - ")), &screen);
         }
+        screen
     }
 }
 
@@ -464,6 +475,77 @@ fn q_quits_and_restores_the_terminal() {
     );
     tui.keys("q");
     tui.assert_restored("`q`");
+}
+
+/// Every source task panics as it starts (a debug-build test switch): the
+/// UI goes on drawing in raw mode on the alternate screen, the host's row
+/// says the collector crashed, no panic text reaches the screen, the log
+/// has it, and `q` still quits cleanly.
+#[test]
+fn a_source_panic_is_said_on_its_row_and_the_screen_keeps_drawing() {
+    if !tmux_available() {
+        return;
+    }
+    let tui = Tui::start_env("FLEETTOP_TEST_PANIC=source ");
+    let host = hostname();
+    let first = tui.wait_for("the host's row says its collector crashed", |s| {
+        contains_word(&body(s), &host) && s.contains("collector crashed")
+    });
+    let pid = tui.fleettop_pid();
+    // Restarted with backoff: the log records more than one crash.
+    let start = Instant::now();
+    while fs::read_to_string(&tui.log)
+        .unwrap_or_default()
+        .matches("a source task crashed")
+        .count()
+        < 2
+    {
+        if start.elapsed() > DEADLINE {
+            tui.fail("the log does not record a restarted task crashing again", &tui.screen());
+        }
+        sleep(POLL);
+    }
+    tui.assert_alive(pid, "after its source panicked");
+    assert_eq!(tui.display("#{alternate_on}"), "1", "still on the alternate screen");
+    // Keys are read one at a time (raw mode) and the screen redraws.
+    tui.keys("2");
+    tui.wait_for("the Services tab after `2`", |s| s.contains("[Services]"));
+    tui.keys("1");
+    let screen = tui.wait_for("the Fleet tab again, the row still saying it", |s| {
+        s.contains("[Fleet]") && s.contains("collector crashed")
+    });
+    for s in [&first, &screen] {
+        if s.contains("panicked") || s.contains("RUST_BACKTRACE") {
+            tui.fail("panic text on the screen", s);
+        }
+    }
+    let log = fs::read_to_string(&tui.log).unwrap_or_default();
+    assert!(log.contains("test panic (FLEETTOP_TEST_PANIC=source)"), "{log}");
+    tui.keys("q");
+    tui.assert_restored("`q` after source panics");
+}
+
+/// The UI itself panics (a debug-build test switch, once the terminal is
+/// raw): the terminal is restored, exit code 101, and one clean line says
+/// so; the whole text is in the log.
+#[test]
+fn a_ui_panic_restores_the_terminal_and_says_one_clean_line() {
+    if !tmux_available() {
+        return;
+    }
+    let tui = Tui::start_env("FLEETTOP_TEST_PANIC=ui ");
+    let screen = tui.assert_restored_with("a panic in the UI", "101");
+    let said: Vec<&str> = screen.lines().filter(|l| l.contains("fleettop")).collect();
+    let want =
+        "fleettop: internal error: test panic in the UI (FLEETTOP_TEST_PANIC=ui) second line (details in the log)";
+    if said != [want] {
+        tui.fail(&format!("expected one line {want:?}, got {said:?}"), &screen);
+    }
+    if screen.contains("panicked") || screen.contains("RUST_BACKTRACE") {
+        tui.fail("raw panic text on the terminal", &screen);
+    }
+    let log = fs::read_to_string(&tui.log).unwrap_or_default();
+    assert!(log.contains("panic") && log.contains("test panic in the UI"), "{log}");
 }
 
 #[test]

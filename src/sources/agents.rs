@@ -209,24 +209,39 @@ pub fn spawn(config: &Config, ctx: &Ctx) {
             continue;
         }
         if let Some(p) = &d.runlog {
-            tokio::spawn(follow_runlog(d.name.clone(), expand_tilde(p), ctx.clone()));
+            super::supervise(
+                ctx,
+                super::Rows::Agent(d.name.clone()),
+                (d.name.clone(), expand_tilde(p)),
+                |(a, p), ctx| follow_runlog(a, p, ctx),
+            );
         }
         if d.heartbeat_file.is_some() || d.log_path.is_some() {
-            tokio::spawn(watch_files(d.clone(), ctx.clone()));
+            super::supervise(ctx, super::Rows::Agent(d.name.clone()), d.clone(), watch_files);
         }
         if let Some(unit) = &d.systemd_unit {
-            tokio::spawn(watch_unit(d.name.clone(), unit.clone(), ctx.clone()));
+            super::supervise(
+                ctx,
+                super::Rows::Agent(d.name.clone()),
+                (d.name.clone(), unit.clone()),
+                |(a, u), ctx| watch_unit(a, u, ctx),
+            );
         }
     }
     if let Some(n) = &config.agents.nats
         && !config.agents.subjects.is_empty()
     {
-        tokio::spawn(follow_nats(
+        let args = (
             n.get_ref().clone(),
             config.agents.subjects.clone(),
             config.agents.replay.0,
-            ctx.clone(),
-        ));
+        );
+        super::supervise(
+            ctx,
+            super::Rows::Event(format!("agents on {}", n.get_ref())),
+            args,
+            |(n, s, r), ctx| follow_nats(n, s, r, ctx),
+        );
     }
 }
 
@@ -340,14 +355,23 @@ async fn follow_nats(nats: String, subjects: Vec<String>, replay: Duration, ctx:
         };
         match stream {
             Some(stream) => {
-                tokio::spawn(replay_stream(js.clone(), stream, subject, replay, ctx.clone()));
+                let rows = super::Rows::Event(format!("agents on {subject}"));
+                super::supervise(
+                    &ctx,
+                    rows,
+                    (js.clone(), stream, subject, replay),
+                    |(j, st, su, r), ctx| replay_stream(j, st, su, r, ctx),
+                );
             }
             None => {
                 // No history to wait for.
                 if !ctx.send(Update::Agents(AgentUpdate::Replayed)).await {
                     return;
                 }
-                tokio::spawn(subscribe_live(client.clone(), subject, ctx.clone()));
+                let rows = super::Rows::Event(format!("agents on {subject}"));
+                super::supervise(&ctx, rows, (client.clone(), subject), |(c, s), ctx| {
+                    subscribe_live(c, s, ctx)
+                });
             }
         }
     }

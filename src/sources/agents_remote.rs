@@ -42,13 +42,24 @@ const MAX_HEARTBEAT: usize = 1 << 20;
 /// Starts the pollers of a daemon on SSH host `host`.
 pub fn spawn(d: &Daemon, host: &str, ctx: &Ctx) {
     if let Some(p) = &d.runlog {
-        tokio::spawn(follow_runlog(d.name.clone(), host.to_string(), p.clone(), ctx.clone()));
+        let args = (d.name.clone(), host.to_string(), p.clone());
+        super::supervise(ctx, super::Rows::Agent(d.name.clone()), args, |(a, h, p), ctx| {
+            follow_runlog(a, h, p, ctx)
+        });
     }
     if d.heartbeat_file.is_some() || d.log_path.is_some() {
-        tokio::spawn(watch_files(d.clone(), host.to_string(), ctx.clone()));
+        super::supervise(
+            ctx,
+            super::Rows::Agent(d.name.clone()),
+            (d.clone(), host.to_string()),
+            |(d, h), ctx| watch_files(d, h, ctx),
+        );
     }
     if let Some(unit) = &d.systemd_unit {
-        tokio::spawn(watch_unit(d.name.clone(), host.to_string(), unit.clone(), ctx.clone()));
+        let args = (d.name.clone(), host.to_string(), unit.clone());
+        super::supervise(ctx, super::Rows::Agent(d.name.clone()), args, |(a, h, u), ctx| {
+            watch_unit(a, h, u, ctx)
+        });
     }
 }
 

@@ -13,7 +13,11 @@ pub mod services;
 pub mod ssh;
 
 use crate::config::Config;
-use crate::store::Update;
+use crate::parse::agent::FleetNotice;
+use crate::store::agents::AgentUpdate;
+use crate::store::nats::{LinkState, LinkStats, NatsUpdate};
+use crate::store::services::{Health, Kind, Row, ServiceUpdate};
+use crate::store::{PushUpdate, SourceError, Update};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, mpsc};
@@ -45,15 +49,147 @@ impl Ctx {
 /// events (published to NATS, POSTed to the webhook), if anything wants them.
 pub fn spawn_all(config: &Config, ctx: &Ctx) -> Option<mpsc::Sender<crate::store::Event>> {
     for h in config.hosts.iter().filter(|h| h.local) {
-        tokio::spawn(local::run(h.clone(), ctx.clone()));
+        supervise(ctx, Rows::Host(h.display_name()), h.clone(), local::run);
     }
     for h in config.hosts.iter().filter(|h| h.ssh.is_some()) {
-        tokio::spawn(ssh::run(h.clone(), ctx.clone()));
+        supervise(ctx, Rows::Host(h.display_name()), h.clone(), ssh::run);
     }
     services::spawn(config, ctx);
     agents::spawn(config, ctx);
     push::spawn(config, ctx);
     nats::spawn(config, ctx)
+}
+
+/// The rows that say a source task crashed.
+#[derive(Debug, Clone)]
+pub enum Rows {
+    /// A host's tile.
+    Host(String),
+    /// A Services scope: one check, or every row of a Docker endpoint, a
+    /// host's units, a Syncthing instance (replaced by one row that says it).
+    Service {
+        scope: String,
+        kind: Kind,
+        name: String,
+    },
+    Agent(String),
+    /// A NATS server's monitoring row.
+    NatsMonitor(String),
+    /// A NATS server's connection.
+    NatsLink(String),
+    /// Push mode's hosts.
+    Push,
+    /// No row of its own: an event on the ticker, from `source`.
+    Event(String),
+}
+
+impl Rows {
+    pub fn service(kind: Kind, scope: String, name: &str) -> Rows {
+        Rows::Service {
+            scope,
+            kind,
+            name: name.to_string(),
+        }
+    }
+
+    /// The update that puts `words` on these rows.
+    fn update(&self, words: String) -> Update {
+        match self.clone() {
+            Rows::Host(name) => Update::Host {
+                name,
+                result: Err(SourceError::Other(words)),
+            },
+            Rows::Service { scope, kind, name } => Update::Services(ServiceUpdate::Set {
+                rows: vec![Row::new(scope.clone(), kind, name, Health::Error, words)],
+                scope,
+            }),
+            Rows::Agent(agent) => Update::Agents(AgentUpdate::Heartbeat { agent, at: Err(words) }),
+            Rows::NatsMonitor(name) => Update::Nats(NatsUpdate::Monitor {
+                name,
+                result: Err(SourceError::Other(words)),
+            }),
+            Rows::NatsLink(name) => Update::Nats(NatsUpdate::Link {
+                name,
+                stats: LinkStats {
+                    state: LinkState::Down(words),
+                    ..LinkStats::default()
+                },
+            }),
+            Rows::Push => Update::Push(PushUpdate::Down(words)),
+            Rows::Event(source) => Update::Agents(AgentUpdate::Notice(FleetNotice {
+                kind: "collector_failed".into(),
+                source,
+                text: words,
+            })),
+        }
+    }
+}
+
+/// The first wait before a crashed task starts again; it doubles per crash
+/// up to [`RESTART_MAX`], and starts over once a run outlasts that.
+pub const RESTART_MIN: Duration = Duration::from_secs(1);
+pub const RESTART_MAX: Duration = Duration::from_secs(60);
+
+/// Runs `task(arg, ctx)` as a task of its own and keeps it running: a panic
+/// in it is logged, said on its `rows` ("collector crashed: …,
+/// restarting") and the task started again after a backoff. A task that
+/// returns (the app is gone) is not restarted.
+pub fn supervise<A, F, Fut>(ctx: &Ctx, rows: Rows, arg: A, task: F) -> tokio::task::JoinHandle<()>
+where
+    A: Clone + Send + 'static,
+    F: Fn(A, Ctx) -> Fut + Send + 'static,
+    Fut: Future + Send + 'static,
+    Fut::Output: Send,
+{
+    let ctx = ctx.clone();
+    tokio::spawn(async move {
+        let mut backoff = RESTART_MIN;
+        loop {
+            let run = task(arg.clone(), ctx.clone());
+            let started = tokio::time::Instant::now();
+            let ended = tokio::spawn(async move {
+                test_panic();
+                run.await;
+            })
+            .await;
+            let Err(e) = ended else { return };
+            let Ok(payload) = e.try_into_panic() else { return };
+            let why = panic_words(payload.as_ref());
+            if started.elapsed() > RESTART_MAX {
+                backoff = RESTART_MIN;
+            }
+            tracing::error!(rows = ?rows, "a source task crashed: {why}; restarting in {backoff:?}");
+            if !ctx
+                .send(rows.update(format!("collector crashed: {why}, restarting")))
+                .await
+            {
+                return;
+            }
+            tokio::time::sleep(backoff).await;
+            if ctx.tx.is_closed() {
+                return;
+            }
+            backoff = (backoff * 2).min(RESTART_MAX);
+        }
+    })
+}
+
+/// A panic's message in one clean line of at most 200 characters.
+pub fn panic_words(payload: &(dyn std::any::Any + Send)) -> String {
+    let text = payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("a panic without a message");
+    crate::parse::sanitize::sanitize(text).chars().take(200).collect()
+}
+
+/// Debug builds only: `FLEETTOP_TEST_PANIC=source` makes every supervised
+/// task panic as it starts (for the tests of the supervision).
+fn test_panic() {
+    if cfg!(debug_assertions) && std::env::var_os("FLEETTOP_TEST_PANIC").is_some_and(|v| v == "source") {
+        panic!("test panic (FLEETTOP_TEST_PANIC=source)");
+    }
 }
 
 pub fn http_client(timeout: Duration) -> Result<reqwest::Client, String> {
@@ -93,4 +229,104 @@ pub async fn read_bounded(mut resp: reqwest::Response, max: usize) -> Result<Vec
         }
     }
     Ok(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+    use tokio::time::Instant;
+
+    fn ctx() -> (Ctx, mpsc::Receiver<Update>) {
+        let (tx, rx) = mpsc::channel(16);
+        (
+            Ctx {
+                tx,
+                refresh: Arc::new(Notify::new()),
+            },
+            rx,
+        )
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_panicking_task_is_said_on_its_rows_and_restarted_with_capped_backoff() {
+        let (ctx, mut rx) = ctx();
+        let runs = Arc::new(AtomicUsize::new(0));
+        let t0 = Instant::now();
+        let h = supervise(&ctx, Rows::Host("pi".into()), runs.clone(), |runs, ctx| async move {
+            let n = runs.fetch_add(1, SeqCst);
+            if n < 8 {
+                panic!("bad \u{1b}[2J byte\nin run {n}");
+            }
+            ctx.send(Update::Host {
+                name: "pi".into(),
+                result: Err(SourceError::Other("a real answer".into())),
+            })
+            .await;
+        });
+        let mut at = Vec::new();
+        for n in 0..8 {
+            match rx.recv().await {
+                Some(Update::Host {
+                    name,
+                    result: Err(SourceError::Other(words)),
+                }) => {
+                    assert_eq!(name, "pi");
+                    assert_eq!(words, format!("collector crashed: bad  byte in run {n}, restarting"));
+                }
+                other => panic!("{other:?}"),
+            }
+            at.push(t0.elapsed().as_secs());
+        }
+        // The ninth run works, says so and ends: it is not started again.
+        assert!(
+            matches!(rx.recv().await, Some(Update::Host { result: Err(SourceError::Other(w)), .. }) if w == "a real answer")
+        );
+        h.await.unwrap();
+        assert_eq!(runs.load(SeqCst), 9);
+        let gaps: Vec<u64> = at.windows(2).map(|w| w[1] - w[0]).collect();
+        assert_eq!(gaps, [1, 2, 4, 8, 16, 32, 60], "doubling, capped at a minute");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_supervisor_ends_with_the_app() {
+        let (ctx, rx) = ctx();
+        drop(rx);
+        let runs = Arc::new(AtomicUsize::new(0));
+        let h = supervise(&ctx, Rows::Push, runs.clone(), |runs, _ctx| async move {
+            runs.fetch_add(1, SeqCst);
+            panic!("always");
+        });
+        h.await.unwrap();
+        assert_eq!(runs.load(SeqCst), 1, "nobody to tell: no restart");
+    }
+
+    #[test]
+    fn every_row_kind_says_the_crash_where_its_rows_are() {
+        use crate::store::Store;
+        let config = crate::config::parse_str(
+            "[[hosts]]\nname = \"pi\"\nssh = \"u@h\"\n[[services.http]]\nname = \"web\"\nurl = \"http://h/\"\n",
+            "t.toml",
+        )
+        .unwrap();
+        let mut store = Store::new(&config);
+        let words = "collector crashed: x, restarting";
+        store.apply(Rows::Host("pi".into()).update(words.into()), 1);
+        assert!(format!("{:?}", store.host("pi").unwrap()).contains(words));
+        let web = Rows::service(Kind::Http, "http:web".into(), "web");
+        store.apply(web.update(words.into()), 1);
+        let row = store.services.get("http:web").unwrap();
+        assert_eq!((row.row.health, row.row.detail.as_str()), (Health::Error, words));
+        store.apply(Rows::Agent("scout".into()).update(words.into()), 1);
+        assert_eq!(
+            store.agents.get("scout").unwrap().heartbeat_error.as_deref(),
+            Some(words)
+        );
+    }
+
+    #[test]
+    fn a_panic_without_words_is_named_and_long_words_are_cut() {
+        assert_eq!(panic_words(&42u8), "a panic without a message");
+        assert_eq!(panic_words(&"x".repeat(500)).len(), 200);
+    }
 }

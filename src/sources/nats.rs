@@ -36,7 +36,12 @@ pub fn spawn(config: &Config, ctx: &Ctx) -> Option<mpsc::Sender<Event>> {
     let mut sinks: Vec<Sink> = Vec::new();
     for n in &config.nats {
         if n.monitor_url.is_some() {
-            tokio::spawn(monitor(n.clone(), ctx.clone()));
+            super::supervise(
+                ctx,
+                super::Rows::NatsMonitor(n.name.get_ref().clone()),
+                n.clone(),
+                monitor,
+            );
         }
         if n.url.is_some() {
             let outbox = Outbox::new(OUTBOX_CAP);
@@ -48,7 +53,10 @@ pub fn spawn(config: &Config, ctx: &Ctx) -> Option<mpsc::Sender<Event>> {
             } else {
                 Vec::new()
             };
-            tokio::spawn(link(n.clone(), ctx.clone(), outbox, agents));
+            let rows = super::Rows::NatsLink(n.name.get_ref().clone());
+            super::supervise(ctx, rows, (n.clone(), outbox, agents), |(n, o, a), ctx| {
+                link(n, ctx, o, a)
+            });
         }
     }
     if let Some(url) = config.alerts.webhook_url.as_ref().filter(|u| !u.0.is_empty()) {

@@ -106,7 +106,7 @@ pub fn spawn(config: &Config, ctx: &Ctx) {
     }
     match which_nats(config) {
         Ok(n) => {
-            tokio::spawn(watch(n.clone(), ctx.clone()));
+            super::supervise(ctx, super::Rows::Push, n.clone(), watch);
         }
         Err(e) => {
             let ctx = ctx.clone();

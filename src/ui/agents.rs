@@ -94,7 +94,7 @@ pub fn run_count(store: &Store, d: &Detail) -> usize {
 
 /// The next (or previous) line after `from` that contains the search term.
 pub fn find_match(store: &Store, d: &Detail, from: usize, forward: bool) -> Option<usize> {
-    let needle = d.list.filter.to_lowercase();
+    let needle = fold(&d.list.filter);
     if needle.is_empty() {
         return None;
     }
@@ -102,7 +102,7 @@ pub fn find_match(store: &Store, d: &Detail, from: usize, forward: bool) -> Opti
     let hits: Vec<usize> = text
         .lines()
         .enumerate()
-        .filter(|(_, l)| l.to_lowercase().contains(&needle))
+        .filter(|(_, l)| fold(l).contains(&needle))
         .map(|(i, _)| i)
         .collect();
     if forward {
@@ -397,7 +397,7 @@ pub fn render_detail(frame: &mut Frame, area: Rect, p: &Painter, d: &Detail) {
         return;
     };
     let text = output_text(run, d.alt);
-    let needle = d.list.filter.to_lowercase();
+    let needle = fold(&d.list.filter);
     let total = text.lines().count();
     let view_h = usize::from(out.height.saturating_sub(1));
     let top = d.scroll.min(total.saturating_sub(view_h.max(1)));
@@ -424,27 +424,73 @@ pub fn render_detail(frame: &mut Frame, area: Rect, p: &Painter, d: &Detail) {
 
 /// A line with every case-insensitive hit of `needle` highlighted.
 fn highlight(line: &str, needle: &str, p: &Painter) -> Line<'static> {
-    if needle.is_empty() {
-        return Line::styled(line.to_string(), p.theme.text);
-    }
-    let lower = line.to_lowercase();
-    if lower.len() != line.len() {
-        // Case folding changed byte lengths: mark the whole line.
-        let style = if lower.contains(needle) {
-            p.theme.highlight
-        } else {
-            p.theme.text
-        };
-        return Line::styled(line.to_string(), style);
-    }
+    let t = p.theme;
     let mut spans = Vec::new();
+    let mut at = 0;
+    for (s, e) in hits(line, needle) {
+        spans.push(Span::styled(line[at..s].to_string(), t.text));
+        spans.push(Span::styled(line[s..e].to_string(), t.highlight));
+        at = e;
+    }
+    spans.push(Span::styled(line[at..].to_string(), t.text));
+    Line::from(spans)
+}
+
+/// Lower-cased a character at a time, as [`hits`] searches.
+fn fold(s: &str) -> String {
+    s.chars().flat_map(char::to_lowercase).collect()
+}
+
+/// The byte ranges of `line` (on its character boundaries) that hold a
+/// case-insensitive hit of the lower-cased `needle`. Lower-casing can change
+/// a character's length ('İ' is two bytes, "i̇" three), so the search runs
+/// on a folded copy whose every byte knows the character it came from.
+fn hits(line: &str, needle: &str) -> Vec<(usize, usize)> {
+    if needle.is_empty() {
+        return Vec::new();
+    }
+    let mut lower = String::with_capacity(line.len());
+    // For each byte of `lower`: the start and end of its character in `line`.
+    let mut from: Vec<(usize, usize)> = Vec::with_capacity(line.len());
+    for (i, c) in line.char_indices() {
+        for l in c.to_lowercase() {
+            lower.push(l);
+            from.extend(std::iter::repeat_n((i, i + c.len_utf8()), l.len_utf8()));
+        }
+    }
+    let mut out: Vec<(usize, usize)> = Vec::new();
     let mut at = 0;
     while let Some(i) = lower[at..].find(needle) {
         let (s, e) = (at + i, at + i + needle.len());
-        spans.push(Span::styled(line[at..s].to_string(), p.theme.text));
-        spans.push(Span::styled(line[s..e].to_string(), p.theme.highlight));
+        let start = from[s].0.max(out.last().map_or(0, |h| h.1));
+        let end = from[e - 1].1;
+        if start < end {
+            out.push((start, end));
+        }
         at = e;
     }
-    spans.push(Span::styled(line[at..].to_string(), p.theme.text));
-    Line::from(spans)
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{fold, hits};
+
+    #[test]
+    fn search_hits_fall_on_character_boundaries() {
+        // 'İ' and 'Å' (the Kelvin-like Angstrom sign) change byte length
+        // when lower-cased: the hit is found in the folded copy and mapped
+        // back to the original characters.
+        let line = "\u{130}a\u{212B}";
+        let h = hits(line, "a");
+        assert_eq!(h, vec![(2, 3)], "the 'a' only");
+        assert_eq!(&line[2..3], "a");
+        assert_eq!(hits(line, &fold("å")), vec![(3, 6)], "the Angstrom sign is a case of å");
+        assert_eq!(hits(line, &fold("\u{130}")), vec![(0, 2)]);
+        // A hit inside one character's expansion marks the whole character.
+        assert_eq!(hits("x\u{130}x", "\u{307}"), vec![(1, 3)]);
+        assert_eq!(hits("ABab", "ab"), vec![(0, 2), (2, 4)]);
+        assert!(hits("abc", "").is_empty());
+        assert!(hits("", "a").is_empty());
+    }
 }

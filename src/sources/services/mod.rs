@@ -16,7 +16,7 @@ pub mod tcp;
 use super::Ctx;
 use crate::config::Config;
 use crate::store::Update;
-use crate::store::services::ServiceUpdate;
+use crate::store::services::{Kind, ServiceUpdate};
 use std::time::Duration;
 
 pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(15);
@@ -41,40 +41,95 @@ pub(crate) async fn send(ctx: &Ctx, u: ServiceUpdate) -> bool {
 
 pub fn spawn(config: &Config, ctx: &Ctx) {
     for s in &config.services.http {
-        tokio::spawn(http::run(s.clone(), ctx.clone()));
+        super::supervise(
+            ctx,
+            super::Rows::service(Kind::Http, format!("http:{}", s.name), &s.name),
+            s.clone(),
+            http::run,
+        );
     }
     for s in &config.services.tcp {
-        tokio::spawn(tcp::run(s.clone(), ctx.clone()));
+        super::supervise(
+            ctx,
+            super::Rows::service(Kind::Tcp, format!("tcp:{}", s.name), &s.name),
+            s.clone(),
+            tcp::run,
+        );
     }
     for s in &config.services.docker {
-        tokio::spawn(docker::run(s.clone(), ctx.clone()));
+        super::supervise(
+            ctx,
+            super::Rows::service(Kind::Container, docker::scope(&s.name), &s.name),
+            s.clone(),
+            docker::run,
+        );
     }
     for s in &config.services.systemd {
         if is_local(config, Some(s.host.get_ref())) {
-            tokio::spawn(systemd::run(s.clone(), ctx.clone()));
+            super::supervise(
+                ctx,
+                super::Rows::service(Kind::Systemd, systemd::scope(s.host.get_ref()), s.host.get_ref()),
+                s.clone(),
+                systemd::run,
+            );
         } else {
-            tokio::spawn(remote::run_systemd(s.clone(), ctx.clone()));
+            super::supervise(
+                ctx,
+                super::Rows::service(Kind::Systemd, systemd::scope(s.host.get_ref()), s.host.get_ref()),
+                s.clone(),
+                remote::run_systemd,
+            );
         }
     }
     for s in &config.services.freshness {
         if is_local(config, s.host.as_ref().map(|h| h.get_ref().as_str())) {
-            tokio::spawn(files::run_freshness(s.clone(), ctx.clone()));
+            super::supervise(
+                ctx,
+                super::Rows::service(Kind::Freshness, format!("freshness:{}", s.name), &s.name),
+                s.clone(),
+                files::run_freshness,
+            );
         } else {
-            tokio::spawn(remote::run_freshness(s.clone(), ctx.clone()));
+            super::supervise(
+                ctx,
+                super::Rows::service(Kind::Freshness, format!("freshness:{}", s.name), &s.name),
+                s.clone(),
+                remote::run_freshness,
+            );
         }
     }
     for s in &config.services.process {
         if is_local(config, s.host.as_ref().map(|h| h.get_ref().as_str())) {
-            tokio::spawn(files::run_process(s.clone(), ctx.clone()));
+            super::supervise(
+                ctx,
+                super::Rows::service(Kind::Process, format!("process:{}", s.name), &s.name),
+                s.clone(),
+                files::run_process,
+            );
         } else {
-            tokio::spawn(remote::run_process(s.clone(), ctx.clone()));
+            super::supervise(
+                ctx,
+                super::Rows::service(Kind::Process, format!("process:{}", s.name), &s.name),
+                s.clone(),
+                remote::run_process,
+            );
         }
     }
     for s in &config.services.syncthing {
-        tokio::spawn(syncthing::run(s.clone(), ctx.clone()));
+        super::supervise(
+            ctx,
+            super::Rows::service(Kind::Syncthing, syncthing::scope(&s.name), &s.name),
+            s.clone(),
+            syncthing::run,
+        );
     }
     // launchd only exists on macOS hosts, reached over SSH.
     for s in &config.services.launchd {
-        tokio::spawn(remote::run_launchd(s.clone(), ctx.clone()));
+        super::supervise(
+            ctx,
+            super::Rows::service(Kind::Launchd, launchd::scope(s.host.get_ref()), s.host.get_ref()),
+            s.clone(),
+            remote::run_launchd,
+        );
     }
 }
