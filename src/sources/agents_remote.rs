@@ -222,7 +222,7 @@ exit 0"#;
 /// The time a remote file says, in this machine's clock: now minus its age
 /// by the host's clock, so a host whose clock is off does not look stale.
 fn unskewed(local_now: Millis, remote_now: Millis, t: Millis) -> Millis {
-    local_now - (remote_now - t)
+    local_now.saturating_sub(remote_now.saturating_sub(t))
 }
 
 /// One file's line of `FILES_SCRIPT`: its mtime (ms) and size.
