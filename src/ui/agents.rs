@@ -283,7 +283,7 @@ pub fn render(frame: &mut Frame, area: Rect, p: &Painter) {
         };
         let said = match a.clock_skew {
             0 => said,
-            n => format!("clock skew ({n} dropped): {said}"),
+            n => format!("clock skew ({n} dropped): {}", said.trim_start_matches("clock skew: ")),
         };
         let mut l1 = Line::from(spans);
         let mut l2 = Line::from(vec![

@@ -1,0 +1,178 @@
+//! Times from outside that cannot be right (a year past 9999, a Unix time
+//! of 1e15, before 1970, a heartbeat dated 2099) through the real paths: a
+//! runlog and a heartbeat file, and a real nats-server's JetStream, into
+//! `fleettop snapshot` and `fleettop check` (the real binary) and the TUI.
+//! Each is clock skew: counted, said on the row, never fresh, never a panic.
+
+mod common;
+
+use common::{NatsServer, free_port, named};
+use fleettop::store::Tab;
+use fleettop::theme::{GlyphKind, Glyphs, Theme};
+use fleettop::ui::{Detail, View};
+use std::process::{Command, Output};
+
+/// The times, as JSON values: the first is the year 10000 in UTC (it made
+/// `snapshot` panic with "a Display implementation returned an error").
+const BAD_TIMES: [&str; 5] = [
+    r#""9999-12-31T23:59:59-23:59""#,
+    "1e15",
+    "-1e300",
+    r#""1969-12-31T23:59:59Z""#,
+    r#""2099-01-01T00:00:00Z""#,
+];
+
+/// Runs in fleettop's own format and the claude-peers supervisor's, each
+/// time of each carrying one of the bad times.
+fn bad_events() -> Vec<String> {
+    let mut out = Vec::new();
+    for t in BAD_TIMES {
+        out.push(format!(
+            r#"{{"agent":"skewbot","event":"failed","exit_code":1,"started_at":{t},"finished_at":{t},"duration_ms":1e300,"output":"boom"}}"#
+        ));
+        out.push(format!(
+            r#"{{"type":"daemon_complete","peer_id":"skewpeer","summary":"done","data":"trigger=interval duration=99999999999999s","timestamp":{t}}}"#
+        ));
+        out.push(format!(r#"{{"agent":"skewbeat","event":"heartbeat","timestamp":{t}}}"#));
+    }
+    out
+}
+
+fn fleettop(args: &[&str], cfg: &std::path::Path, dir: &std::path::Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_fleettop"))
+        .args(args)
+        .arg("--config")
+        .arg(cfg)
+        .arg("--log-file")
+        .arg(dir.join("log"))
+        .env("XDG_STATE_HOME", dir)
+        .output()
+        .unwrap()
+}
+
+/// `snapshot` and `check` of `cfg` by the real binary: neither panics, the
+/// skewed times are counted on their agents, and nothing with a skewed time
+/// is fresh. `check`'s report is returned.
+fn snapshot_and_check(cfg: &std::path::Path, dir: &std::path::Path) -> String {
+    let o = fleettop(&["snapshot"], cfg, dir);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let bot = named(&v["agents"], "skewbot");
+    // Both times of each of the five runs.
+    assert_eq!(bot["clock_skew"], 10, "{bot}");
+    assert_eq!(bot["runs_failed"], 5, "the runs still count: {bot}");
+    assert_eq!(bot["last_run_at"], serde_json::Value::Null, "{bot}");
+    assert_eq!(bot["state"], "failed", "{bot}");
+    let peer = named(&v["agents"], "skewpeer");
+    assert_eq!(peer["clock_skew"], 10, "its start is computed from its time: {peer}");
+    assert_eq!(peer["runs_ok"], 5, "{peer}");
+    let beat = named(&v["agents"], "skewbeat");
+    assert_eq!(beat["clock_skew"], 5, "{beat}");
+    assert_eq!(beat["last_heartbeat"], serde_json::Value::Null, "{beat}");
+    assert_ne!(beat["state"], "ok", "{beat}");
+    let o = fleettop(&["check"], cfg, dir);
+    let report = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "skewbot failed 5 times in a row: {report}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        report.contains("CRITICAL skewbot: skewbot failed 5 times in a row"),
+        "{report}"
+    );
+    report
+}
+
+/// The Agents tab and skewbot's run list, drawn from a store the real
+/// sources filled: no panic, and the rows say what was dropped.
+async fn render(config: &fleettop::config::Config) {
+    let store = fleettop::headless::collect(config).await;
+    let now = fleettop::model::now_millis();
+    let theme = Theme::load("default").unwrap();
+    let tab = View {
+        tab: 3,
+        ..View::default()
+    };
+    let runs = View {
+        tab: 3,
+        detail: Some(Detail::new(Tab::Agents, "skewbot")),
+        ..View::default()
+    };
+    let mut said = String::new();
+    for view in [tab, runs] {
+        for size in [(120, 40), (100, 30), (80, 24), (20, 5)] {
+            for glyphs in [GlyphKind::Unicode, GlyphKind::Console] {
+                let buf = common::screen::draw(&store, &view, &theme, &Glyphs::new(glyphs), size, now);
+                said.push_str(&common::screen::text(&buf));
+            }
+        }
+    }
+    assert!(said.contains("clock skew (10 dropped)"), "{said}");
+    assert!(said.contains("clock skew (5 dropped)"), "{said}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn skewed_times_in_a_runlog_and_a_heartbeat_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let runlog = dir.path().join("runs.jsonl");
+    std::fs::write(&runlog, bad_events().join("\n") + "\n").unwrap();
+    let (hb, hb_num) = (dir.path().join("hb.json"), dir.path().join("hb_num.json"));
+    std::fs::write(&hb, r#"{"last_heartbeat": "2099-01-01T00:00:00Z"}"#).unwrap();
+    std::fs::write(&hb_num, r#"{"last_heartbeat": 1e15}"#).unwrap();
+    let text = format!(
+        "[[agents.daemon]]\nname = \"skewbot\"\nrunlog = \"{}\"\n\n\
+         [[agents.daemon]]\nname = \"deacon\"\nheartbeat_file = \"{}\"\nheartbeat_field = \"last_heartbeat\"\nheartbeat_max_age = \"6m\"\n\n\
+         [[agents.daemon]]\nname = \"deacon2\"\nheartbeat_file = \"{}\"\nheartbeat_field = \"last_heartbeat\"\nheartbeat_max_age = \"6m\"\n",
+        runlog.display(),
+        hb.display(),
+        hb_num.display()
+    );
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(&cfg, &text).unwrap();
+    let report = snapshot_and_check(&cfg, dir.path());
+    // A heartbeat dated 2099 is not `ok`: stale, and the row says why.
+    assert!(
+        report.contains("WARN     deacon: deacon stale: clock skew: heartbeat dated 2099-01-01T00:00:00Z"),
+        "{report}"
+    );
+    assert!(
+        report.contains("deacon2 stale: clock skew: heartbeat dated 9999-12-31T23:59:59Z"),
+        "{report}"
+    );
+    let o = fleettop(&["snapshot"], &cfg, dir.path());
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    for name in ["deacon", "deacon2"] {
+        let d = named(&v["agents"], name);
+        assert_eq!(
+            (d["state"].as_str(), d["clock_skew"].as_u64()),
+            (Some("stale"), Some(1)),
+            "{d}"
+        );
+    }
+    render(&fleettop::config::parse_str(&text, "t").unwrap()).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn skewed_times_replayed_from_jetstream() {
+    if !NatsServer::binary_present() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = NatsServer::start(dir.path(), free_port(), free_port());
+    let client = async_nats::connect(server.url()).await.unwrap();
+    let js = async_nats::jetstream::new(client.clone());
+    common::fleet_stream(&js).await;
+    for e in bad_events() {
+        js.publish("fleet.daemon.x", e.into()).await.unwrap().await.unwrap();
+    }
+    let text = format!(
+        "[[nats]]\nname = \"main\"\nurl = \"{}\"\n\n[agents]\nnats = \"main\"\nsubjects = [\"fleet.daemon.>\"]\nreplay = \"1h\"\n",
+        server.url()
+    );
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(&cfg, &text).unwrap();
+    snapshot_and_check(&cfg, dir.path());
+    render(&fleettop::config::parse_str(&text, "t").unwrap()).await;
+}
