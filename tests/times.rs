@@ -176,3 +176,39 @@ async fn skewed_times_replayed_from_jetstream() {
     snapshot_and_check(&cfg, dir.path());
     render(&fleettop::config::parse_str(&text, "t").unwrap()).await;
 }
+
+/// Times a watched host answers at the ends of i64 (a file's mtime, the
+/// host's clock, a unit's timestamps) saturate (a debug build panicked on
+/// the overflow), and the store then calls them clock skew.
+#[test]
+fn times_from_a_host_at_the_ends_of_i64_saturate() {
+    use fleettop::store::agents::{AgentStatus, AgentUpdate};
+    use fleettop::store::{Store, Update};
+    let max = i64::MAX;
+    let now = 1_778_351_400_000;
+    for answer in [
+        format!("now {max}\nat {max} 10\nat {max} 10\n"),
+        format!("now -{max}\nat {max} 10\nat -{max} 10\n"),
+        format!("now {max}\nat -{max} 10\nat 1 10\n"),
+    ] {
+        let (hb, log) = fleettop::sources::agents_remote::files_answer(&answer, None, now);
+        assert!(hb.is_some() && log.is_some(), "{answer}");
+    }
+    let unit = fleettop::parse::systemctl::parse_show(&format!(
+        "Id=x.service\nExecMainStartTimestamp=@{max}\nExecMainExitTimestamp=@{max}.999\n"
+    ));
+    assert_eq!(unit.started_at, Some(max));
+    let cfg =
+        fleettop::config::parse_str("[[agents.daemon]]\nname = \"d\"\nheartbeat_max_age = \"1m\"\n", "t").unwrap();
+    let mut st = Store::new(&cfg);
+    let (hb, _) = fleettop::sources::agents_remote::files_answer(&format!("now 0\nnone\nat {max} 1\n"), None, now);
+    st.apply(
+        Update::Agents(AgentUpdate::Heartbeat {
+            agent: "d".into(),
+            at: hb.unwrap(),
+        }),
+        now,
+    );
+    let d = st.agents.get("d").unwrap();
+    assert_eq!((d.status(now), d.clock_skew), (AgentStatus::Stale, 1));
+}
