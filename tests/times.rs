@@ -113,22 +113,28 @@ async fn render(config: &fleettop::config::Config) {
     assert!(said.contains("clock skew (5 dropped)"), "{said}");
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn skewed_times_in_a_runlog_and_a_heartbeat_file() {
-    let dir = tempfile::tempdir().unwrap();
-    let runlog = dir.path().join("runs.jsonl");
+/// A runlog of [`bad_events`] (agent `skewbot`) and two heartbeat files,
+/// one dated 2099 (`deacon`), one 1e15 (`deacon2`), in `dir`: the config.
+fn files_config(dir: &std::path::Path) -> String {
+    let runlog = dir.join("runs.jsonl");
     std::fs::write(&runlog, bad_events().join("\n") + "\n").unwrap();
-    let (hb, hb_num) = (dir.path().join("hb.json"), dir.path().join("hb_num.json"));
+    let (hb, hb_num) = (dir.join("hb.json"), dir.join("hb_num.json"));
     std::fs::write(&hb, r#"{"last_heartbeat": "2099-01-01T00:00:00Z"}"#).unwrap();
     std::fs::write(&hb_num, r#"{"last_heartbeat": 1e15}"#).unwrap();
-    let text = format!(
+    format!(
         "[[agents.daemon]]\nname = \"skewbot\"\nrunlog = \"{}\"\n\n\
          [[agents.daemon]]\nname = \"deacon\"\nheartbeat_file = \"{}\"\nheartbeat_field = \"last_heartbeat\"\nheartbeat_max_age = \"6m\"\n\n\
          [[agents.daemon]]\nname = \"deacon2\"\nheartbeat_file = \"{}\"\nheartbeat_field = \"last_heartbeat\"\nheartbeat_max_age = \"6m\"\n",
         runlog.display(),
         hb.display(),
         hb_num.display()
-    );
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn skewed_times_in_a_runlog_and_a_heartbeat_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = files_config(dir.path());
     let cfg = dir.path().join("c.toml");
     std::fs::write(&cfg, &text).unwrap();
     let report = snapshot_and_check(&cfg, dir.path());
@@ -211,4 +217,81 @@ fn times_from_a_host_at_the_ends_of_i64_saturate() {
     );
     let d = st.agents.get("d").unwrap();
     assert_eq!((d.status(now), d.clock_skew), (AgentStatus::Stale, 1));
+}
+
+/// A tmux server of this test's own, killed when dropped.
+struct Tmux(String);
+
+impl Tmux {
+    fn run(&self, args: &[&str]) -> String {
+        let o = Command::new("tmux")
+            .args(["-L", &self.0, "-f", "/dev/null"])
+            .args(args)
+            .env_remove("TMUX")
+            .output()
+            .expect("tmux runs");
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        self.run(&["kill-server"]);
+    }
+}
+
+/// The real TUI (the binary, in a 120x40 tmux pane) on the Agents tab of
+/// the skewed runlog and heartbeats: it keeps running and says so.
+#[test]
+fn the_running_tui_says_clock_skew() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        assert_ne!(
+            std::env::var("FLEETTOP_IT").as_deref(),
+            Ok("1"),
+            "tmux is missing and FLEETTOP_IT=1"
+        );
+        return eprintln!("skipped: no tmux");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(&cfg, files_config(dir.path())).unwrap();
+    let cmd = format!(
+        "TERM=xterm-256color '{}' --tab agents --config '{}' --log-file '{}'; echo rc=$?; sleep 600",
+        env!("CARGO_BIN_EXE_fleettop"),
+        cfg.display(),
+        dir.path().join("log").display()
+    );
+    let tmux = Tmux(format!("fleettop-times-{}", std::process::id()));
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "t",
+        "-x",
+        "120",
+        "-y",
+        "40",
+        "sh",
+        "-c",
+        &cmd,
+    ]);
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let mut screen = String::new();
+    while std::time::Instant::now() < end {
+        screen = tmux.run(&["capture-pane", "-p", "-t", "t"]);
+        if screen.contains("clock skew (10 dropped)") && screen.contains("clock skew (1 dropped): heartbeat dated 2099")
+        {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(screen.contains("clock skew (10 dropped)"), "{screen}");
+    assert!(
+        screen.contains("clock skew (1 dropped): heartbeat dated 2099-01-01T00:00:00Z"),
+        "{screen}"
+    );
+    // Still running a second later.
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    let screen = tmux.run(&["capture-pane", "-p", "-t", "t"]);
+    assert!(!screen.contains("rc="), "{screen}");
 }
