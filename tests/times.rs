@@ -295,3 +295,18 @@ fn the_running_tui_says_clock_skew() {
     let screen = tmux.run(&["capture-pane", "-p", "-t", "t"]);
     assert!(!screen.contains("rc="), "{screen}");
 }
+
+/// A Docker engine's counts and times at their ends: a restart count is
+/// never negative (the UI subtracts an earlier one from it), a start in
+/// the year 9999 formats.
+#[test]
+fn docker_counts_and_times_at_their_ends() {
+    use fleettop::sources::services::docker::container_row;
+    let v = serde_json::json!({"Name": "/x", "RestartCount": i64::MIN,
+        "State": {"Status": "running", "StartedAt": "9999-12-31T23:59:59.999999999Z"}});
+    let c = container_row("local", &v).container.unwrap();
+    assert_eq!(c.restart_count, 0);
+    let at = c.started_at.unwrap();
+    assert_eq!(fleettop::model::rfc3339(at), "9999-12-31T23:59:59Z");
+    assert_eq!(fleettop::model::checked_time(at, 0), None, "clock skew");
+}
