@@ -3,7 +3,7 @@
 //! animation tick, and draws only when something changed.
 
 use crate::action::{Action, map_key};
-use crate::model::{Millis, now_millis};
+use crate::model::{Millis, Now, now_millis};
 use crate::store::{Store, Update};
 use crate::theme::{Depth, Glyphs, Theme, cycle_names};
 use crate::ui::{self, KioskView, Painter, View, fleet};
@@ -71,7 +71,7 @@ impl App {
     }
 
     pub fn apply(&mut self, u: Update, now: Millis) {
-        self.store.apply(u, now);
+        self.store.apply(u, Now::at(now));
         self.dirty = true;
     }
 
@@ -294,7 +294,7 @@ impl App {
             Action::Refresh => {
                 self.fetch_details();
                 self.refresh.notify_waiters();
-                self.store.tick(now);
+                self.store.tick(Now::at(now));
             }
             Action::NextTheme => self.next_theme(),
         }
@@ -382,7 +382,7 @@ impl App {
 
     /// Housekeeping: time-driven state, kiosk rotation, breathing chips.
     pub fn housekeeping(&mut self, now: Millis) {
-        if self.store.tick(now) {
+        if self.store.tick(Now::at(now)) {
             self.dirty = true;
         }
         // "last seen 4m ago" must keep counting on hosts that are not online.

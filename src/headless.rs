@@ -2,7 +2,7 @@
 //! each bounded by its timeout.
 
 use crate::config::Config;
-use crate::model::{HostState, Level, now_millis, rfc3339};
+use crate::model::{HostState, Level, Now, now_millis, rfc3339};
 use crate::snapshot::Snapshot;
 use crate::sources::{self, Ctx};
 use crate::store::{HostKind, Store};
@@ -82,15 +82,15 @@ pub async fn collect(config: &Config) -> Store {
         let wait_until = if done { settle } else { until };
         match tokio::time::timeout_at(wait_until, rx.recv()).await {
             Ok(Some(u)) => {
-                store.apply(u, now_millis());
+                store.apply(u, Now::current());
             }
             Ok(None) | Err(_) => break,
         }
     }
     while let Ok(u) = rx.try_recv() {
-        store.apply(u, now_millis());
+        store.apply(u, Now::current());
     }
-    store.tick(now_millis());
+    store.tick(Now::current());
     store
 }
 

@@ -17,9 +17,61 @@ pub fn now_millis() -> Millis {
         .unwrap_or(0)
 }
 
+/// The last second RFC 3339 can write (9999-12-31T23:59:59Z).
+const LAST_RFC3339: Millis = 253_402_300_799_000;
+
+/// Any time as RFC 3339, to the second; one before 1970 or after year 9999
+/// is written as the nearest end of that range (it never fails: a time
+/// from outside may be anything).
 pub fn rfc3339(at: Millis) -> String {
-    let t = std::time::UNIX_EPOCH + std::time::Duration::from_millis(u64::try_from(at).unwrap_or(0));
+    let ms = u64::try_from(at.clamp(0, LAST_RFC3339)).unwrap_or(0);
+    let t = std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms);
     humantime::format_rfc3339_seconds(t).to_string()
+}
+
+/// How far ahead of fleettop's own clock a time from outside may be.
+pub const MAX_SKEW_MS: Millis = 5 * 60_000;
+
+/// A time from outside, checked on arrival: `None` ("clock skew") when it
+/// is before 1970 or later than `now` plus [`MAX_SKEW_MS`]. A skewed time
+/// is never trusted as fresh.
+pub fn checked_time(t: Millis, now: Millis) -> Option<Millis> {
+    (0..=now.saturating_add(MAX_SKEW_MS)).contains(&t).then_some(t)
+}
+
+/// fleettop's clock as the store sees it: the wall clock (for times shown
+/// and compared with times from outside) and a monotonic one (for how long
+/// something has lasted), both in milliseconds. A step of the wall clock
+/// (a Pi without RTC booting with an old time until NTP) shows as the two
+/// advancing by different amounts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Now {
+    pub wall: Millis,
+    pub mono: Millis,
+}
+
+impl Now {
+    /// Both clocks read now; `mono` counts from the first call in this process.
+    pub fn current() -> Now {
+        Now::at(now_millis())
+    }
+
+    /// `wall` with the monotonic clock read now.
+    pub fn at(wall: Millis) -> Now {
+        static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+        let elapsed = START.get_or_init(std::time::Instant::now).elapsed();
+        Now {
+            wall,
+            mono: i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX),
+        }
+    }
+}
+
+/// A wall time alone: a clock that never steps (tests, replays).
+impl From<Millis> for Now {
+    fn from(wall: Millis) -> Now {
+        Now { wall, mono: wall }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
@@ -167,5 +219,45 @@ impl HostSample {
             .fold((0, 0), |(r, t), i| {
                 (r.saturating_add(i.rx_bytes), t.saturating_add(i.tx_bytes))
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn any_time_formats_without_panic() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(1_778_351_400_999), "2026-05-09T18:30:00Z");
+        // What `9999-12-31T23:59:59-23:59` is in UTC: the year 10000.
+        let past_9999 = crate::parse::agent::parse_rfc3339("9999-12-31T23:59:59-23:59").unwrap();
+        assert!(past_9999 > LAST_RFC3339);
+        for t in [past_9999, i64::MAX, LAST_RFC3339 + 1000] {
+            assert_eq!(rfc3339(t), "9999-12-31T23:59:59Z");
+        }
+        for t in [-1, i64::MIN] {
+            assert_eq!(rfc3339(t), "1970-01-01T00:00:00Z");
+        }
+    }
+
+    #[test]
+    fn times_from_outside_are_checked_on_arrival() {
+        let now = 1_778_351_400_000;
+        assert_eq!(checked_time(now, now), Some(now));
+        assert_eq!(checked_time(0, now), Some(0));
+        assert_eq!(checked_time(now + MAX_SKEW_MS, now), Some(now + MAX_SKEW_MS));
+        for skewed in [-1, i64::MIN, now + MAX_SKEW_MS + 1, i64::MAX] {
+            assert_eq!(checked_time(skewed, now), None, "{skewed}");
+        }
+        assert_eq!(checked_time(i64::MAX, i64::MAX), Some(i64::MAX), "no overflow");
+    }
+
+    #[test]
+    fn a_stepping_wall_clock_and_the_monotonic_one() {
+        let (a, b) = (Now::current(), Now::current());
+        assert!(b.mono >= a.mono && a.mono >= 0);
+        assert_eq!(Now::from(5), Now { wall: 5, mono: 5 });
+        assert_eq!(Now::at(7).wall, 7);
     }
 }

@@ -128,6 +128,9 @@ pub struct HostSnap {
     pub gpus: Vec<Gpu>,
     pub inference: Option<InferenceSnap>,
     pub top: Vec<TopSnap>,
+    /// Pushed samples dropped for a time before 1970 or in the future.
+    #[serde(skip_deserializing)]
+    pub clock_skew: u64,
     /// Push mode only: the agent's interval, so a viewer knows when the
     /// host goes stale. Absent from snapshots.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -157,6 +160,8 @@ pub struct AgentSnap {
     pub fail_streak: u32,
     pub last_output: Option<String>,
     pub last_heartbeat: Option<String>,
+    /// Times this agent sent that were dropped as clock skew.
+    pub clock_skew: u64,
 }
 
 impl AgentSnap {
@@ -177,6 +182,7 @@ impl AgentSnap {
             fail_streak: a.fail_streak,
             last_output: last.map(|r| r.extracted.clone()),
             last_heartbeat: a.last_heartbeat.map(rfc3339),
+            clock_skew: a.clock_skew,
         }
     }
 }
@@ -239,6 +245,7 @@ impl HostSnap {
                 tokens_per_s: h.tokens_per_s(),
             }),
             top,
+            clock_skew: h.clock_skew,
             interval_ms: None,
         }
     }

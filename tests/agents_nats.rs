@@ -43,14 +43,7 @@ fn peers(ty: &str, data: &str, summary: &str) -> String {
 /// A stream FLEET on `fleet.>` (as claude-peers makes it) holding three
 /// pr-helper runs: completed, failed, then a triage with `data`.
 async fn fleet_stream_with_runs(js: &async_nats::jetstream::Context, data: &str, summary: &str) {
-    js.create_stream(async_nats::jetstream::stream::Config {
-        name: "FLEET".into(),
-        subjects: vec!["fleet.>".into()],
-        max_age: Duration::from_secs(24 * 3600),
-        ..Default::default()
-    })
-    .await
-    .unwrap();
+    common::fleet_stream(js).await;
     for (ty, data, summary) in [
         ("daemon_complete", "trigger=interval duration=1m30s", "Merged 2 PRs"),
         ("daemon_failed", "trigger=interval duration=12s", "gh: HTTP 401"),

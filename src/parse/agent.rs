@@ -55,13 +55,17 @@ fn s(v: &Value, k: &str) -> Option<String> {
     v.get(k).and_then(Value::as_str).map(str::to_string)
 }
 
+/// Unix seconds, or milliseconds when it is too large to be seconds;
+/// saturating (a float-to-integer cast never overflows). Whether the time
+/// is plausible is for the store to check, on arrival.
+pub fn unix_number(x: f64) -> Millis {
+    if x.abs() > 1e11 { x as i64 } else { (x * 1000.0) as i64 }
+}
+
 fn time(v: &Value, k: &str) -> Option<Millis> {
     match v.get(k)? {
         Value::String(t) => parse_rfc3339(t),
-        // Unix seconds or milliseconds.
-        Value::Number(n) => n
-            .as_f64()
-            .map(|x| if x > 1e11 { x as i64 } else { (x * 1000.0) as i64 }),
+        Value::Number(n) => n.as_f64().map(unix_number),
         _ => None,
     }
 }
@@ -97,7 +101,7 @@ pub fn parse(text: &str) -> Result<Parsed, String> {
         trigger: s(&v, "trigger"),
         started_at: time(&v, "started_at"),
         finished_at: time(&v, "finished_at").or_else(|| time(&v, "timestamp")),
-        duration_ms: v.get("duration_ms").and_then(Value::as_f64).map(|d| d as i64),
+        duration_ms: v.get("duration_ms").and_then(Value::as_f64).map(|d| (d as i64).max(0)),
         exit_code: v
             .get("exit_code")
             .and_then(Value::as_i64)
@@ -138,7 +142,7 @@ fn claude_peers(v: &Value, ty: &str) -> Parsed {
                 tag: None,
                 kind,
                 trigger: data_field(&data, "trigger"),
-                started_at: finished.zip(duration).map(|(f, d)| f - d),
+                started_at: finished.zip(duration).map(|(f, d)| f.saturating_sub(d)),
                 finished_at: finished,
                 duration_ms: duration,
                 exit_code: None,
@@ -267,8 +271,12 @@ pub fn parse_rfc3339(t: &str) -> Option<Millis> {
         || b[7] != b'-'
         || b[13] != b':'
         || b[16] != b':'
+        || !(0..=9999).contains(&y)
         || !(1..=12).contains(&mo)
         || !(1..=31).contains(&d)
+        || !(0..=23).contains(&h)
+        || !(0..=59).contains(&mi)
+        || !(0..=60).contains(&s)
     {
         return None;
     }
@@ -284,7 +292,11 @@ pub fn parse_rfc3339(t: &str) -> Option<Millis> {
         "Z" | "z" | "" => 0,
         o if o.len() == 6 && (o.starts_with('+') || o.starts_with('-')) => {
             let sign = if o.starts_with('-') { -1 } else { 1 };
-            sign * (o.get(1..3)?.parse::<i64>().ok()? * 60 + o.get(4..6)?.parse::<i64>().ok()?)
+            let (oh, om) = (o.get(1..3)?.parse::<i64>().ok()?, o.get(4..6)?.parse::<i64>().ok()?);
+            if !(0..=23).contains(&oh) || !(0..=59).contains(&om) || o.as_bytes()[3] != b':' {
+                return None;
+            }
+            sign * (oh * 60 + om)
         }
         _ => return None,
     };
@@ -308,9 +320,36 @@ mod tests {
         assert_eq!(parse_rfc3339("2026-05-09T18:30:00Z"), Some(1_778_351_400_000));
         assert_eq!(parse_rfc3339("2026-05-09T20:30:00.250+02:00"), Some(1_778_351_400_250));
         assert_eq!(parse_rfc3339("2026-05-09 18:30:00"), Some(1_778_351_400_000));
-        for bad in ["", "yesterday", "2026-13-01T00:00:00Z", "2026-05-09T18:30:00+0200x"] {
+        for bad in [
+            "",
+            "yesterday",
+            "2026-13-01T00:00:00Z",
+            "2026-05-09T18:30:00+0200x",
+            "2026-05-09T99:99:99Z",
+            "2026-05-09T-1:00:00Z",
+            "2026-05-09T18:30:00+99:99",
+            "2026-05-09T18:30:00+02x00",
+        ] {
             assert_eq!(parse_rfc3339(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn times_saturate_and_never_panic() {
+        assert_eq!(unix_number(1_778_351_400.5), 1_778_351_400_500);
+        assert_eq!(unix_number(1_778_351_400_500.0), 1_778_351_400_500);
+        assert_eq!(unix_number(1e15), 1_000_000_000_000_000);
+        assert_eq!(unix_number(1e300), i64::MAX);
+        assert_eq!(unix_number(-1e300), i64::MIN);
+        assert_eq!(unix_number(-1e12), -1_000_000_000_000);
+        // A start computed from a time and a duration at the ends of i64.
+        let e = r#"{"type":"daemon_complete","peer_id":"p","data":"duration=99999999999999s","timestamp":-1e300}"#;
+        let Ok(Parsed::Run(r)) = parse(e) else { panic!() };
+        assert_eq!(r.started_at, Some(i64::MIN));
+        let Ok(Parsed::Run(r)) = parse(r#"{"agent":"a","event":"completed","duration_ms":-5}"#) else {
+            panic!()
+        };
+        assert_eq!(r.duration_ms, Some(0));
     }
 
     #[test]

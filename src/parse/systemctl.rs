@@ -99,7 +99,7 @@ fn unix_time(v: &str) -> Option<i64> {
         .collect::<String>()
         .parse()
         .ok()?;
-    Some(whole.parse::<i64>().ok()? * 1000 + ms).filter(|t| *t > 0)
+    Some(whole.parse::<i64>().ok()?.saturating_mul(1000).saturating_add(ms)).filter(|t| *t > 0)
 }
 
 pub fn parse_show(text: &str) -> UnitShow {

@@ -189,10 +189,7 @@ pub fn heartbeat_field(text: &str, field: &str) -> Result<Millis, String> {
         serde_json::Value::String(s) => {
             crate::parse::agent::parse_rfc3339(s).ok_or_else(|| format!("{field} is not an RFC 3339 time"))
         }
-        serde_json::Value::Number(n) => {
-            let x = n.as_f64().unwrap_or(0.0);
-            Ok(if x > 1e11 { x as i64 } else { (x * 1000.0) as i64 })
-        }
+        serde_json::Value::Number(n) => Ok(crate::parse::agent::unix_number(n.as_f64().unwrap_or(0.0))),
         _ => Err(format!("{field} is not a time")),
     }
 }

@@ -92,11 +92,12 @@ pub fn decode(value: &[u8]) -> Result<(HostSnap, crate::model::Millis), String> 
     let snap: HostSnap = serde_json::from_slice(value).map_err(|e| format!("not a host JSON: {e}"))?;
     let seen = snap.last_seen.as_deref().ok_or("no last_seen")?;
     let t = humantime::parse_rfc3339_weak(seen).map_err(|e| format!("last_seen {seen:?}: {e}"))?;
-    let at = t
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_err(|_| "last_seen before 1970")?
-        .as_millis();
-    Ok((snap, i64::try_from(at).unwrap_or(i64::MAX)))
+    // Before 1970 as a negative time: the store calls it clock skew.
+    let at = match t.duration_since(std::time::UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_millis()).unwrap_or(i64::MAX),
+        Err(e) => i64::try_from(e.duration().as_millis()).map_or(i64::MIN, |ms| -ms),
+    };
+    Ok((snap, at))
 }
 
 /// Starts the bucket watcher when push mode is configured.

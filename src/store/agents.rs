@@ -104,6 +104,9 @@ pub struct Agent {
     pub unit_recorded: Option<String>,
     /// When its timer fires next.
     pub next_run: Option<Millis>,
+    /// Times it sent that were before 1970 or in the future (clock skew):
+    /// dropped on arrival, never taken as a sign of life.
+    pub clock_skew: u64,
 }
 
 impl Agent {
@@ -131,7 +134,19 @@ impl Agent {
             unit_error: None,
             unit_recorded: None,
             next_run: None,
+            clock_skew: 0,
         }
+    }
+
+    /// A time this agent sent, checked on arrival: a skewed one is counted
+    /// and dropped.
+    fn arrived(&mut self, t: Option<Millis>, now: Millis) -> Option<Millis> {
+        let t = t?;
+        let ok = crate::model::checked_time(t, now);
+        if ok.is_none() {
+            self.clock_skew = self.clock_skew.saturating_add(1);
+        }
+        ok
     }
 
     pub fn last(&self) -> Option<&Run> {
@@ -144,7 +159,7 @@ impl Agent {
 
     pub fn heartbeat_stale(&self, now: Millis) -> bool {
         match (self.heartbeat_max_age_ms, self.last_seen()) {
-            (Some(max), Some(t)) => now - t > max,
+            (Some(max), Some(t)) => now.saturating_sub(t) > max,
             (Some(_), None) => self.heartbeat_error.is_some(),
             _ => false,
         }
@@ -181,7 +196,7 @@ impl Agent {
     pub fn runs_last_hour(&self, now: Millis) -> usize {
         self.runs
             .iter()
-            .filter(|r| r.at().is_some_and(|t| now - t <= HOUR && t <= now))
+            .filter(|r| r.at().is_some_and(|t| now.saturating_sub(t) <= HOUR && t <= now))
             .count()
     }
 }
@@ -322,22 +337,24 @@ impl AgentsState {
             AgentUpdate::Heartbeat { agent, at } => {
                 let a = self.agent_mut(&agent, None);
                 touched = Some(a.name.clone());
-                match at {
-                    Ok(t) => {
+                match at.map(|t| (t, a.arrived(Some(t), now))) {
+                    Ok((_, Some(t))) => {
                         a.last_heartbeat = Some(a.last_heartbeat.map_or(t, |x| x.max(t)));
                         a.heartbeat_error = None;
                     }
+                    Ok((t, None)) => a.heartbeat_error = Some(skewed("heartbeat", t)),
                     Err(e) => a.heartbeat_error = Some(sanitize(&e)),
                 }
             }
             AgentUpdate::LogModified { agent, at } => {
                 let a = self.agent_mut(&agent, None);
                 touched = Some(a.name.clone());
-                match at {
-                    Ok(t) => {
+                match at.map(|t| (t, a.arrived(Some(t), now))) {
+                    Ok((_, Some(t))) => {
                         a.log_modified = Some(t);
                         a.log_error = None;
                     }
+                    Ok((t, None)) => a.log_error = Some(skewed("log", t)),
                     Err(e) => a.log_error = Some(sanitize(&e)),
                 }
             }
@@ -372,8 +389,8 @@ impl AgentsState {
                                 } else {
                                     "systemd".into()
                                 }),
-                                started_at: u.started_at,
-                                finished_at: u.exited_at,
+                                started_at: a.arrived(u.started_at, now),
+                                finished_at: a.arrived(u.exited_at, now),
                                 duration_ms: None,
                                 exit_code: u.exit_status,
                                 output: journal,
@@ -390,10 +407,16 @@ impl AgentsState {
                     }
                 }
             }
-            AgentUpdate::Event { event, source, history } => {
+            AgentUpdate::Event {
+                mut event,
+                source,
+                history,
+            } => {
                 let threshold = self.fail_streak_critical;
                 let a = self.agent_mut(&event.agent, event.tag.as_deref());
                 touched = Some(a.name.clone());
+                event.started_at = a.arrived(event.started_at, now);
+                event.finished_at = a.arrived(event.finished_at, now);
                 let news = record(a, event, &source, threshold);
                 if !history {
                     out.extend(news);
@@ -461,6 +484,11 @@ pub fn process_present(a: &Agent, hosts: &[HostEntry]) -> Option<bool> {
     )
 }
 
+/// What a row says of a time dropped as clock skew.
+fn skewed(what: &str, t: Millis) -> String {
+    format!("clock skew: {what} dated {}", crate::model::rfc3339(t))
+}
+
 fn notice_event(n: &FleetNotice) -> NewEvent {
     let k = n.kind.as_str();
     let level = if k.starts_with("security") || k.contains("quarantine") || k.ends_with("failed") {
@@ -524,7 +552,9 @@ fn record(a: &mut Agent, e: AgentEvent, source: &str, threshold: u32) -> Vec<New
     let run = Run {
         started_at: e.started_at,
         finished_at: e.finished_at,
-        duration_ms: e.duration_ms.or_else(|| Some(e.finished_at? - e.started_at?)),
+        duration_ms: e
+            .duration_ms
+            .or_else(|| Some(e.finished_at?.saturating_sub(e.started_at?))),
         exit_code: e.exit_code,
         trigger: sanitize(e.trigger.as_deref().unwrap_or("")),
         outcome,
@@ -549,7 +579,7 @@ fn record(a: &mut Agent, e: AgentEvent, source: &str, threshold: u32) -> Vec<New
                 ..run
             };
             if r.duration_ms.is_none() {
-                r.duration_ms = r.finished_at.zip(r.started_at).map(|(f, s)| f - s);
+                r.duration_ms = r.finished_at.zip(r.started_at).map(|(f, s)| f.saturating_sub(s));
             }
         }
     }
@@ -569,7 +599,7 @@ fn record(a: &mut Agent, e: AgentEvent, source: &str, threshold: u32) -> Vec<New
     match outcome {
         Outcome::Running => {}
         Outcome::Ok => {
-            a.ok += 1;
+            a.ok = a.ok.saturating_add(1);
             if a.fail_streak > 0 {
                 out.push(NewEvent {
                     level: Level::Info,
@@ -592,7 +622,7 @@ fn record(a: &mut Agent, e: AgentEvent, source: &str, threshold: u32) -> Vec<New
         // Neither grows nor ends the fail streak: a cooldown is what
         // follows failures, and only a success ends them.
         o @ (Outcome::Skipped | Outcome::Cooldown) => {
-            a.skipped += 1;
+            a.skipped = a.skipped.saturating_add(1);
             let what = if o == Outcome::Cooldown {
                 "cooling down"
             } else {
@@ -605,8 +635,8 @@ fn record(a: &mut Agent, e: AgentEvent, source: &str, threshold: u32) -> Vec<New
             });
         }
         Outcome::Failed => {
-            a.failed += 1;
-            a.fail_streak += 1;
+            a.failed = a.failed.saturating_add(1);
+            a.fail_streak = a.fail_streak.saturating_add(1);
             let code = e.exit_code.map(|c| format!(" (exit {c})")).unwrap_or_default();
             let said = last
                 .map(|r| r.extracted)
@@ -659,7 +689,7 @@ fn observations(a: &Agent, now: Millis, threshold: u32) -> Vec<Observation> {
         let max = a.heartbeat_max_age_ms.unwrap_or(0);
         let why = match (&a.heartbeat_error, a.last_seen()) {
             (Some(e), _) => e.clone(),
-            (None, Some(t)) => format!("no run or heartbeat for {}", crate::ui::fmt::ago(now - t)),
+            (None, Some(t)) => format!("no run or heartbeat for {}", crate::ui::fmt::ago(now.saturating_sub(t))),
             (None, None) => "never seen".into(),
         };
         out.push(obs(
@@ -680,13 +710,17 @@ fn observations(a: &Agent, now: Millis, threshold: u32) -> Vec<Observation> {
         ));
     }
     if let (Some(max), Some(t)) = (a.log_max_age_ms, a.log_modified)
-        && now - t > max
+        && now.saturating_sub(t) > max
     {
         out.push(obs(
             "log",
             Level::Warn,
             None,
-            format!("{} log not written for {}", a.name, crate::ui::fmt::ago(now - t)),
+            format!(
+                "{} log not written for {}",
+                a.name,
+                crate::ui::fmt::ago(now.saturating_sub(t))
+            ),
             format!("{} log written again", a.name),
         ));
     }

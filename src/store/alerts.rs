@@ -147,6 +147,14 @@ impl Conditions {
         out
     }
 
+    /// Moves every condition's start by `d` (the wall clock stepped by
+    /// `d`): how long a condition has held is not changed by the step.
+    pub fn shift_clock(&mut self, d: Millis) {
+        for (_, a) in self.active.values_mut() {
+            a.since = a.since.saturating_add(d);
+        }
+    }
+
     /// The earliest future moment at which some condition escalates.
     pub fn next_escalation(&self, now: Millis) -> Option<Millis> {
         self.active

@@ -76,6 +76,14 @@ impl EventRing {
         self.buf.len() != before
     }
 
+    /// Moves every event's time by `d` (the wall clock stepped by `d`), so
+    /// their age, and so their expiry, is unchanged.
+    pub fn shift_clock(&mut self, d: Millis) {
+        for e in &mut self.buf {
+            e.at = e.at.saturating_add(d);
+        }
+    }
+
     pub fn newest_first(&self) -> impl Iterator<Item = &Event> {
         self.buf.iter().rev()
     }

@@ -30,6 +30,9 @@ pub struct HostEntry {
     pub pushed: Option<PushedRates>,
     /// Failed polls since the last sample.
     pub fail_streak: u32,
+    /// Pushed samples dropped because the time they carry is before 1970
+    /// or in the future (clock skew): never taken as fresh.
+    pub clock_skew: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -79,13 +82,24 @@ impl HostEntry {
             samples: 0,
             fail_streak: 0,
             pushed: None,
+            clock_skew: 0,
         }
     }
 
     /// A pushed host JSON (SPEC §5) taken as this host's latest sample,
-    /// seen at `at` (the time the agent says it sampled, never later than
-    /// now). An older sample than the one held is ignored.
-    pub fn accept_pushed(&mut self, snap: &crate::snapshot::HostSnap, at: Millis) -> bool {
+    /// seen at `at` (the time the agent says it sampled). An older sample
+    /// than the one held is ignored; one dated before 1970 or in the future
+    /// is clock skew: counted and said on the row, and the sample dropped
+    /// (a host whose clock is ahead must not look fresh for ever).
+    pub fn accept_pushed(&mut self, snap: &crate::snapshot::HostSnap, at: Millis, now: Millis) -> bool {
+        let Some(at) = crate::model::checked_time(at, now) else {
+            self.clock_skew = self.clock_skew.saturating_add(1);
+            let said = format!("clock skew: sampled at {}", crate::model::rfc3339(at));
+            self.last_error = Some(SourceError::Other(said));
+            self.last_error_at = Some(now);
+            return true;
+        };
+        let at = at.min(now);
         if self.last_seen.is_some_and(|t| at < t) {
             return false;
         }
@@ -138,6 +152,20 @@ impl HostEntry {
             None if self.last_error.is_some() => HostState::Offline,
             None => HostState::Stale,
         }
+    }
+
+    /// The wall clock stepped by `d`: the times fleettop took itself move
+    /// with it (a pushed sample's time is the pushing host's, and stays).
+    pub(super) fn shift_clock(&mut self, d: Millis) {
+        let shift = |t: &mut Millis| *t = t.saturating_add(d);
+        if self.kind != HostKind::Push {
+            self.last_seen.iter_mut().for_each(shift);
+            self.cur
+                .iter_mut()
+                .chain(self.prev.iter_mut())
+                .for_each(|s| shift(&mut s.at));
+        }
+        self.last_error_at.iter_mut().for_each(shift);
     }
 
     /// True while the host has never answered and has not failed either.

@@ -13,7 +13,7 @@ pub use events::{Event, EventRing, NewEvent};
 pub use hosts::{HostEntry, HostKind, IfaceRate, PushedRates, sample_from_snap};
 
 use crate::config::Config;
-use crate::model::{HostSample, Level, Millis};
+use crate::model::{HostSample, Level, Millis, Now};
 
 /// Error from a source, in words for the row that shows it.
 #[derive(Debug, Clone, PartialEq)]
@@ -59,6 +59,10 @@ pub enum PushUpdate {
     /// The watcher cannot reach the bucket (said on the pushed rows).
     Down(String),
 }
+
+/// A difference between how far the wall and the monotonic clock moved
+/// that is taken as a step of the wall clock.
+const CLOCK_STEP_MS: Millis = 2_000;
 
 /// Hosts taken from the bucket when `[fleet] discover = "nats"`, at most.
 pub const MAX_DISCOVERED: usize = 5000;
@@ -127,6 +131,11 @@ pub struct Store {
     /// waited on (a full channel drops, counted in `outlet_dropped`).
     pub outlet: Option<tokio::sync::mpsc::Sender<Event>>,
     pub outlet_dropped: u64,
+    /// The clock as last given; a wall-clock step since is undone on the
+    /// times the store took itself (see [`Store::advance`]).
+    pub clock: Option<Now>,
+    /// Wall-clock steps seen, for the log and tests.
+    pub clock_steps: u64,
 }
 
 impl Store {
@@ -152,6 +161,8 @@ impl Store {
             },
             outlet: None,
             outlet_dropped: 0,
+            clock: None,
+            clock_steps: 0,
         }
     }
 
@@ -159,8 +170,34 @@ impl Store {
         self.hosts.iter().find(|h| h.name == name)
     }
 
-    /// Applies one update; returns how many events it produced.
-    pub fn apply(&mut self, update: Update, now: Millis) -> usize {
+    /// Takes the clock's new reading. Durations the store measures itself
+    /// (how long a host has been offline, a condition has held, an event
+    /// has lived) run on the monotonic clock: when the wall clock steps
+    /// (NTP setting a Pi's clock after boot, an admin), every time the
+    /// store took moves by the step, so no duration jumps with it. Times
+    /// from outside (a run, a heartbeat, a pushed sample) stay as they are.
+    pub fn advance(&mut self, now: Now) {
+        if let Some(before) = self.clock.replace(now) {
+            let wall = now.wall.saturating_sub(before.wall);
+            let step = wall.saturating_sub(now.mono.saturating_sub(before.mono));
+            if step.saturating_abs() > CLOCK_STEP_MS {
+                self.clock_steps += 1;
+                tracing::warn!(step_ms = step, "the wall clock stepped; fleettop's own times follow it");
+                self.hosts.iter_mut().for_each(|h| h.shift_clock(step));
+                self.conditions.shift_clock(step);
+                self.events.shift_clock(step);
+                self.services.shift_clock(step);
+                self.nats.shift_clock(step);
+            }
+        }
+    }
+
+    /// Applies one update at `now` (a wall time, or wall and monotonic:
+    /// [`Now`]); returns how many events it produced.
+    pub fn apply(&mut self, update: Update, now: impl Into<Now>) -> usize {
+        let now = now.into();
+        self.advance(now);
+        let now = now.wall;
         let mut new = Vec::new();
         // Events made of NATS messages are not published again: two
         // fleettops on one bus would echo them forever.
@@ -199,7 +236,10 @@ impl Store {
 
     /// Time passing alone: stale hosts, escalations, expired events.
     /// Returns true when anything visible changed.
-    pub fn tick(&mut self, now: Millis) -> bool {
+    pub fn tick(&mut self, now: impl Into<Now>) -> bool {
+        let now = now.into();
+        self.advance(now);
+        let now = now.wall;
         let mut new = self.host_state_edges(now);
         new.extend(self.services.tick(now, &mut self.conditions));
         new.extend(self.nats.tick(now, &mut self.conditions));
@@ -230,7 +270,6 @@ impl Store {
                 self.host_state_edges(now)
             }
             PushUpdate::Host { key, snap, at } => {
-                let at = at.min(now);
                 let idx = match self.push_row(&key) {
                     Some(i) => i,
                     None if !self.push.discover => return Vec::new(),
@@ -261,7 +300,7 @@ impl Store {
                     }
                 };
                 let h = &mut self.hosts[idx];
-                if !h.accept_pushed(&snap, at) {
+                if !h.accept_pushed(&snap, at, now) {
                     return Vec::new();
                 }
                 let name = h.name.clone();
@@ -359,5 +398,7 @@ pub fn push_key(name: &str) -> String {
     if k.is_empty() { "_".into() } else { k }
 }
 
+#[cfg(test)]
+mod clock_tests;
 #[cfg(test)]
 mod tests;

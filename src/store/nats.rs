@@ -339,6 +339,17 @@ impl NatsState {
         Some(base)
     }
 
+    /// The wall clock stepped by `d`: the times of polls move with it (how
+    /// long a server has been failing is not changed by the step).
+    pub(super) fn shift_clock(&mut self, d: Millis) {
+        let shift = |t: &mut Millis| *t = t.saturating_add(d);
+        for s in &mut self.servers {
+            s.last_ok.iter_mut().chain(s.failing_since.iter_mut()).for_each(shift);
+            s.cur.iter_mut().for_each(|c| shift(&mut c.at));
+            s.prev.iter_mut().for_each(|c| shift(&mut c.at));
+        }
+    }
+
     pub fn apply(&mut self, u: NatsUpdate, now: Millis, conditions: &mut Conditions) -> Vec<NewEvent> {
         match u {
             NatsUpdate::Monitor { name, result } => {

@@ -390,6 +390,14 @@ impl ServicesState {
         }
     }
 
+    /// The wall clock stepped by `d`: the times of checks move with it.
+    pub(super) fn shift_clock(&mut self, d: Millis) {
+        for s in &mut self.rows {
+            s.checked_at = s.checked_at.map(|t| t.saturating_add(d));
+            s.history.iter_mut().for_each(|r| r.at = r.at.saturating_add(d));
+        }
+    }
+
     pub fn apply(&mut self, u: ServiceUpdate, now: Millis, conditions: &mut Conditions) -> Vec<NewEvent> {
         let mut events = Vec::new();
         match u {

@@ -281,6 +281,10 @@ pub fn render(frame: &mut Frame, area: Rect, p: &Painter) {
             (None, _) if a.last_heartbeat.is_some() => "alive (heartbeats, no runs seen)".into(),
             (None, _) => "no runs seen yet".into(),
         };
+        let said = match a.clock_skew {
+            0 => said,
+            n => format!("clock skew ({n} dropped): {}", said.trim_start_matches("clock skew: ")),
+        };
         let mut l1 = Line::from(spans);
         let mut l2 = Line::from(vec![
             Span::styled("  └ ", t.border),

@@ -54,8 +54,9 @@ pub fn uptime(s: u64) -> String {
     }
 }
 
+/// A percentage in 0..=999 (NaN as 0).
 pub fn pct(p: f64) -> String {
-    format!("{:.0}%", p.clamp(0.0, 999.0))
+    format!("{:.0}%", if p.is_nan() { 0.0 } else { p.clamp(0.0, 999.0) })
 }
 
 /// Cuts a string to `width` display cells, ending with `ellipsis` if cut.
@@ -97,5 +98,21 @@ mod tests {
         assert_eq!(uptime(3 * 86_400 + 4 * 3600 + 5), "3d4h");
         assert_eq!(fit("abcdefgh", 5, "~"), "abcd~");
         assert_eq!(fit("abc", 5, "~"), "abc");
+    }
+
+    #[test]
+    fn numbers_from_outside_at_their_ends() {
+        assert_eq!(ago(i64::MIN), "0s", "a time in the future is not an age");
+        assert_eq!(ago(-1), "0s");
+        assert_eq!(ago(i64::MAX), "106751991167d");
+        assert_eq!(uptime(u64::MAX), "213503982334601d7h");
+        assert_eq!(bytes(u64::MAX), "16E");
+        assert_eq!(used_total(u64::MAX, 0), "16E/0B");
+        assert_eq!(rate(f64::NAN), "0B/s");
+        assert_eq!(rate(f64::INFINITY), "16E/s");
+        assert_eq!(rate(-1e300), "0B/s");
+        assert_eq!(pct(f64::INFINITY), "999%");
+        assert_eq!(pct(-5.0), "0%");
+        assert_eq!(pct(f64::NAN), "0%");
     }
 }

@@ -87,6 +87,18 @@ pub fn named<'a>(list: &'a serde_json::Value, name: &str) -> &'a serde_json::Val
         .unwrap_or_else(|| panic!("no {name:?} in {list}"))
 }
 
+/// A stream FLEET on `fleet.>` keeping a day, as claude-peers makes it.
+pub async fn fleet_stream(js: &async_nats::jetstream::Context) {
+    js.create_stream(async_nats::jetstream::stream::Config {
+        name: "FLEET".into(),
+        subjects: vec!["fleet.>".into()],
+        max_age: Duration::from_secs(24 * 3600),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+}
+
 /// An executable `#!/bin/sh` script `name` in `dir`: a stand-in for a
 /// program this machine does not have (systemctl, journalctl, launchctl).
 pub fn stand_in(dir: &std::path::Path, name: &str, script: &str) {

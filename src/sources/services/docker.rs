@@ -293,7 +293,7 @@ pub fn container_row(endpoint: &str, v: &Value) -> Row {
         image: str_at(v, &["Config", "Image"]).to_string(),
         state,
         health,
-        restart_count: v["RestartCount"].as_i64().unwrap_or(0),
+        restart_count: v["RestartCount"].as_i64().unwrap_or(0).max(0),
         restart_base: 0,
         exit_code: exit,
         started_at: docker_time(str_at(v, &["State", "StartedAt"])),
