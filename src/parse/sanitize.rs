@@ -31,6 +31,15 @@ pub fn sanitize(s: &str) -> String {
     clean(s, false)
 }
 
+/// [`sanitize`], then at most `max` characters (the head is kept).
+pub fn sanitize_max(s: &str, max: usize) -> String {
+    let mut out = sanitize(s);
+    if let Some((cut, _)) = out.char_indices().nth(max) {
+        out.truncate(cut);
+    }
+    out
+}
+
 /// Like [`sanitize`] but keeps line breaks: CRLF and a lone CR become `\n`,
 /// and tabs are expanded with spaces to the next multiple of 8 columns
 /// (columns counted in characters since the last line break).

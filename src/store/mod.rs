@@ -162,6 +162,7 @@ impl Store {
     /// Applies one update; returns how many events it produced.
     pub fn apply(&mut self, update: Update, now: Millis) -> usize {
         let mut new = Vec::new();
+        let mut echoes = Vec::new();
         // Events made of NATS messages are not published again: two
         // fleettops on one bus would echo them forever.
         let publish = !matches!(update, Update::Nats(nats::NatsUpdate::Message { .. }));
@@ -191,10 +192,14 @@ impl Store {
             }
             Update::Services(u) => new.extend(self.services.apply(u, now, &mut self.conditions)),
             Update::Nats(u) => new.extend(self.nats.apply(u, now, &mut self.conditions)),
-            Update::Agents(u) => new.extend(self.agents.apply(u, now, &mut self.conditions, &self.hosts)),
+            Update::Agents(u) => {
+                let a = self.agents.apply(u, now, &mut self.conditions, &self.hosts);
+                new.extend(a.news);
+                echoes = a.echoes;
+            }
             Update::Push(u) => new.extend(self.apply_push(u, now)),
         }
-        self.push_all(new, now, publish)
+        self.push_all(echoes, now, false) + self.push_all(new, now, publish)
     }
 
     /// Time passing alone: stale hosts, escalations, expired events.
@@ -317,12 +322,13 @@ impl Store {
     fn push_all(&mut self, new: Vec<NewEvent>, now: Millis, publish: bool) -> usize {
         let n = new.len();
         for e in new {
-            match e.level {
-                Level::Info => tracing::info!(source = %e.source, "{}", e.title),
-                Level::Warn => tracing::warn!(source = %e.source, "{}", e.title),
-                _ => tracing::error!(source = %e.source, level = e.level.as_str(), "{}", e.title),
-            }
+            // Logged as the ring holds it: sanitised.
             let ev = self.events.push(now, e);
+            match ev.level {
+                Level::Info => tracing::info!(source = %ev.source, "{}", ev.title),
+                Level::Warn => tracing::warn!(source = %ev.source, "{}", ev.title),
+                _ => tracing::error!(source = %ev.source, level = ev.level.as_str(), "{}", ev.title),
+            }
             if let Some(tx) = self.outlet.as_ref().filter(|_| publish)
                 && tx.try_send(ev.clone()).is_err()
             {
