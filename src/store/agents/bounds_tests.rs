@@ -14,19 +14,10 @@ fn store(agents: &str) -> Store {
     Store::new(&c)
 }
 
-fn ev(agent: &str, kind: Kind, at: i64, output: String, source: &str) -> Update {
-    let event = AgentEvent {
-        agent: agent.into(),
-        tag: None,
-        kind,
-        trigger: None,
-        started_at: Some(at),
-        finished_at: Some(at),
-        duration_ms: None,
-        exit_code: None,
-        output: Some(output),
-        summary: None,
-        machine: None,
+fn ev(agent: &str, kind: &str, at: i64, output: String, source: &str) -> Update {
+    let json = serde_json::json!({"agent": agent, "event": kind, "finished_at": at, "output": output});
+    let Ok(crate::parse::agent::Parsed::Run(event)) = crate::parse::agent::parse(&json.to_string()) else {
+        panic!("{json}")
     };
     Update::Agents(AgentUpdate::Event {
         event,
@@ -36,7 +27,7 @@ fn ev(agent: &str, kind: Kind, at: i64, output: String, source: &str) -> Update 
 }
 
 fn run(agent: &str, at: i64, output: String) -> Update {
-    ev(agent, Kind::Completed, at, output, "runlog t")
+    ev(agent, "completed", at, output, "runlog t")
 }
 
 #[test]
@@ -156,21 +147,21 @@ fn runs_heard_on_the_bus_are_not_said_again_but_what_fleettop_derives_is() {
     let mut st = store("");
     let mut rx = outlet(&mut st);
     let bus = "nats fleet.agents.> (stream FLEET)";
-    st.apply(ev("scout", Kind::Completed, T, "fine".into(), bus), T);
+    st.apply(ev("scout", "completed", T, "fine".into(), bus), T);
     assert!(
         titles(&st).iter().any(|t| t.starts_with("scout completed")),
         "on the ticker"
     );
     assert_eq!(published(&mut rx), Vec::<String>::new());
     for i in 1..=3 {
-        st.apply(ev("scout", Kind::Failed, T + i, "boom".into(), bus), T + i);
+        st.apply(ev("scout", "failed", T + i, "boom".into(), bus), T + i);
     }
     let out = published(&mut rx);
     assert!(out.iter().all(|t| !t.starts_with("scout failed (")), "{out:?}");
     // The third failure in a row is critical: fleettop's own conclusion.
     assert!(out.iter().any(|t| t == "scout failed: boom"), "{out:?}");
     assert!(out.iter().any(|t| t == "scout failed 3 times in a row"), "{out:?}");
-    st.apply(ev("scout", Kind::Completed, T + 10, "ok".into(), bus), T + 10);
+    st.apply(ev("scout", "completed", T + 10, "ok".into(), bus), T + 10);
     let out = published(&mut rx);
     assert!(
         out.iter().any(|t| t == "scout recovered after 3 failed runs"),
@@ -178,7 +169,7 @@ fn runs_heard_on_the_bus_are_not_said_again_but_what_fleettop_derives_is() {
     );
     assert!(!out.iter().any(|t| t.starts_with("scout completed")), "{out:?}");
     // A runlog is not the bus: its runs are published as before.
-    st.apply(ev("scout", Kind::Completed, T + 20, "ok".into(), "runlog /x"), T + 20);
+    st.apply(ev("scout", "completed", T + 20, "ok".into(), "runlog /x"), T + 20);
     assert!(published(&mut rx).iter().any(|t| t.starts_with("scout completed")));
 }
 
