@@ -265,8 +265,8 @@ impl Snapshot {
                 .into_iter()
                 .map(|p| ProblemSnap {
                     level: p.level,
-                    source: p.source,
-                    title: p.title,
+                    source: p.source.to_string(),
+                    title: p.title.to_string(),
                 })
                 .collect(),
         }

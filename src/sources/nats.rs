@@ -356,7 +356,10 @@ async fn link(n: Nats, ctx: Ctx, outbox: Outbox, agent_subjects: Vec<String>) {
                     Some(LinkState::Down(AUTH_VIOLATION.into()))
                 }
                 async_nats::Event::ServerError(e) => {
-                    tracing::warn!("NATS server error: {e}");
+                    tracing::warn!(
+                        "NATS server error: {}",
+                        crate::parse::sanitize::sanitize(&e.to_string())
+                    );
                     None
                 }
                 // A failed connect attempt (the first one too) says why here.

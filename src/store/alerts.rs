@@ -4,6 +4,7 @@
 
 use super::events::NewEvent;
 use crate::model::{Level, Millis};
+use crate::parse::sanitize::Clean;
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
@@ -50,8 +51,9 @@ impl Active {
 pub struct Problem {
     pub level: Level,
     pub tab: Tab,
-    pub source: String,
-    pub title: String,
+    /// Made of outside text (names, errors): sanitised, whoever printed it.
+    pub source: Clean,
+    pub title: Clean,
     pub since: Millis,
 }
 
@@ -143,8 +145,8 @@ impl Conditions {
             .map(|a| Problem {
                 level: a.effective(now),
                 tab: a.obs.tab,
-                source: a.obs.source.clone(),
-                title: a.obs.title.clone(),
+                source: Clean::new(&a.obs.source),
+                title: Clean::new(&a.obs.title),
                 since: a.since,
             })
             .filter(|p| p.level >= Level::Warn)
@@ -198,6 +200,22 @@ mod tests {
         let edges = c.observe("b", Vec::new(), 30);
         assert_eq!(edges.iter().map(|e| e.title.as_str()).collect::<Vec<_>>(), ["b:x ok"]);
         assert_eq!(c.problems(30).len(), 1);
+    }
+
+    /// What `check` prints and the snapshot holds is sanitised, whatever
+    /// a rule put in a title.
+    #[test]
+    fn problems_are_clean_text() {
+        let mut c = Conditions::default();
+        let mut o = obs("h", None);
+        o.title = "disk \x1b]0;owned\x07/home\nCRITICAL forged".into();
+        o.source = "h\x1b[2J".into();
+        c.observe("h", vec![o], 0);
+        let p = &c.problems(0)[0];
+        assert_eq!(
+            (p.source.as_str(), p.title.as_str()),
+            ("h", "disk /home CRITICAL forged")
+        );
     }
 
     /// 20,000 rows (pushed hosts, agents) each observed: the work is per

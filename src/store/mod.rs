@@ -57,7 +57,8 @@ pub enum PushUpdate {
     /// A value that is not a host JSON (counted, logged by the source).
     Malformed { key: String },
     /// The watcher cannot reach the bucket (said on the pushed rows).
-    Down(String),
+    /// Why the bucket cannot be read: outside text (a server's words).
+    Down(crate::parse::sanitize::Clean),
 }
 
 /// Hosts taken from the bucket when `[fleet] discover = "nats"`, at most.
@@ -74,7 +75,7 @@ pub struct PushState {
     pub malformed: u64,
     /// Hosts not added because of [`MAX_DISCOVERED`].
     pub over_limit: u64,
-    pub last_error: Option<String>,
+    pub last_error: Option<crate::parse::sanitize::Clean>,
     /// Bucket key → index in `hosts` of the pushed rows.
     pub index: std::collections::HashMap<String, usize>,
 }
@@ -230,7 +231,7 @@ impl Store {
                 self.push.ready = true;
                 self.push.last_error = Some(e.clone());
                 for h in self.hosts.iter_mut().filter(|h| h.kind == HostKind::Push) {
-                    h.fail(SourceError::Unreachable(e.clone()), now);
+                    h.fail(SourceError::Unreachable(e.to_string()), now);
                 }
                 self.host_state_edges(now)
             }
