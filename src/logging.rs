@@ -163,7 +163,7 @@ pub fn one_line(buf: &[u8]) -> String {
 /// One log line a minute for a flood of alike things: the first is
 /// written, the rest of the minute only counted, and the count said with
 /// the next line (or by [`LogBudget::flush`]).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LogBudget {
     last: Option<Millis>,
     held: u64,

@@ -19,7 +19,8 @@ pub const SUBJECT_PREFIX: &str = "fleettop.hosts";
 pub const BUCKET_MAX_AGE: Duration = Duration::from_secs(3600);
 /// No host JSON is bigger than this (a value over it is malformed).
 pub const MAX_VALUE: usize = 256 << 10;
-/// Malformed values logged one by one; after that only every 100th.
+/// Malformed values whose reason is logged; after that the store logs a
+/// count once a minute.
 const LOG_FIRST: u64 = 10;
 
 pub use crate::store::push_key;
@@ -233,8 +234,8 @@ async fn watch_once(
                 }),
                 Err(why) => {
                     *malformed += 1;
-                    let key = crate::parse::sanitize::sanitize(&key);
-                    if *malformed <= LOG_FIRST || (*malformed).is_multiple_of(100) {
+                    let key = sanitize(&key);
+                    if *malformed <= LOG_FIRST {
                         tracing::warn!(key = %key, count = *malformed, "push mode: malformed value in {BUCKET}: {}", sanitize(&why));
                     }
                     batch.put(PushUpdate::Malformed { key });

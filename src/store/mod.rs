@@ -73,6 +73,8 @@ pub struct PushState {
     /// The bucket's values at start have been read (or the attempt failed).
     pub ready: bool,
     pub malformed: u64,
+    /// A flood of malformed values is one log line a minute.
+    pub malformed_log: crate::logging::LogBudget,
     /// Hosts not added because of [`MAX_DISCOVERED`].
     pub over_limit: u64,
     pub last_error: Option<crate::parse::sanitize::Clean>,
@@ -224,7 +226,10 @@ impl Store {
             }
             PushUpdate::Malformed { key } => {
                 self.push.malformed += 1;
-                tracing::warn!(key = %key, count = self.push.malformed, "push: a value in the bucket is not a host JSON");
+                if let Some(more) = self.push.malformed_log.allow(now) {
+                    tracing::warn!(key = %key, count = self.push.malformed, more_since_last_line = more,
+                        "push: a value in the bucket is not a host JSON");
+                }
                 Vec::new()
             }
             PushUpdate::Down(e) => {
