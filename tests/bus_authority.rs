@@ -3,6 +3,9 @@
 //! by a sender never becomes a subject, what it derives (a streak gone
 //! critical, a recovery) is published; and a flood of bad events through
 //! the real binary is one log line, in a private log, with no forged lines.
+//!
+//! Connections are shared by `[[nats]]` name within a process: each test
+//! names its server differently.
 
 mod common;
 
@@ -23,6 +26,23 @@ async fn until(store: &mut Store, rx: &mut mpsc::Receiver<Update>, what: &str, c
     while !cond(store) {
         assert!(tokio::time::Instant::now() < end, "waited for {what}");
         if let Ok(Some(u)) = tokio::time::timeout(Duration::from_millis(100), rx.recv()).await {
+            store.apply(u, now_millis());
+        }
+    }
+}
+
+/// The agents' subscription is made in the background: probes until it
+/// hears (an agent "probe" then has a row).
+async fn subscribed(store: &mut Store, rx: &mut mpsc::Receiver<Update>, client: &async_nats::Client) {
+    let end = tokio::time::Instant::now() + Duration::from_secs(20);
+    while store.agents.get("probe").is_none() {
+        assert!(
+            tokio::time::Instant::now() < end,
+            "the agents' subscription never heard"
+        );
+        let probe = r#"{"agent":"probe","event":"completed"}"#;
+        client.publish("fleet.daemon.probe", probe.into()).await.unwrap();
+        if let Ok(Some(u)) = tokio::time::timeout(Duration::from_millis(200), rx.recv()).await {
             store.apply(u, now_millis());
         }
     }
@@ -60,6 +80,7 @@ async fn what_is_heard_on_the_bus_is_not_said_again_but_what_fleettop_derives_is
     .await;
 
     let client = async_nats::connect(server.url()).await.unwrap();
+    subscribed(&mut store, &mut rx, &client).await;
     let send = |subject: &'static str, body: String| {
         let client = client.clone();
         async move {
@@ -191,4 +212,58 @@ async fn a_flood_of_bad_events_is_one_log_line_and_no_forged_line() {
     assert_eq!(mode, 0o600);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(v["agents"].as_array().unwrap().is_empty(), "{v}");
+}
+
+/// The agents' subjects have a rate budget per subject: a flood of runs on
+/// one is cut to its share and counted, and another agent's subject is
+/// still heard.
+#[tokio::test]
+async fn a_flood_on_one_agent_subject_is_cut_and_counted_and_the_others_are_heard() {
+    if !NatsServer::binary_present() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = NatsServer::start(dir.path(), free_port(), free_port());
+    let config = parse_str(
+        &format!(
+            "[[nats]]\nname = \"flood\"\nurl = \"{}\"\n\n[agents]\nnats = \"flood\"\nsubjects = [\"fleet.daemon.>\"]\n",
+            server.url()
+        ),
+        "flood.toml",
+    )
+    .unwrap();
+    let (tx, mut rx) = mpsc::channel(256);
+    let ctx = Ctx {
+        tx,
+        refresh: Arc::new(Notify::new()),
+    };
+    let mut store = Store::new(&config);
+    store.outlet = sources::spawn_all(&config, &ctx);
+    until(&mut store, &mut rx, "no replay to wait for", |s| {
+        s.agents.replays_pending == 0
+    })
+    .await;
+    let client = async_nats::connect(server.url()).await.unwrap();
+    // The subscription is made in the background: until it is there,
+    // nothing is heard.
+    subscribed(&mut store, &mut rx, &client).await;
+    for i in 0..500 {
+        let run = format!(r#"{{"agent":"noisy","event":"completed","output":"{i}"}}"#);
+        client.publish("fleet.daemon.noisy", run.into()).await.unwrap();
+    }
+    client
+        .publish("fleet.daemon.quiet", r#"{"agent":"quiet","event":"completed"}"#.into())
+        .await
+        .unwrap();
+    client.flush().await.unwrap();
+    let noisy = |s: &Store| s.agents.get("noisy").map_or(0, |a| a.ok);
+    until(
+        &mut store,
+        &mut rx,
+        "the quiet agent and the flood accounted for",
+        |s| s.agents.get("quiet").is_some_and(|a| a.ok == 1) && noisy(s) + s.agents.throttled == 500,
+    )
+    .await;
+    let heard = noisy(&store);
+    assert!((1..200).contains(&heard), "{heard} of 500 runs on one subject heard");
 }
