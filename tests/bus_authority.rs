@@ -9,24 +9,49 @@
 
 mod common;
 
-use common::{NatsServer, free_port};
+use common::{NatsServer, free_port, running, until};
 use fleettop::config::parse_str;
 use fleettop::model::now_millis;
-use fleettop::sources::{self, Ctx};
 use fleettop::store::{Store, Update};
 use futures_util::StreamExt;
 use std::os::unix::fs::PermissionsExt;
-use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::mpsc;
 
-/// Applies updates until `cond` holds (or fails after 20 s).
-async fn until(store: &mut Store, rx: &mut mpsc::Receiver<Update>, what: &str, cond: impl Fn(&Store) -> bool) {
-    let end = tokio::time::Instant::now() + Duration::from_secs(20);
-    while !cond(store) {
-        assert!(tokio::time::Instant::now() < end, "waited for {what}");
-        if let Ok(Some(u)) = tokio::time::timeout(Duration::from_millis(100), rx.recv()).await {
-            store.apply(u, now_millis());
+/// A real nats-server, fleettop's sources on it (`[[nats]]` `name` with
+/// `nats` lines, `[agents]` on `fleet.daemon.>`, then `extra`), and a client
+/// of it, once the agents' subscription hears.
+struct Bus {
+    store: Store,
+    rx: mpsc::Receiver<Update>,
+    client: async_nats::Client,
+    _ctx: fleettop::sources::Ctx,
+    _server: NatsServer,
+    _dir: tempfile::TempDir,
+}
+
+impl Bus {
+    async fn start(name: &str, nats: &str, extra: &str) -> Bus {
+        let dir = tempfile::tempdir().unwrap();
+        let server = NatsServer::start(dir.path(), free_port(), free_port());
+        let url = server.url();
+        let config = parse_str(
+            &format!(
+                "[[nats]]\nname = \"{name}\"\nurl = \"{url}\"\n{nats}\n[agents]\nnats = \"{name}\"\nsubjects = [\"fleet.daemon.>\"]\n\n{extra}"
+            ),
+            "bus.toml",
+        )
+        .unwrap();
+        let (mut store, mut rx, ctx) = running(&config);
+        let client = async_nats::connect(url).await.unwrap();
+        subscribed(&mut store, &mut rx, &client).await;
+        Bus {
+            store,
+            rx,
+            client,
+            _ctx: ctx,
+            _server: server,
+            _dir: dir,
         }
     }
 }
@@ -53,34 +78,15 @@ async fn what_is_heard_on_the_bus_is_not_said_again_but_what_fleettop_derives_is
     if !NatsServer::binary_present() {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let server = NatsServer::start(dir.path(), free_port(), free_port());
-    let config = parse_str(
-        &format!(
-            "[[nats]]\nname = \"main\"\nurl = \"{}\"\nsubscribe = [\"fleet.>\"]\n\n[agents]\nnats = \"main\"\n\
-             subjects = [\"fleet.daemon.>\"]\n\n[alerts]\nagent_fail_streak_critical = 2\n",
-            server.url()
-        ),
-        "bus.toml",
+    let mut bus = Bus::start(
+        "main",
+        "subscribe = [\"fleet.>\"]\n",
+        "[alerts]\nagent_fail_streak_critical = 2\n",
     )
-    .unwrap();
-    let watcher = async_nats::connect(server.url()).await.unwrap();
-    let mut published = watcher.subscribe("fleettop.>").await.unwrap();
-    watcher.flush().await.unwrap();
-    let (tx, mut rx) = mpsc::channel(256);
-    let ctx = Ctx {
-        tx,
-        refresh: Arc::new(Notify::new()),
-    };
-    let mut store = Store::new(&config);
-    store.outlet = sources::spawn_all(&config, &ctx);
-    until(&mut store, &mut rx, "the connection", |s| {
-        s.events.newest_first().any(|e| e.title == "connected to NATS main")
-    })
     .await;
-
-    let client = async_nats::connect(server.url()).await.unwrap();
-    subscribed(&mut store, &mut rx, &client).await;
+    let mut published = bus.client.subscribe("fleettop.>").await.unwrap();
+    bus.client.flush().await.unwrap();
+    let (store, rx, client) = (&mut bus.store, &mut bus.rx, bus.client.clone());
     let send = |subject: &'static str, body: String| {
         let client = client.clone();
         async move {
@@ -106,7 +112,7 @@ async fn what_is_heard_on_the_bus_is_not_said_again_but_what_fleettop_derives_is
     send("fleet.daemon.scout", run("failed", "boom")).await;
     send("fleet.daemon.scout", run("failed", "boom again")).await;
     send("fleet.daemon.scout", run("completed", "better")).await;
-    until(&mut store, &mut rx, "the runs", |s| {
+    until(store, rx, "the runs", |s| {
         s.agents.get("scout").is_some_and(|a| a.ok == 2 && a.failed == 2)
             && s.events.newest_first().any(|e| e.title.contains("I am fleettop"))
     })
@@ -222,31 +228,8 @@ async fn a_flood_on_one_agent_subject_is_cut_and_counted_and_the_others_are_hear
     if !NatsServer::binary_present() {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let server = NatsServer::start(dir.path(), free_port(), free_port());
-    let config = parse_str(
-        &format!(
-            "[[nats]]\nname = \"flood\"\nurl = \"{}\"\n\n[agents]\nnats = \"flood\"\nsubjects = [\"fleet.daemon.>\"]\n",
-            server.url()
-        ),
-        "flood.toml",
-    )
-    .unwrap();
-    let (tx, mut rx) = mpsc::channel(256);
-    let ctx = Ctx {
-        tx,
-        refresh: Arc::new(Notify::new()),
-    };
-    let mut store = Store::new(&config);
-    store.outlet = sources::spawn_all(&config, &ctx);
-    until(&mut store, &mut rx, "no replay to wait for", |s| {
-        s.agents.replays_pending == 0
-    })
-    .await;
-    let client = async_nats::connect(server.url()).await.unwrap();
-    // The subscription is made in the background: until it is there,
-    // nothing is heard.
-    subscribed(&mut store, &mut rx, &client).await;
+    let mut bus = Bus::start("flood", "", "").await;
+    let (store, rx, client) = (&mut bus.store, &mut bus.rx, bus.client.clone());
     for i in 0..500 {
         let run = format!(r#"{{"agent":"noisy","event":"completed","output":"{i}"}}"#);
         client.publish("fleet.daemon.noisy", run.into()).await.unwrap();
@@ -257,13 +240,10 @@ async fn a_flood_on_one_agent_subject_is_cut_and_counted_and_the_others_are_hear
         .unwrap();
     client.flush().await.unwrap();
     let noisy = |s: &Store| s.agents.get("noisy").map_or(0, |a| a.ok);
-    until(
-        &mut store,
-        &mut rx,
-        "the quiet agent and the flood accounted for",
-        |s| s.agents.get("quiet").is_some_and(|a| a.ok == 1) && noisy(s) + s.agents.throttled == 500,
-    )
+    until(store, rx, "the quiet agent and the flood accounted for", |s| {
+        s.agents.get("quiet").is_some_and(|a| a.ok == 1) && noisy(s) + s.agents.throttled == 500
+    })
     .await;
-    let heard = noisy(&store);
+    let heard = noisy(store);
     assert!((1..200).contains(&heard), "{heard} of 500 runs on one subject heard");
 }
