@@ -14,6 +14,9 @@ pub struct Snapshot {
     pub containers: Vec<ContainerSnap>,
     pub nats: Vec<crate::store::nats::NatsSnap>,
     pub agents: Vec<AgentSnap>,
+    /// Agents that sent events but have no row (over `agents.max_discovered`,
+    /// or discovery off).
+    pub agents_not_shown: usize,
     pub events: Vec<Event>,
     pub problems: Vec<ProblemSnap>,
 }
@@ -262,14 +265,15 @@ impl Snapshot {
             containers,
             nats: store.nats.snapshot(now),
             agents: store.agents.agents.iter().map(|a| AgentSnap::build(a, now)).collect(),
+            agents_not_shown: store.agents.not_shown(),
             events: store.events.newest_first().cloned().collect(),
             problems: store
                 .problems(now)
                 .into_iter()
                 .map(|p| ProblemSnap {
                     level: p.level,
-                    source: p.source,
-                    title: p.title,
+                    source: p.source.to_string(),
+                    title: p.title.to_string(),
                 })
                 .collect(),
         }

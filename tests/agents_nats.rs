@@ -6,33 +6,11 @@
 
 mod common;
 
-use common::{NatsServer, free_port, named};
+use common::{NatsServer, free_port, named, running, until};
 use fleettop::config::parse_str;
 use fleettop::model::now_millis;
-use fleettop::sources::{self, Ctx};
-use fleettop::store::{Store, Update};
 use futures_util::StreamExt;
-use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{Notify, mpsc};
-
-async fn until(store: &mut Store, rx: &mut mpsc::Receiver<Update>, what: &str, cond: impl Fn(&Store) -> bool) {
-    let end = tokio::time::Instant::now() + Duration::from_secs(20);
-    while !cond(store) {
-        if tokio::time::Instant::now() > end {
-            let agents: Vec<_> = store
-                .agents
-                .agents
-                .iter()
-                .map(|a| (a.name.clone(), a.ok, a.failed, a.skipped))
-                .collect();
-            panic!("waited for {what}; agents {agents:?}");
-        }
-        if let Ok(Some(u)) = tokio::time::timeout(Duration::from_millis(100), rx.recv()).await {
-            store.apply(u, now_millis());
-        }
-    }
-}
 
 fn peers(ty: &str, data: &str, summary: &str) -> String {
     serde_json::json!({"type": ty, "peer_id": "pr-helper", "machine": "omarchy", "summary": summary,
@@ -100,13 +78,7 @@ async fn replay_then_live_from_a_fleet_stream() {
         "agents-nats.toml",
     )
     .unwrap();
-    let (tx, mut rx) = mpsc::channel(256);
-    let ctx = Ctx {
-        tx,
-        refresh: Arc::new(Notify::new()),
-    };
-    let mut store = Store::new(&config);
-    store.outlet = sources::spawn_all(&config, &ctx);
+    let (mut store, mut rx, _ctx) = running(&config);
 
     until(&mut store, &mut rx, "the replay", |s| {
         s.agents

@@ -805,3 +805,40 @@ fn the_embedded_default_without_a_local_server_says_not_configured() {
     assert_eq!(ui::list_len(&store, &view, now_millis()), 0);
     assert!(ui::open_detail(&store, &view, now_millis()).is_none());
 }
+
+/// `subscribe` has a rate budget per subject: a flood on one subject is
+/// cut to its share, and a quiet subject's message still reaches the ticker
+/// (one window shared by every subject dropped it).
+#[tokio::test]
+async fn a_noisy_subject_does_not_starve_a_quiet_one() {
+    if !NatsServer::binary_present() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let srv = NatsServer::start(dir.path(), free_port(), free_port());
+    let c = config(&format!(
+        "[[nats]]\nname = \"main\"\nurl = \"{}\"\nsubscribe = [\"fleet.>\"]\n",
+        srv.url()
+    ));
+    let mut ft = Fleettop::start(&c);
+    ft.until("connected", 20, |s| {
+        s.nats.servers[0].link.state == LinkState::Connected
+    })
+    .await;
+    let client = async_nats::connect(srv.url()).await.unwrap();
+    for i in 0..500 {
+        client.publish("fleet.noisy", format!("{i}").into()).await.unwrap();
+    }
+    client
+        .publish("fleet.quiet", r#"{"type":"peer_joined","peer_id":"quiet"}"#.into())
+        .await
+        .unwrap();
+    client.flush().await.unwrap();
+    let noisy = |s: &Store| s.events.newest_first().filter(|e| e.source == "fleet.noisy").count() as u64;
+    ft.until("the quiet message shown and the flood accounted for", 15, |s| {
+        s.events.newest_first().any(|e| e.source == "fleet.quiet") && noisy(s) + s.nats.servers[0].link.skipped == 500
+    })
+    .await;
+    let shown = noisy(&ft.store);
+    assert!((1..100).contains(&shown), "{shown} of the flood shown");
+}

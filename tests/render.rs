@@ -223,7 +223,11 @@ fn problems_are_counted_per_tab() {
     let store = fleet();
     let (n, level) = store.problem_count(fleettop::store::Tab::Fleet, NOW);
     assert_eq!((n, level), (3, Level::Critical), "offline + auth-error + /home at 91%");
-    let titles: Vec<_> = store.problems(NOW).into_iter().map(|p| (p.level, p.title)).collect();
+    let titles: Vec<_> = store
+        .problems(NOW)
+        .into_iter()
+        .map(|p| (p.level, p.title.to_string()))
+        .collect();
     assert_eq!(titles[0], (Level::Critical, "omarchy disk /home 91% full".to_string()));
     assert!(
         titles

@@ -286,7 +286,7 @@ fn services_tab_and_drill_downs() {
 fn the_tab_badge_counts_problems_and_a_whole_group_down_is_one() {
     let store = store();
     let (n, _) = store.problem_count(Tab::Services, NOW);
-    let titles: Vec<String> = store.problems(NOW).into_iter().map(|p| p.title).collect();
+    let titles: Vec<String> = store.problems(NOW).into_iter().map(|p| p.title.to_string()).collect();
     // tunnel-a, tunnel-b, the tunnels group, flappy, oneshot, certbot, the
     // stale log, Docs, and crash-bot's check that stopped reporting.
     assert_eq!(n, 9, "{titles:?}");

@@ -298,6 +298,10 @@ pub struct Agents {
     pub nats: Option<Spanned<String>>,
     pub subjects: Vec<String>,
     pub replay: Dur,
+    /// Rows for agents the config does not name, made from their events.
+    pub discover: bool,
+    /// At most this many of them; the rest are counted.
+    pub max_discovered: usize,
     pub daemon: Vec<Daemon>,
 }
 
@@ -307,6 +311,8 @@ impl Default for Agents {
             nats: None,
             subjects: Vec::new(),
             replay: Dur::secs(24 * 3600),
+            discover: true,
+            max_discovered: 200,
             daemon: Vec::new(),
         }
     }

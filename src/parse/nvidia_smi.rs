@@ -12,11 +12,13 @@ use quick_xml::Reader;
 use quick_xml::events::{BytesRef, Event};
 
 use super::Parsed;
+use super::sanitize::Clean;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 pub struct Gpu {
     pub index: u32,
-    pub name: String,
+    /// What the driver (or a pushing host) says: outside text.
+    pub name: Clean,
     pub util_pct: Option<f64>,
     pub mem_used_bytes: Option<u64>,
     pub mem_total_bytes: Option<u64>,
@@ -27,7 +29,8 @@ pub struct Gpu {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
 pub struct GpuProcess {
     pub pid: u32,
-    pub name: String,
+    /// A process name: any user on the host picks it.
+    pub name: Clean,
     pub mem_bytes: Option<u64>,
 }
 
@@ -174,7 +177,7 @@ impl GpuDraft {
                 .as_deref()
                 .and_then(|m| m.parse::<u32>().ok())
                 .unwrap_or(ordinal),
-            name: self.name.unwrap_or_default(),
+            name: Clean::new(self.name.as_deref().unwrap_or_default()),
             util_pct: self.util.as_deref().and_then(|s| quantity(s, "%")),
             mem_used_bytes: self.mem_used.as_deref().and_then(bytes),
             mem_total_bytes: self.mem_total.as_deref().and_then(bytes),
@@ -266,7 +269,7 @@ impl State {
             match p.pid.as_deref().and_then(|s| s.parse::<u32>().ok()) {
                 Some(pid) => gpu.processes.push(GpuProcess {
                     pid,
-                    name: p.name.unwrap_or_default(),
+                    name: Clean::new(p.name.as_deref().unwrap_or_default()),
                     mem_bytes: p.mem.as_deref().and_then(bytes),
                 }),
                 None => {
@@ -395,7 +398,7 @@ mod tests {
     fn proc(pid: u32, name: &str, mib: u64) -> GpuProcess {
         GpuProcess {
             pid,
-            name: name.to_owned(),
+            name: name.into(),
             mem_bytes: Some(mib * MIB),
         }
     }
@@ -405,6 +408,18 @@ mod tests {
         assert_eq!(p.errors, 0, "unexpected error: {:?}", p.first_error);
         assert_eq!(p.first_error, None);
         p.value
+    }
+
+    /// A GPU's and a GPU process's names are outside text: a process any
+    /// user names cannot reach the terminal as control sequences.
+    #[test]
+    fn gpu_and_process_names_are_sanitised() {
+        let evil = TESLA_T4
+            .replace("Tesla T4", "Tesla&#27;]0;owned&#7;T4")
+            .replace(">python<", ">py&#27;[2J&#10;thon<");
+        let gpus = clean(&evil);
+        assert_eq!(gpus[0].name, "TeslaT4");
+        assert_eq!(gpus[0].processes[1].name, "py thon");
     }
 
     #[test]

@@ -31,6 +31,75 @@ pub fn sanitize(s: &str) -> String {
     clean(s, false)
 }
 
+/// A one-line string from outside, safe to draw, log or print: only the
+/// sanitiser makes one (deserialising one sanitises it too), so a model
+/// string of this type cannot have skipped it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default, serde::Serialize)]
+#[serde(transparent)]
+pub struct Clean(String);
+
+impl Clean {
+    pub fn new(s: &str) -> Self {
+        Clean(sanitize(s))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for Clean {
+    fn from(s: &str) -> Self {
+        Clean::new(s)
+    }
+}
+
+impl From<String> for Clean {
+    fn from(s: String) -> Self {
+        Clean::new(&s)
+    }
+}
+
+impl std::ops::Deref for Clean {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Clean {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for Clean {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for Clean {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Clean {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(|s| Clean::new(&s))
+    }
+}
+
+/// [`sanitize`], then at most `max` characters (the head is kept).
+pub fn sanitize_max(s: &str, max: usize) -> String {
+    let mut out = sanitize(s);
+    if let Some((cut, _)) = out.char_indices().nth(max) {
+        out.truncate(cut);
+    }
+    out
+}
+
 /// Like [`sanitize`] but keeps line breaks: CRLF and a lone CR become `\n`,
 /// and tabs are expanded with spaces to the next multiple of 8 columns
 /// (columns counted in characters since the last line break).
@@ -135,6 +204,15 @@ mod tests {
     fn is_safe(s: &str, multiline: bool) -> bool {
         s.chars()
             .all(|c| !(c.is_control() || is_bidi_control(c)) || (multiline && c == '\n'))
+    }
+
+    #[test]
+    fn clean_strings_are_sanitised_however_they_are_made() {
+        assert_eq!(Clean::new("a\x1b[31mb\nc"), "ab c");
+        let c: Clean = serde_json::from_str(r#""x\u001b]0;t\u0007y""#).unwrap();
+        assert_eq!(c, "xy");
+        assert_eq!(serde_json::to_string(&c).unwrap(), r#""xy""#);
+        assert_eq!(sanitize_max("é\x1bcàbc", 2), "éà");
     }
 
     #[test]

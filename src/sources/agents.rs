@@ -22,6 +22,9 @@ use std::time::Duration;
 pub const MAX_LINE: usize = 8 << 20;
 /// At start, only this much of the end of a runlog is read.
 pub const MAX_BACKLOG: u64 = 4 << 20;
+/// Live run events per second and NATS subject (bursts of ten times that);
+/// the rest are dropped and counted.
+pub const EVENTS_PER_S_PER_SUBJECT: f64 = 5.0;
 /// At most this much is read per poll, so one busy file cannot stall others.
 const MAX_READ: usize = 8 << 20;
 
@@ -390,6 +393,7 @@ async fn replay_stream(
     };
     // Said once: the history is in (or will not come).
     let mut replayed = false;
+    let mut budget = Budget::default();
     let replayed_now = |replayed: &mut bool| {
         let first = !std::mem::replace(replayed, true);
         let ctx = ctx.clone();
@@ -419,6 +423,10 @@ async fn replay_stream(
                     let Ok(m) = m else { break };
                     // Everything the stream held when we came is history.
                     let left = m.info().map_or(0, |i| i.pending);
+                    // History is bounded by the stream; what is live, by a budget.
+                    if left == 0 && !budget.allow(&m.subject, &ctx).await {
+                        continue;
+                    }
                     let text = String::from_utf8_lossy(&m.payload[..m.payload.len().min(MAX_LINE)]).into_owned();
                     if !ctx.send(Update::Agents(event_update(&text, &source, left > 0))).await {
                         return;
@@ -444,10 +452,14 @@ async fn replay_stream(
 async fn subscribe_live(client: async_nats::Client, subject: String, ctx: Ctx) {
     use futures_util::StreamExt;
     let source = format!("nats {subject}");
+    let mut budget = Budget::default();
     loop {
         match client.subscribe(subject.clone()).await {
             Ok(mut sub) => {
                 while let Some(m) = sub.next().await {
+                    if !budget.allow(&m.subject, &ctx).await {
+                        continue;
+                    }
                     let text = String::from_utf8_lossy(&m.payload[..m.payload.len().min(MAX_LINE)]).into_owned();
                     if !ctx.send(Update::Agents(event_update(&text, &source, false))).await {
                         return;
@@ -459,6 +471,38 @@ async fn subscribe_live(client: async_nats::Client, subject: String, ctx: Ctx) {
         if !ctx.wait(Duration::from_secs(5)).await {
             return;
         }
+    }
+}
+
+/// The rate budget of one agent subscription: what it drops is told to
+/// the store at most once a second.
+struct Budget {
+    subjects: super::budget::SubjectBudget,
+    told: u64,
+    told_at: std::time::Instant,
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Budget {
+            subjects: super::budget::SubjectBudget::new(EVENTS_PER_S_PER_SUBJECT, 10.0 * EVENTS_PER_S_PER_SUBJECT),
+            told: 0,
+            told_at: std::time::Instant::now(),
+        }
+    }
+}
+
+impl Budget {
+    async fn allow(&mut self, subject: &str, ctx: &Ctx) -> bool {
+        let now = std::time::Instant::now();
+        let ok = self.subjects.allow(subject, now);
+        let new = self.subjects.dropped - self.told;
+        if new > 0 && (ok || now.duration_since(self.told_at) >= Duration::from_secs(1)) {
+            self.told = self.subjects.dropped;
+            self.told_at = now;
+            ctx.send(Update::Agents(AgentUpdate::Throttled(new))).await;
+        }
+        ok
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod agents;
 pub mod agents_remote;
+pub mod budget;
 pub mod gpu;
 pub mod inference;
 pub mod local;

@@ -25,8 +25,10 @@ pub const MAX_BODY: usize = 8 << 20;
 /// Events waiting for a connection that is down: the oldest go first.
 pub const OUTBOX_CAP: usize = 1000;
 const AUTH_VIOLATION: &str = "authorization violation (check creds, token or user/password)";
-/// Subscribed messages put on the ticker per second; the rest are counted.
-pub const TICKER_PER_S: u32 = 50;
+/// Subscribed messages put on the ticker per second and subject (bursts of
+/// twice that), and for all subjects together; the rest are counted.
+pub const TICKER_PER_S_PER_SUBJECT: f64 = 10.0;
+pub const TICKER_PER_S: f64 = 200.0;
 const DEFAULT_INTERVAL: Duration = Duration::from_secs(5);
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(4);
 
@@ -362,7 +364,10 @@ async fn link(n: Nats, ctx: Ctx, outbox: Outbox, agent_subjects: Vec<String>) {
                     Some(LinkState::Down(AUTH_VIOLATION.into()))
                 }
                 async_nats::Event::ServerError(e) => {
-                    tracing::warn!("NATS server error: {e}");
+                    tracing::warn!(
+                        "NATS server error: {}",
+                        crate::parse::sanitize::sanitize(&e.to_string())
+                    );
                     None
                 }
                 // A failed connect attempt (the first one too) says why here.
@@ -413,7 +418,10 @@ async fn link(n: Nats, ctx: Ctx, outbox: Outbox, agent_subjects: Vec<String>) {
     let mut report = tokio::time::interval(Duration::from_secs(2));
     let mut last_sent = LinkStats::default();
     let own = format!("{prefix}.");
-    let mut window = (0i64, 0u32);
+    // A flood on one subject must not starve the others, nor all of them
+    // together become a flood of redraws.
+    let mut per_subject = super::budget::SubjectBudget::new(TICKER_PER_S_PER_SUBJECT, 2.0 * TICKER_PER_S_PER_SUBJECT);
+    let mut all = super::budget::SubjectBudget::with_cap(TICKER_PER_S, TICKER_PER_S, 1);
     loop {
         if ctx.tx.is_closed() {
             return;
@@ -432,13 +440,8 @@ async fn link(n: Nats, ctx: Ctx, outbox: Outbox, agent_subjects: Vec<String>) {
                     continue;
                 }
                 stats.received += 1;
-                // A flood on a wildcard must not become a flood of redraws.
-                let second = now_millis() / 1000;
-                if second != window.0 {
-                    window = (second, 0);
-                }
-                window.1 += 1;
-                if window.1 > TICKER_PER_S {
+                let now = std::time::Instant::now();
+                if !per_subject.allow(&subject, now) || !all.allow("", now) {
                     stats.skipped += 1;
                     continue;
                 }

@@ -8,6 +8,7 @@
 
 use super::Ctx;
 use crate::config::{Config, Discover, Nats};
+use crate::parse::sanitize::sanitize;
 use crate::snapshot::HostSnap;
 use crate::store::{PushUpdate, Update};
 use std::time::Duration;
@@ -18,7 +19,8 @@ pub const SUBJECT_PREFIX: &str = "fleettop.hosts";
 pub const BUCKET_MAX_AGE: Duration = Duration::from_secs(3600);
 /// No host JSON is bigger than this (a value over it is malformed).
 pub const MAX_VALUE: usize = 256 << 10;
-/// Malformed values logged one by one; after that only every 100th.
+/// Malformed values whose reason is logged; after that the store logs a
+/// count once a minute.
 const LOG_FIRST: u64 = 10;
 
 pub use crate::store::push_key;
@@ -89,7 +91,11 @@ pub fn decode(value: &[u8]) -> Result<(HostSnap, crate::model::Millis), String> 
     if value.len() > MAX_VALUE {
         return Err(format!("{} bytes, more than {MAX_VALUE}", value.len()));
     }
-    let snap: HostSnap = serde_json::from_slice(value).map_err(|e| format!("not a host JSON: {e}"))?;
+    let mut json: serde_json::Value =
+        serde_json::from_slice(value).map_err(|e| format!("not a host JSON: {}", sanitize(&e.to_string())))?;
+    sanitize_strings(&mut json);
+    let snap: HostSnap =
+        serde_json::from_value(json).map_err(|e| format!("not a host JSON: {}", sanitize(&e.to_string())))?;
     let seen = snap.last_seen.as_deref().ok_or("no last_seen")?;
     let t = humantime::parse_rfc3339_weak(seen).map_err(|e| format!("last_seen {seen:?}: {e}"))?;
     // Before 1970 as a negative time: the store calls it clock skew.
@@ -98,6 +104,26 @@ pub fn decode(value: &[u8]) -> Result<(HostSnap, crate::model::Millis), String> 
         Err(e) => i64::try_from(e.duration().as_millis()).map_or(i64::MIN, |ms| -ms),
     };
     Ok((snap, at))
+}
+
+/// Every string of a pushed JSON, keys too, sanitised before anything
+/// reads it: the whole document is outside text.
+fn sanitize_strings(v: &mut serde_json::Value) {
+    use serde_json::Value;
+    match v {
+        Value::String(s) => *s = sanitize(s),
+        Value::Array(a) => a.iter_mut().for_each(sanitize_strings),
+        Value::Object(m) => {
+            *m = std::mem::take(m)
+                .into_iter()
+                .map(|(k, mut v)| {
+                    sanitize_strings(&mut v);
+                    (sanitize(&k), v)
+                })
+                .collect();
+        }
+        _ => {}
+    }
 }
 
 /// Starts the bucket watcher when push mode is configured.
@@ -111,7 +137,7 @@ pub fn spawn(config: &Config, ctx: &Ctx) {
         }
         Err(e) => {
             let ctx = ctx.clone();
-            tokio::spawn(async move { ctx.send(Update::Push(PushUpdate::Down(e))).await });
+            tokio::spawn(async move { ctx.send(Update::Push(PushUpdate::Down(e.as_str().into()))).await });
         }
     }
 }
@@ -121,7 +147,7 @@ async fn watch(n: Nats, ctx: Ctx) {
         Ok(c) => c,
         Err(e) => {
             tracing::error!(nats = %n.name.get_ref(), "push mode: {e}");
-            ctx.send(Update::Push(PushUpdate::Down(e))).await;
+            ctx.send(Update::Push(PushUpdate::Down(e.as_str().into()))).await;
             return;
         }
     };
@@ -137,7 +163,7 @@ async fn watch(n: Nats, ctx: Ctx) {
                 if !ready {
                     // A snapshot must not wait for a bucket it cannot read.
                     ready = true;
-                    if !ctx.send(Update::Push(PushUpdate::Down(e))).await {
+                    if !ctx.send(Update::Push(PushUpdate::Down(e.as_str().into()))).await {
                         return;
                     }
                 }
@@ -209,9 +235,9 @@ async fn watch_once(
                 }),
                 Err(why) => {
                     *malformed += 1;
-                    let key = crate::parse::sanitize::sanitize(&key);
-                    if *malformed <= LOG_FIRST || (*malformed).is_multiple_of(100) {
-                        tracing::warn!(key = %key, count = *malformed, "push mode: malformed value in {BUCKET}: {why}");
+                    let key = sanitize(&key);
+                    if *malformed <= LOG_FIRST {
+                        tracing::warn!(key = %key, count = *malformed, "push mode: malformed value in {BUCKET}: {}", sanitize(&why));
                     }
                     batch.put(PushUpdate::Malformed { key });
                 }
@@ -276,6 +302,32 @@ impl Batch {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every string of a pushed host JSON is sanitised on arrival, the
+    /// ones the model reads later (GPU and process names, mounts, errors,
+    /// sessions) as much as the name.
+    #[test]
+    fn every_string_of_a_pushed_host_is_sanitised() {
+        let evil = r"x\u001b]0;owned\u0007\u001b[2J\ny";
+        let json = format!(
+            r#"{{"name":"{evil}","last_seen":"2026-01-01T00:00:00Z","error":"{evil}","sessions":{{"{evil}":1}},
+            "disks":[{{"mount":"{evil}","used_bytes":1,"total_bytes":2}}],
+            "top":[{{"pid":1,"name":"{evil}","cpu_pct":1.0,"mem_bytes":1}}],
+            "gpus":[{{"index":0,"name":"{evil}","processes":[{{"pid":2,"name":"{evil}"}}]}}]}}"#
+        );
+        let (snap, _) = decode(json.as_bytes()).unwrap();
+        let all = serde_json::to_value(&snap).unwrap().to_string();
+        assert!(
+            !all.contains("\\u001b") && !all.contains("\\u0007") && !all.contains("\\n"),
+            "{all}"
+        );
+        assert_eq!(snap.gpus[0].name, "x y");
+        assert_eq!(snap.gpus[0].processes[0].name, "x y");
+        assert_eq!((snap.name.as_str(), snap.disks[0].mount.as_str()), ("x y", "x y"));
+        assert_eq!(snap.error.as_deref(), Some("x y"));
+        assert_eq!(snap.top[0].name, "x y");
+        assert_eq!(snap.sessions.keys().collect::<Vec<_>>(), ["x y"]);
+    }
 
     #[test]
     fn keys_hold_only_what_a_subject_token_may() {

@@ -5,16 +5,30 @@ use super::alerts::{Conditions, Observation, Tab};
 use super::events::NewEvent;
 use super::hosts::{HostEntry, HostKind};
 use crate::config::Config;
+use crate::logging::LogBudget;
 use crate::model::{Level, Millis};
 use crate::parse::agent::{self, AgentEvent, FleetNotice, Kind};
-use crate::parse::sanitize::{sanitize, sanitize_multiline};
+use crate::parse::sanitize::{sanitize, sanitize_max, sanitize_multiline};
 use crate::parse::systemctl::UnitShow;
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 
 /// Runs kept per daemon.
 pub const MAX_RUNS: usize = 50;
 /// Output kept per run; the tail is kept, the head is cut.
 pub const MAX_OUTPUT: usize = 1 << 20;
+/// Output kept per agent, all its kept runs together: past it, the oldest
+/// runs' outputs go first.
+pub const AGENT_OUTPUT_BUDGET: usize = 2 << 20;
+/// Output kept for all agents together, the oldest outputs going first.
+pub const TOTAL_OUTPUT_BUDGET: usize = 8 << 20;
+/// Names of agents not shown that are told apart for the count; past this
+/// many the count stops growing.
+const NOT_SHOWN_NAMES: usize = 1 << 16;
+/// Characters kept of an agent's name (and tag), a trigger, and a run's
+/// extracted output: a name from outside is not a place to store data.
+pub const MAX_NAME: usize = 128;
+const MAX_TRIGGER: usize = 64;
+pub const MAX_EXTRACTED: usize = 2000;
 const HOUR: i64 = 3_600_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,6 +121,8 @@ pub struct Agent {
     /// Times it sent that were before 1970 or in the future (clock skew):
     /// dropped on arrival, never taken as a sign of life.
     pub clock_skew: u64,
+    /// Bytes of output its kept runs hold.
+    pub output_bytes: usize,
 }
 
 impl Agent {
@@ -135,6 +151,7 @@ impl Agent {
             unit_recorded: None,
             next_run: None,
             clock_skew: 0,
+            output_bytes: 0,
         }
     }
 
@@ -256,6 +273,8 @@ pub enum AgentUpdate {
         journal: Option<String>,
     },
     Notice(FleetNotice),
+    /// Events over a subject's rate budget, dropped by the source.
+    Throttled(u64),
     /// One agent subject's history is in (replayed, or there was none to
     /// replay): `snapshot` waits for all of them.
     Replayed,
@@ -265,9 +284,37 @@ pub enum AgentUpdate {
 pub struct AgentsState {
     pub agents: Vec<Agent>,
     pub bad_events: u64,
+    /// Events dropped over their subject's rate budget.
+    pub throttled: u64,
     pub fail_streak_critical: u32,
     /// Agent subjects whose JetStream history is still coming in.
     pub replays_pending: usize,
+    /// Rows for agents the config does not name (`agents.discover`), at
+    /// most `max_discovered` of them.
+    pub discover: bool,
+    pub max_discovered: usize,
+    /// Agents with events but no row: their names' hashes, bounded, for the
+    /// count on screen and in the snapshot.
+    not_shown: HashSet<u64>,
+    /// Events of agents not shown, counted.
+    pub not_shown_events: u64,
+    /// Bytes of output all agents' kept runs hold.
+    pub output_bytes: usize,
+    bad_log: LogBudget,
+}
+
+/// What one update made: `news` for the ticker and every outlet, `echoes`
+/// for the ticker only (they restate what someone else said on the bus,
+/// and fleettop does not say it again under its own name).
+#[derive(Debug, Default)]
+pub struct Applied {
+    pub news: Vec<NewEvent>,
+    pub echoes: Vec<NewEvent>,
+}
+
+/// Whether an event's source is the bus (see `sources::agents`).
+fn from_bus(source: &str) -> bool {
+    source.starts_with("nats ")
 }
 
 impl AgentsState {
@@ -297,7 +344,14 @@ impl AgentsState {
             agents,
             replays_pending: if replaying { config.agents.subjects.len() } else { 0 },
             bad_events: 0,
+            throttled: 0,
             fail_streak_critical: config.alerts.agent_fail_streak_critical.max(1),
+            discover: config.agents.discover,
+            max_discovered: config.agents.max_discovered,
+            not_shown: HashSet::new(),
+            not_shown_events: 0,
+            output_bytes: 0,
+            bad_log: LogBudget::default(),
         }
     }
 
@@ -305,37 +359,88 @@ impl AgentsState {
         self.agents.iter().find(|a| a.name == name)
     }
 
-    fn agent_mut(&mut self, name: &str, tag: Option<&str>) -> &mut Agent {
-        let name = sanitize(name);
+    /// Agents that sent events but have no row.
+    pub fn not_shown(&self) -> usize {
+        self.not_shown.len()
+    }
+
+    /// The agent's row; a new one for a name the config does not have
+    /// while discovery is on and under its limit; else None, counted.
+    fn agent_mut(&mut self, name: &str, tag: Option<&str>) -> Option<&mut Agent> {
+        let name = sanitize_max(name, MAX_NAME);
         let i = match self.agents.iter().position(|a| a.name == name) {
             Some(i) => i,
             None => {
-                let tag = tag.map_or_else(|| name.clone(), sanitize);
+                let discovered = self.agents.iter().filter(|a| !a.configured).count();
+                if !self.discover || discovered >= self.max_discovered {
+                    self.not_shown_events += 1;
+                    if self.not_shown.len() < NOT_SHOWN_NAMES {
+                        use std::hash::{BuildHasher, BuildHasherDefault};
+                        let h = BuildHasherDefault::<std::hash::DefaultHasher>::default().hash_one(&name);
+                        self.not_shown.insert(h);
+                    }
+                    return None;
+                }
+                let tag = tag.map_or_else(|| name.clone(), |t| sanitize_max(t, MAX_NAME));
                 self.agents.push(Agent::new(name.clone(), tag));
                 self.agents.len() - 1
             }
         };
-        &mut self.agents[i]
+        Some(&mut self.agents[i])
     }
 
-    pub fn apply(
-        &mut self,
-        u: AgentUpdate,
-        now: Millis,
-        conditions: &mut Conditions,
-        hosts: &[HostEntry],
-    ) -> Vec<NewEvent> {
-        let mut out = Vec::new();
+    /// Keeps the outputs within the agent's and the global budget: the
+    /// oldest runs' outputs go first. `i` is the agent just written to.
+    fn enforce_budgets(&mut self, i: usize) {
+        let a = &mut self.agents[i];
+        let before = a.output_bytes;
+        a.output_bytes = a.runs.iter().map(|r| r.output.len()).sum();
+        for r in a.runs.iter_mut() {
+            if a.output_bytes <= AGENT_OUTPUT_BUDGET {
+                break;
+            }
+            a.output_bytes -= drop_output(r);
+        }
+        self.output_bytes = (self.output_bytes + a.output_bytes).saturating_sub(before);
+        while self.output_bytes > TOTAL_OUTPUT_BUDGET {
+            // The oldest run still holding output, of any agent.
+            let oldest = (self.agents.iter().enumerate())
+                .filter_map(|(i, a)| {
+                    let j = a.runs.iter().position(|r| !r.output.is_empty())?;
+                    Some((a.runs[j].at().unwrap_or(i64::MIN), i, j))
+                })
+                .min();
+            let Some((_, i, j)) = oldest else {
+                self.output_bytes = 0;
+                break;
+            };
+            let a = &mut self.agents[i];
+            let n = drop_output(&mut a.runs[j]);
+            a.output_bytes -= n;
+            self.output_bytes -= n;
+        }
+    }
+
+    pub fn apply(&mut self, u: AgentUpdate, now: Millis, conditions: &mut Conditions, hosts: &[HostEntry]) -> Applied {
+        let mut applied = Applied::default();
+        let out = &mut applied.news;
         let mut touched: Option<String> = None;
         match u {
             AgentUpdate::BadEvent { source, error } => {
                 self.bad_events += 1;
-                tracing::warn!(source = %source, "unreadable agent event: {error}");
+                // A flood is one line a minute, with a count.
+                if let Some(more) = self.bad_log.allow(now) {
+                    tracing::warn!(source = %sanitize(&source), total = self.bad_events, more_since_last_line = more,
+                        "unreadable agent event: {}", sanitize(&error));
+                }
             }
-            AgentUpdate::Notice(n) => out.push(notice_event(&n)),
+            AgentUpdate::Throttled(n) => self.throttled = self.throttled.saturating_add(n),
+            AgentUpdate::Notice(n) => applied.echoes.push(notice_event(&n)),
             AgentUpdate::Replayed => self.replays_pending = self.replays_pending.saturating_sub(1),
             AgentUpdate::Heartbeat { agent, at } => {
-                let a = self.agent_mut(&agent, None);
+                let Some(a) = self.agent_mut(&agent, None) else {
+                    return applied;
+                };
                 touched = Some(a.name.clone());
                 match at.map(|t| (t, a.arrived(Some(t), now))) {
                     Ok((_, Some(t))) => {
@@ -347,7 +452,9 @@ impl AgentsState {
                 }
             }
             AgentUpdate::LogModified { agent, at } => {
-                let a = self.agent_mut(&agent, None);
+                let Some(a) = self.agent_mut(&agent, None) else {
+                    return applied;
+                };
                 touched = Some(a.name.clone());
                 match at.map(|t| (t, a.arrived(Some(t), now))) {
                     Ok((_, Some(t))) => {
@@ -365,7 +472,9 @@ impl AgentsState {
                 journal,
             } => {
                 let threshold = self.fail_streak_critical;
-                let a = self.agent_mut(&agent, None);
+                let Some(a) = self.agent_mut(&agent, None) else {
+                    return applied;
+                };
                 touched = Some(a.name.clone());
                 a.next_run = timer.as_ref().and_then(|t| t.next_at);
                 match unit {
@@ -413,25 +522,47 @@ impl AgentsState {
                 history,
             } => {
                 let threshold = self.fail_streak_critical;
-                let a = self.agent_mut(&event.agent, event.tag.as_deref());
+                let Some(a) = self.agent_mut(&event.agent, event.tag.as_deref()) else {
+                    return applied;
+                };
                 touched = Some(a.name.clone());
                 event.started_at = a.arrived(event.started_at, now);
                 event.finished_at = a.arrived(event.finished_at, now);
                 let news = record(a, event, &source, threshold);
                 if !history {
-                    out.extend(news);
+                    // A run heard on the bus is the bus's news: fleettop says
+                    // again only what it derives (a streak gone critical, a
+                    // recovery).
+                    let bus = from_bus(&source);
+                    for e in news {
+                        let derived = e.level >= Level::Critical || e.title.contains(" recovered after ");
+                        if bus && !derived {
+                            applied.echoes.push(e);
+                        } else {
+                            out.push(e);
+                        }
+                    }
                 }
             }
         }
         // Only the agent this update was about: an event storm must not
         // re-evaluate every daemon per event (tick does them all, once a second).
-        if let Some(a) = touched.and_then(|n| self.agents.iter().find(|a| a.name == n)) {
+        if let Some(i) = touched.and_then(|n| self.agents.iter().position(|a| a.name == n)) {
+            self.enforce_budgets(i);
+            let a = &self.agents[i];
             out.extend(observe_one(a, now, self.fail_streak_critical, conditions, hosts));
         }
-        out
+        applied
     }
 
     pub fn tick(&mut self, now: Millis, conditions: &mut Conditions, hosts: &[HostEntry]) -> Vec<NewEvent> {
+        if let Some(more) = self.bad_log.flush(now) {
+            tracing::warn!(
+                total = self.bad_events,
+                more_since_last_line = more,
+                "unreadable agent events"
+            );
+        }
         self.observe(now, conditions, hosts)
     }
 
@@ -489,24 +620,35 @@ fn skewed(what: &str, t: Millis) -> String {
     format!("clock skew: {what} dated {}", crate::model::rfc3339(t))
 }
 
+/// Drops a run's output for the budgets; returns the bytes freed. The
+/// viewer tells a dropped output by an empty output with bytes cut.
+fn drop_output(r: &mut Run) -> usize {
+    let n = r.output.len();
+    r.output_cut = r.output_cut.saturating_add(n);
+    r.output = String::new();
+    n
+}
+
+/// A fleet notice as a ticker event: its kind one of a fixed set (the
+/// sender's words stay in the title, never in a kind or a subject).
 fn notice_event(n: &FleetNotice) -> NewEvent {
-    let k = n.kind.as_str();
-    let level = if k.starts_with("security") || k.contains("quarantine") || k.ends_with("failed") {
-        Level::Error
-    } else if k == "peer_left" || k.contains("warn") {
-        Level::Warn
-    } else {
-        Level::Info
+    let k = sanitize(&n.kind);
+    let kind = super::events::outside_kind(&k);
+    let level = match kind {
+        "security" | "quarantine" | "failure" => Level::Error,
+        "peer_left" | "warning" => Level::Warn,
+        _ => Level::Info,
     };
-    let title = if n.text.is_empty() {
-        format!("{}: {k}", n.source)
+    let (source, text) = (sanitize(&n.source), sanitize(&n.text));
+    let title = if text.is_empty() {
+        format!("{source}: {k}")
     } else {
-        format!("{}: {k}: {}", n.source, n.text)
+        format!("{source}: {k}: {text}")
     };
     NewEvent {
         level,
-        kind: k.to_string(),
-        source: n.source.clone(),
+        kind: kind.to_string(),
+        source,
         title,
         detail: String::new(),
     }
@@ -515,7 +657,7 @@ fn notice_event(n: &FleetNotice) -> NewEvent {
 /// Records one run event in the agent's history; returns the ticker events.
 fn record(a: &mut Agent, e: AgentEvent, source: &str, threshold: u32) -> Vec<NewEvent> {
     if let Some(t) = e.tag.as_deref().filter(|_| !a.configured) {
-        a.tag = sanitize(t);
+        a.tag = sanitize_max(t, MAX_NAME);
     }
     let at = e.finished_at.or(e.started_at);
     if e.kind == Kind::Heartbeat {
@@ -533,13 +675,17 @@ fn record(a: &mut Agent, e: AgentEvent, source: &str, threshold: u32) -> Vec<New
         cut = start;
         output = output.split_off(start);
     }
-    let extracted = sanitize(&match (&e.summary, &e.output) {
-        (Some(s), _) => s.clone(),
-        // From the sanitised text: escape sequences inside a JSON string
-        // would make it unreadable.
-        (None, Some(_)) => agent::extract_output(&output),
-        (None, None) => String::new(),
-    });
+    output.shrink_to_fit();
+    let extracted = sanitize_max(
+        &match (&e.summary, &e.output) {
+            (Some(s), _) => s.clone(),
+            // From the sanitised text: escape sequences inside a JSON string
+            // would make it unreadable.
+            (None, Some(_)) => agent::extract_output(&output),
+            (None, None) => String::new(),
+        },
+        MAX_EXTRACTED,
+    );
     let outcome = match e.kind {
         Kind::Started => Outcome::Running,
         Kind::Completed if e.exit_code.is_some_and(|c| c != 0) => Outcome::Failed,
@@ -556,7 +702,7 @@ fn record(a: &mut Agent, e: AgentEvent, source: &str, threshold: u32) -> Vec<New
             .duration_ms
             .or_else(|| Some(e.finished_at?.saturating_sub(e.started_at?))),
         exit_code: e.exit_code,
-        trigger: sanitize(e.trigger.as_deref().unwrap_or("")),
+        trigger: sanitize_max(e.trigger.as_deref().unwrap_or(""), MAX_TRIGGER),
         outcome,
         output,
         output_cut: cut,
@@ -746,3 +892,6 @@ fn observations(a: &Agent, now: Millis, threshold: u32) -> Vec<Observation> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod bounds_tests;

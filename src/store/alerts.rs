@@ -4,6 +4,7 @@
 
 use super::events::NewEvent;
 use crate::model::{Level, Millis};
+use crate::parse::sanitize::Clean;
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
@@ -50,41 +51,49 @@ impl Active {
 pub struct Problem {
     pub level: Level,
     pub tab: Tab,
-    pub source: String,
-    pub title: String,
+    /// Made of outside text (names, errors): sanitised, whoever printed it.
+    pub source: Clean,
+    pub title: Clean,
     pub since: Millis,
 }
 
+/// The active conditions, by scope (a host, a service, an agent…) and key:
+/// observing one scope touches that scope's conditions only.
 #[derive(Debug, Clone, Default)]
 pub struct Conditions {
-    active: BTreeMap<String, (String, Active)>,
+    active: BTreeMap<String, BTreeMap<String, Active>>,
+}
+
+fn edge(a: &Active, level: Level, title: &str) -> NewEvent {
+    NewEvent {
+        level,
+        kind: a.obs.kind.clone(),
+        source: a.obs.source.clone(),
+        title: title.to_string(),
+        detail: String::new(),
+    }
 }
 
 impl Conditions {
-    /// Replaces every condition of `scope` with `observed`; returns the edges.
+    /// Replaces every condition of `scope` with `observed`; returns the edges
+    /// (of this scope: time escalates the others in [`Conditions::evaluate`]).
     pub fn observe(&mut self, scope: &str, observed: Vec<Observation>, now: Millis) -> Vec<NewEvent> {
         let mut events = Vec::new();
         let mut fresh: BTreeMap<String, Observation> = observed.into_iter().map(|o| (o.key.clone(), o)).collect();
-        let stale: Vec<String> = self
-            .active
-            .iter()
-            .filter(|(k, (s, _))| s == scope && !fresh.contains_key(*k))
-            .map(|(k, _)| k.clone())
-            .collect();
-        for k in stale {
-            if let Some((_, a)) = self.active.remove(&k) {
-                events.push(NewEvent {
-                    level: Level::Info,
-                    kind: a.obs.kind.clone(),
-                    source: a.obs.source.clone(),
-                    title: a.obs.recovered.clone(),
-                    detail: String::new(),
-                });
-            }
+        if fresh.is_empty() && !self.active.contains_key(scope) {
+            return events;
         }
+        let active = self.active.entry(scope.to_string()).or_default();
+        active.retain(|k, a| {
+            let kept = fresh.contains_key(k);
+            if !kept {
+                events.push(edge(a, Level::Info, &a.obs.recovered));
+            }
+            kept
+        });
         for (k, obs) in std::mem::take(&mut fresh) {
-            match self.active.get_mut(&k) {
-                Some((_, a)) => {
+            match active.get_mut(&k) {
+                Some(a) => {
                     let same_rule = a.obs.level == obs.level && a.obs.escalate == obs.escalate;
                     if !same_rule {
                         a.since = now;
@@ -97,43 +106,47 @@ impl Conditions {
                         since: now,
                         reported: Level::Info,
                     };
-                    self.active.insert(k, (scope.to_string(), a));
+                    active.insert(k, a);
                 }
             }
         }
-        events.extend(self.evaluate(now));
+        events.extend(Self::evaluate_all(active.values_mut(), now));
+        if active.is_empty() {
+            self.active.remove(scope);
+        }
         events
+    }
+
+    fn evaluate_all<'a>(active: impl Iterator<Item = &'a mut Active>, now: Millis) -> Vec<NewEvent> {
+        let mut events = Vec::new();
+        for a in active {
+            let eff = a.effective(now);
+            if eff != a.reported {
+                a.reported = eff;
+                events.push(edge(a, eff, &a.obs.title));
+            }
+        }
+        events
+    }
+
+    fn all(&self) -> impl Iterator<Item = &Active> {
+        self.active.values().flat_map(|m| m.values())
     }
 
     /// Time-driven escalation: the edges that `now` alone produces.
     pub fn evaluate(&mut self, now: Millis) -> Vec<NewEvent> {
-        let mut events = Vec::new();
-        for (_, a) in self.active.values_mut() {
-            let eff = a.effective(now);
-            if eff != a.reported {
-                a.reported = eff;
-                events.push(NewEvent {
-                    level: eff,
-                    kind: a.obs.kind.clone(),
-                    source: a.obs.source.clone(),
-                    title: a.obs.title.clone(),
-                    detail: String::new(),
-                });
-            }
-        }
-        events
+        Self::evaluate_all(self.active.values_mut().flat_map(|m| m.values_mut()), now)
     }
 
     /// Current problems, worst first.
     pub fn problems(&self, now: Millis) -> Vec<Problem> {
         let mut out: Vec<Problem> = self
-            .active
-            .values()
-            .map(|(_, a)| Problem {
+            .all()
+            .map(|a| Problem {
                 level: a.effective(now),
                 tab: a.obs.tab,
-                source: a.obs.source.clone(),
-                title: a.obs.title.clone(),
+                source: Clean::new(&a.obs.source),
+                title: Clean::new(&a.obs.title),
                 since: a.since,
             })
             .filter(|p| p.level >= Level::Warn)
@@ -157,10 +170,76 @@ impl Conditions {
 
     /// The earliest future moment at which some condition escalates.
     pub fn next_escalation(&self, now: Millis) -> Option<Millis> {
-        self.active
-            .values()
-            .filter_map(|(_, a)| a.obs.escalate.map(|(_, after)| a.since.saturating_add(after)))
+        self.all()
+            .filter_map(|a| a.obs.escalate.map(|(_, after)| a.since.saturating_add(after)))
             .filter(|t| *t > now)
             .min()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn obs(key: &str, escalate: Option<(Level, i64)>) -> Observation {
+        Observation {
+            key: key.into(),
+            tab: Tab::Fleet,
+            kind: "k".into(),
+            source: key.into(),
+            title: format!("{key} bad"),
+            level: Level::Warn,
+            escalate,
+            recovered: format!("{key} ok"),
+        }
+    }
+
+    /// Observing one row touches that row's conditions only: another's
+    /// escalation is time's business (`evaluate`, once a tick).
+    #[test]
+    fn observing_one_scope_leaves_the_others_alone() {
+        let mut c = Conditions::default();
+        c.observe("a", vec![obs("a:x", Some((Level::Critical, 10)))], 0);
+        let edges = c.observe("b", vec![obs("b:x", None)], 20);
+        assert_eq!(edges.iter().map(|e| e.title.as_str()).collect::<Vec<_>>(), ["b:x bad"]);
+        let edges = c.evaluate(20);
+        assert_eq!((edges.len(), edges[0].level), (1, Level::Critical));
+        // Clearing one scope recovers its conditions only.
+        let edges = c.observe("b", Vec::new(), 30);
+        assert_eq!(edges.iter().map(|e| e.title.as_str()).collect::<Vec<_>>(), ["b:x ok"]);
+        assert_eq!(c.problems(30).len(), 1);
+    }
+
+    /// What `check` prints and the snapshot holds is sanitised, whatever
+    /// a rule put in a title.
+    #[test]
+    fn problems_are_clean_text() {
+        let mut c = Conditions::default();
+        let mut o = obs("h", None);
+        o.title = "disk \x1b]0;owned\x07/home\nCRITICAL forged".into();
+        o.source = "h\x1b[2J".into();
+        c.observe("h", vec![o], 0);
+        let p = &c.problems(0)[0];
+        assert_eq!(
+            (p.source.as_str(), p.title.as_str()),
+            ("h", "disk /home CRITICAL forged")
+        );
+    }
+
+    /// 20,000 rows (pushed hosts, agents) each observed: the work is per
+    /// row, not per row times every condition (that took minutes).
+    #[test]
+    fn thousands_of_scopes_cost_per_scope() {
+        let mut c = Conditions::default();
+        let keys: Vec<String> = (0..20_000).map(|i| format!("host-state:h{i}")).collect();
+        let start = std::time::Instant::now();
+        for round in 0..3 {
+            for k in &keys {
+                c.observe(k, vec![obs(k, Some((Level::Critical, 5)))], round);
+            }
+        }
+        let took = start.elapsed();
+        assert_eq!(c.problems(10).len(), 20_000);
+        assert!(took < std::time::Duration::from_secs(3), "{took:?}");
     }
 }

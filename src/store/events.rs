@@ -22,6 +22,22 @@ fn ser_time<S: serde::Serializer>(at: &Millis, s: S) -> Result<S::Ok, S::Error> 
     s.serialize_str(&crate::model::rfc3339(*at))
 }
 
+/// The kind of an event whose kind someone outside named: one of a fixed
+/// set. Their word stays in the title; a kind is a subject fleettop
+/// publishes on, and nobody outside picks those.
+pub fn outside_kind(k: &str) -> &'static str {
+    let k = k.to_ascii_lowercase();
+    match k.as_str() {
+        "peer_joined" => "peer_joined",
+        "peer_left" => "peer_left",
+        k if k.starts_with("security") => "security",
+        k if k.contains("quarantine") => "quarantine",
+        k if k.contains("fail") || k.contains("error") => "failure",
+        k if k.contains("warn") => "warning",
+        _ => "notice",
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct NewEvent {
     pub level: Level,

@@ -57,7 +57,8 @@ pub enum PushUpdate {
     /// A value that is not a host JSON (counted, logged by the source).
     Malformed { key: String },
     /// The watcher cannot reach the bucket (said on the pushed rows).
-    Down(String),
+    /// Why the bucket cannot be read: outside text (a server's words).
+    Down(crate::parse::sanitize::Clean),
 }
 
 /// A difference between how far the wall and the monotonic clock moved
@@ -76,9 +77,11 @@ pub struct PushState {
     /// The bucket's values at start have been read (or the attempt failed).
     pub ready: bool,
     pub malformed: u64,
+    /// A flood of malformed values is one log line a minute.
+    pub malformed_log: crate::logging::LogBudget,
     /// Hosts not added because of [`MAX_DISCOVERED`].
     pub over_limit: u64,
-    pub last_error: Option<String>,
+    pub last_error: Option<crate::parse::sanitize::Clean>,
     /// Bucket key → index in `hosts` of the pushed rows.
     pub index: std::collections::HashMap<String, usize>,
 }
@@ -199,6 +202,7 @@ impl Store {
         self.advance(now);
         let now = now.wall;
         let mut new = Vec::new();
+        let mut echoes = Vec::new();
         // Events made of NATS messages are not published again: two
         // fleettops on one bus would echo them forever.
         let publish = !matches!(update, Update::Nats(nats::NatsUpdate::Message { .. }));
@@ -228,10 +232,14 @@ impl Store {
             }
             Update::Services(u) => new.extend(self.services.apply(u, now, &mut self.conditions)),
             Update::Nats(u) => new.extend(self.nats.apply(u, now, &mut self.conditions)),
-            Update::Agents(u) => new.extend(self.agents.apply(u, now, &mut self.conditions, &self.hosts)),
+            Update::Agents(u) => {
+                let a = self.agents.apply(u, now, &mut self.conditions, &self.hosts);
+                new.extend(a.news);
+                echoes = a.echoes;
+            }
             Update::Push(u) => new.extend(self.apply_push(u, now)),
         }
-        self.push_all(new, now, publish)
+        self.push_all(echoes, now, false) + self.push_all(new, now, publish)
     }
 
     /// Time passing alone: stale hosts, escalations, expired events.
@@ -258,14 +266,17 @@ impl Store {
             }
             PushUpdate::Malformed { key } => {
                 self.push.malformed += 1;
-                tracing::warn!(key = %key, count = self.push.malformed, "push: a value in the bucket is not a host JSON");
+                if let Some(more) = self.push.malformed_log.allow(now) {
+                    tracing::warn!(key = %key, count = self.push.malformed, more_since_last_line = more,
+                        "push: a value in the bucket is not a host JSON");
+                }
                 Vec::new()
             }
             PushUpdate::Down(e) => {
                 self.push.ready = true;
                 self.push.last_error = Some(e.clone());
                 for h in self.hosts.iter_mut().filter(|h| h.kind == HostKind::Push) {
-                    h.fail(SourceError::Unreachable(e.clone()), now);
+                    h.fail(SourceError::Unreachable(e.to_string()), now);
                 }
                 self.host_state_edges(now)
             }
@@ -356,12 +367,13 @@ impl Store {
     fn push_all(&mut self, new: Vec<NewEvent>, now: Millis, publish: bool) -> usize {
         let n = new.len();
         for e in new {
-            match e.level {
-                Level::Info => tracing::info!(source = %e.source, "{}", e.title),
-                Level::Warn => tracing::warn!(source = %e.source, "{}", e.title),
-                _ => tracing::error!(source = %e.source, level = e.level.as_str(), "{}", e.title),
-            }
+            // Logged as the ring holds it: sanitised.
             let ev = self.events.push(now, e);
+            match ev.level {
+                Level::Info => tracing::info!(source = %ev.source, "{}", ev.title),
+                Level::Warn => tracing::warn!(source = %ev.source, "{}", ev.title),
+                _ => tracing::error!(source = %ev.source, level = ev.level.as_str(), "{}", ev.title),
+            }
             if let Some(tx) = self.outlet.as_ref().filter(|_| publish)
                 && tx.try_send(ev.clone()).is_err()
             {

@@ -640,7 +640,7 @@ pub fn message_event(subject: &str, payload: &[u8]) -> NewEvent {
     }
     NewEvent {
         level,
-        kind: kind.unwrap_or_else(|| "nats.message".into()),
+        kind: kind.map_or("nats.message", |k| super::events::outside_kind(&k)).into(),
         source: s(subject),
         title: crate::ui::fmt::fit(&title, 200, "..."),
         detail: s(&String::from_utf8_lossy(&payload[..payload.len().min(500)])),

@@ -67,7 +67,12 @@ pub fn output_text(run: &Run, extracted: bool) -> String {
         return run.extracted.clone();
     }
     let mut s = String::new();
-    if run.output_cut > 0 {
+    if run.output_cut > 0 && run.output.is_empty() {
+        s.push_str(&format!(
+            "[its {} bytes of output were dropped: the output budget keeps newer runs; its extracted output:]\n",
+            run.output_cut
+        ));
+    } else if run.output_cut > 0 {
         s.push_str(&format!(
             "[{} earlier bytes cut: the last {} are kept]\n",
             run.output_cut,
@@ -75,7 +80,9 @@ pub fn output_text(run: &Run, extracted: bool) -> String {
         ));
     }
     if run.output.is_empty() {
-        s.push_str("(this run's event carried no output; its extracted output:)\n");
+        if run.output_cut == 0 {
+            s.push_str("(this run's event carried no output; its extracted output:)\n");
+        }
         s.push_str(&run.extracted);
     } else {
         s.push_str(&run.output);
@@ -182,10 +189,16 @@ pub fn render(frame: &mut Frame, area: Rect, p: &Painter) {
     let g = p.glyphs;
     let list = &p.view.lists[3];
     let agents = visible(p.store, list, p.now);
+    let hidden = p.store.agents.not_shown();
     let title = format!(
-        " Agents {}/{} {} sort {}{} ",
+        " Agents {}/{}{} {} sort {}{} ",
         agents.len(),
         p.store.agents.agents.len(),
+        if hidden > 0 {
+            format!(" {} +{} more not shown", g.sep, fmt::grouped(hidden as u64))
+        } else {
+            String::new()
+        },
         g.sep,
         SORTS[list.sort % SORTS.len()],
         if list.filter.is_empty() {
@@ -303,6 +316,15 @@ pub fn render(frame: &mut Frame, area: Rect, p: &Painter) {
     if p.store.agents.bad_events > 0 {
         lines.push(Line::styled(
             format!("{} unreadable events skipped (see the log)", p.store.agents.bad_events),
+            t.warn,
+        ));
+    }
+    if p.store.agents.throttled > 0 {
+        lines.push(Line::styled(
+            format!(
+                "{} events over their subject's rate budget dropped",
+                p.store.agents.throttled
+            ),
             t.warn,
         ));
     }

@@ -60,6 +60,19 @@ pub fn pct(p: f64) -> String {
 }
 
 /// Cuts a string to `width` display cells, ending with `ellipsis` if cut.
+/// A count with thousands separated: `2,800`.
+pub fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 pub fn fit(s: &str, width: usize, ellipsis: &str) -> String {
     use unicode_width::UnicodeWidthStr;
     if s.width() <= width {

@@ -107,3 +107,44 @@ pub fn stand_in(dir: &std::path::Path, name: &str, script: &str) {
     std::fs::write(&p, format!("#!/bin/sh\n{script}")).unwrap();
     std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
+
+/// fleettop's sources for `config` feeding a new store, as the app runs
+/// them: the store, the updates to apply to it, and their context.
+pub fn running(
+    config: &fleettop::config::Config,
+) -> (
+    fleettop::store::Store,
+    tokio::sync::mpsc::Receiver<fleettop::store::Update>,
+    fleettop::sources::Ctx,
+) {
+    let (tx, rx) = tokio::sync::mpsc::channel(256);
+    let ctx = fleettop::sources::Ctx {
+        tx,
+        refresh: std::sync::Arc::new(tokio::sync::Notify::new()),
+    };
+    let mut store = fleettop::store::Store::new(config);
+    store.outlet = fleettop::sources::spawn_all(config, &ctx);
+    (store, rx, ctx)
+}
+
+/// Applies updates to `store` until `cond` holds; after 20 s, fails saying
+/// what it waited for and what the agents were.
+pub async fn until(
+    store: &mut fleettop::store::Store,
+    rx: &mut tokio::sync::mpsc::Receiver<fleettop::store::Update>,
+    what: &str,
+    cond: impl Fn(&fleettop::store::Store) -> bool,
+) {
+    let end = tokio::time::Instant::now() + Duration::from_secs(20);
+    while !cond(store) {
+        if tokio::time::Instant::now() > end {
+            let agents: Vec<_> = (store.agents.agents.iter())
+                .map(|a| (a.name.clone(), a.ok, a.failed, a.skipped))
+                .collect();
+            panic!("waited for {what}; agents {agents:?}");
+        }
+        if let Ok(Some(u)) = tokio::time::timeout(Duration::from_millis(100), rx.recv()).await {
+            store.apply(u, fleettop::model::now_millis());
+        }
+    }
+}

@@ -143,7 +143,13 @@ fn messages_become_ticker_events_with_a_level_from_their_content() {
     );
     assert_eq!(e.level, Level::Error);
     assert_eq!(e.title, "daemon_failed scout exit 1");
-    assert_eq!(e.kind, "daemon_failed");
+    // The sender's word is in the title; the kind is one of fleettop's.
+    assert_eq!(e.kind, "failure");
+    let forged = message_event("fleet.x", br#"{"type":"nats.link.>*"}"#);
+    assert_eq!(
+        (forged.kind.as_str(), forged.title.as_str()),
+        ("notice", "nats.link.>*")
+    );
     assert_eq!(
         message_event("fleet.x", br#"{"type":"security_alert"}"#).level,
         Level::Warn
