@@ -57,7 +57,14 @@ pub fn spawn_all(config: &Config, ctx: &Ctx) -> Option<mpsc::Sender<crate::store
 }
 
 pub fn http_client(timeout: Duration) -> Result<reqwest::Client, String> {
+    http_client_with(timeout, reqwest::redirect::Policy::default())
+}
+
+/// A client that follows redirects as `redirect` says (`Policy::none()`
+/// where a request carries a secret header reqwest would send on).
+pub fn http_client_with(timeout: Duration, redirect: reqwest::redirect::Policy) -> Result<reqwest::Client, String> {
     reqwest::Client::builder()
+        .redirect(redirect)
         .timeout(timeout)
         .connect_timeout(timeout)
         .user_agent(concat!("fleettop/", env!("CARGO_PKG_VERSION")))
@@ -77,7 +84,8 @@ pub fn http_error_words(e: &reqwest::Error) -> String {
             "cannot connect".into()
         }
     } else {
-        crate::parse::sanitize::sanitize(&e.to_string())
+        // reqwest says "… for url (…)": the URL may carry a password or token.
+        crate::parse::sanitize::sanitize(&crate::parse::redact::redact_text(&e.to_string()))
     }
 }
 

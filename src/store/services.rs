@@ -5,6 +5,7 @@
 use super::{Conditions, NewEvent, Observation, Tab};
 use crate::config::Config;
 use crate::model::{Level, Millis};
+use crate::parse::redact::redact_url;
 use crate::parse::sanitize::sanitize;
 use std::collections::{BTreeMap, VecDeque};
 use tokio::sync::mpsc;
@@ -565,7 +566,7 @@ fn configured(config: &Config) -> Vec<(Row, bool)> {
             format!("http:{}", s.name),
             Kind::Http,
             s.name.clone(),
-            s.url.get_ref().clone(),
+            redact_url(s.url.get_ref()),
             s.group.clone(),
             false,
         );
@@ -622,7 +623,7 @@ fn configured(config: &Config) -> Vec<(Row, bool)> {
             format!("syncthing:{}", s.name),
             Kind::Syncthing,
             s.name.clone(),
-            s.url.get_ref().clone(),
+            redact_url(s.url.get_ref()),
             None,
             true,
         );

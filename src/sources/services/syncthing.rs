@@ -4,7 +4,7 @@
 use super::{DEFAULT_INTERVAL, DEFAULT_TIMEOUT, send};
 use crate::config::SyncthingService;
 use crate::parse::syncthing as st;
-use crate::sources::{Ctx, http_client, http_error_words, read_bounded};
+use crate::sources::{Ctx, http_client_with, http_error_words, read_bounded};
 use crate::store::services::{Health, Kind, Row, ServiceUpdate};
 use crate::ui::fmt::bytes;
 use std::path::Path;
@@ -20,7 +20,9 @@ pub fn scope(name: &str) -> String {
 pub async fn run(cfg: SyncthingService, ctx: Ctx) {
     let timeout = cfg.timeout.map_or(DEFAULT_TIMEOUT, |d| d.0);
     let interval = cfg.interval.map_or(DEFAULT_INTERVAL, |d| d.0);
-    let client = match http_client(timeout) {
+    // The API key is a header reqwest would send on to wherever a redirect
+    // points: no redirects are followed.
+    let client = match http_client_with(timeout, reqwest::redirect::Policy::none()) {
         Ok(c) => c,
         Err(e) => {
             send(&ctx, ServiceUpdate::Result(Box::new(head(&cfg, Health::Error, e)))).await;
@@ -53,7 +55,7 @@ pub async fn run(cfg: SyncthingService, ctx: Ctx) {
 
 fn head(cfg: &SyncthingService, h: Health, detail: String) -> Row {
     let mut r = Row::new(scope(&cfg.name), Kind::Syncthing, cfg.name.clone(), h, detail);
-    r.source = cfg.url.get_ref().clone();
+    r.source = crate::parse::redact::redact_url(cfg.url.get_ref());
     r
 }
 
