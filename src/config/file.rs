@@ -230,6 +230,12 @@ pub struct ProcessService {
     #[serde(default)]
     pub host: Option<Spanned<String>>,
     pub pattern: String,
+    /// Only processes of this user (a name or a uid) count.
+    #[serde(default)]
+    pub user: Option<String>,
+    /// Only processes running this executable (an absolute path) count.
+    #[serde(default)]
+    pub exe: Option<String>,
     #[serde(default)]
     pub interval: Option<Dur>,
 }
