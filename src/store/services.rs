@@ -582,7 +582,7 @@ fn configured(config: &Config) -> Vec<(Row, bool)> {
         );
     }
     for s in &sv.docker {
-        let src = s.endpoint.clone().unwrap_or_else(|| "local".into());
+        let src = s.endpoint.as_deref().map_or_else(|| "local".into(), redact_url);
         add(
             format!("docker:{}", s.name),
             Kind::Container,

@@ -6,6 +6,7 @@
 use super::send;
 use crate::config::DockerService;
 use crate::model::Millis;
+use crate::parse::redact::redact_url;
 use crate::sources::Ctx;
 use crate::store::services::{
     ContainerInfo, DockerCommand, Health, Kind, LOG_LINES, Row, ServiceUpdate, container_health,
@@ -47,7 +48,7 @@ pub fn connect(endpoint: Option<&str>) -> Result<Docker, String> {
         Some(e) if e.starts_with("tcp://") || e.starts_with("http://") => {
             Docker::connect_with_http(e, REQUEST_TIMEOUT_S, bollard::API_DEFAULT_VERSION)
         }
-        Some(e) => return Err(format!("unsupported endpoint {e} (unix:// or tcp://)")),
+        Some(e) => return Err(format!("unsupported endpoint {} (unix:// or tcp://)", redact_url(e))),
     };
     r.map_err(|e| words(&e))
 }
@@ -59,7 +60,7 @@ fn words(e: &bollard::errors::Error) -> String {
     } else {
         s
     };
-    crate::parse::sanitize::sanitize(&s)
+    crate::parse::sanitize::sanitize(&crate::parse::redact::redact_text(&s))
 }
 
 fn endpoint_row(cfg: &DockerService, health: Health, detail: String) -> Row {
@@ -70,7 +71,7 @@ fn endpoint_row(cfg: &DockerService, health: Health, detail: String) -> Row {
         health,
         detail,
     );
-    r.source = cfg.endpoint.clone().unwrap_or_else(|| "local".into());
+    r.source = cfg.endpoint.as_deref().map_or_else(|| "local".into(), redact_url);
     r
 }
 
@@ -443,6 +444,7 @@ mod tests {
         assert_eq!((c.restart_count, c.exit_code), (5, None));
         assert!(c.fields.iter().any(|(k, v)| k == "restart policy" && v == "always"));
         assert!(connect(Some("ftp://x")).unwrap_err().contains("unsupported endpoint"));
+        assert!(!connect(Some("ftp://u:pw@x")).unwrap_err().contains("pw"), "redacted");
         assert!(
             connect(Some("tcp://127.0.0.1:2375")).is_ok(),
             "tcp endpoints connect lazily"
