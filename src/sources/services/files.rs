@@ -206,7 +206,7 @@ fn judge(cfg: &ProcessService, f: Found) -> (Health, String) {
         .filter(|p| user_ok(p) && cfg.exe.is_some() && p.exe.is_none())
         .map(|p| p.pid)
         .collect();
-    let others = by_name - good.len() - unverified.len();
+    let others = by_name.saturating_sub(good.len() + unverified.len());
     let also = if others > 0 && (cfg.user.is_some() || cfg.exe.is_some()) {
         format!(" ({others} more by name only)")
     } else {
