@@ -38,6 +38,14 @@ pub enum Action {
     Confirm(bool),
 }
 
+impl Action {
+    /// Whether it changes something outside fleettop (read-only mode
+    /// offers none of these).
+    pub fn changes_something(self) -> bool {
+        matches!(self, Action::Restart | Action::Confirm(_))
+    }
+}
+
 /// Where the keyboard is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -304,12 +312,18 @@ pub fn map_key(mode: Mode, ev: KeyEvent) -> Option<Action> {
 }
 
 /// The help overlay's rows: (keys, what), one per documented binding.
-pub fn help_rows() -> Vec<(&'static str, &'static str)> {
-    BINDINGS
+/// Read-only, the keys that change something are left out and a last row
+/// says so.
+pub fn help_rows(read_only: bool) -> Vec<(&'static str, &'static str)> {
+    let mut rows: Vec<_> = BINDINGS
         .iter()
-        .filter(|b| !b.label.is_empty())
+        .filter(|b| !(b.label.is_empty() || read_only && b.action.changes_something()))
         .map(|b| (b.label, b.what))
-        .collect()
+        .collect();
+    if read_only {
+        rows.push(("read-only", "nothing here changes anything (no restart)"));
+    }
+    rows
 }
 
 #[cfg(test)]
@@ -352,7 +366,11 @@ mod tests {
 
     #[test]
     fn help_lists_every_action_that_has_a_key() {
-        let rows = help_rows();
+        let rows = help_rows(false);
+        let ro = help_rows(true);
+        assert!(rows.iter().any(|(k, _)| *k == "R"));
+        assert!(!ro.iter().any(|(k, _)| *k == "R"), "read-only offers no restart");
+        assert_eq!(ro.last().map(|r| r.0), Some("read-only"));
         for needed in [
             "quit",
             "this help",

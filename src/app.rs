@@ -186,9 +186,12 @@ impl App {
     }
 
     pub fn handle(&mut self, a: Action, now: Millis) {
+        if self.view.read_only && a.changes_something() {
+            return;
+        }
         let page = self.view.page_rows.max(1) as isize;
         if self.view.help {
-            let rows = crate::action::help_rows().len();
+            let rows = crate::action::help_rows(self.view.read_only).len();
             let delta = match a {
                 Action::Up => Some(-1),
                 Action::Down => Some(1),
@@ -409,6 +412,10 @@ impl App {
             if !paused && t >= k.next_switch && !asking {
                 self.view.tab = next_rotation_tab(self.view.tab, &self.store);
                 self.view.detail = None;
+                // A filter someone typed and left would hide rows on the wall.
+                for l in &mut self.view.lists {
+                    l.filter.clear();
+                }
                 k.next_switch = t + k.period;
                 self.dirty = true;
             }

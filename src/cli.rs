@@ -22,6 +22,9 @@ pub struct Cli {
     /// Rotate the tabs (every ui.rotate_secs, default 15 s)
     #[arg(long)]
     pub kiosk: bool,
+    /// Offer no action that changes anything (container restart), as ui.read_only
+    #[arg(long)]
+    pub read_only: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }

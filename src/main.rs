@@ -156,7 +156,10 @@ fn tui(cli: &Cli, config: Config) -> color_eyre::Result<ExitCode> {
         (true, _) => Some(15),
         _ => None,
     };
-    let mut view = fleettop::ui::View::default();
+    let mut view = fleettop::ui::View {
+        read_only: cli.read_only || config.ui.read_only,
+        ..Default::default()
+    };
     let tab: TabName = cli.tab.map(Into::into).unwrap_or(config.ui.tab);
     view.tab = match tab {
         TabName::Fleet => 0,

@@ -5,6 +5,7 @@
 
 use crate::config::{Config, Host};
 use crate::model::now_millis;
+use crate::parse::redact::{redact_text, redact_url};
 use crate::snapshot::HostSnap;
 use crate::sources::local::Collector;
 use crate::sources::{gpu, inference, push};
@@ -29,10 +30,11 @@ pub async fn run(config: &Config) -> u8 {
         .interval
         .map_or(DEFAULT_INTERVAL, |d| d.0)
         .max(Duration::from_millis(250));
-    let url = n.url.as_ref().map(|u| u.get_ref().clone()).unwrap_or_default();
+    // Shown and logged: a token or password in it is not.
+    let url = n.url.as_ref().map(|u| redact_url(u.get_ref())).unwrap_or_default();
     let client = match push::connect(&n).await {
         Ok(c) => c,
-        Err(e) => return fail(&format!("fleettop agent: NATS {url}: {e}")),
+        Err(e) => return fail(&format!("fleettop agent: NATS {url}: {}", redact_text(&e))),
     };
     tracing::info!(host = %name, %subject, %url, ?interval, "agent publishing");
     say(&format!(

@@ -253,6 +253,7 @@ fn themes_help_and_version() {
         "config",
         "themes",
         "--kiosk",
+        "--read-only",
         "--theme",
         "--tab",
         "--log-file",

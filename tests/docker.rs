@@ -10,7 +10,7 @@ use fleettop::config::parse_str;
 use fleettop::model::now_millis;
 use fleettop::sources::Ctx;
 use fleettop::sources::services::docker;
-use fleettop::store::services::Health;
+use fleettop::store::services::{Health, ServiceUpdate};
 use fleettop::store::{Store, Update};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
@@ -188,38 +188,8 @@ fn titles(store: &Store) -> Vec<String> {
 
 #[tokio::test]
 async fn a_real_dockerd_three_containers_restart_logs_and_a_vanishing_daemon() {
-    if missing("dockerd") || missing("docker") || !Path::new("/usr/bin/busybox").is_file() {
-        eprintln!("SKIP: dockerd, docker or /usr/bin/busybox missing");
-        return;
-    }
-    let dir = tempfile::Builder::new().prefix("ftdk").tempdir_in("/tmp").unwrap();
-    let mut d = Dockerd { dir, child: None };
-    if let Err(log) = d.start() {
-        if std::env::var("FLEETTOP_IT").as_deref() == Ok("1") {
-            panic!("dockerd did not start: {log}");
-        }
-        eprintln!("SKIP: dockerd did not start here: {log}");
-        return;
-    }
-    import_busybox(&d);
+    let Some(mut d) = daemon() else { return };
     run(&d, &["--name", "web", "fleettop-test:busybox", "sleep", "3600"]);
-    // A fourth, with a health check that always fails.
-    run(
-        &d,
-        &[
-            "--name",
-            "sick",
-            "--health-cmd",
-            "exit 1",
-            "--health-interval",
-            "1s",
-            "--health-retries",
-            "1",
-            "fleettop-test:busybox",
-            "sleep",
-            "3600",
-        ],
-    );
     run(
         &d,
         &[
@@ -260,6 +230,28 @@ async fn a_real_dockerd_three_containers_restart_logs_and_a_vanishing_daemon() {
         refresh: Arc::new(Notify::new()),
     };
     let task = tokio::spawn(docker::run(cfg.services.docker[0].clone(), ctx));
+    until(&mut store, &mut rx, 60, "the first listing", |s| {
+        s.services.get("docker:local/web").is_some()
+    })
+    .await;
+    // A fourth, with a health check that always fails, started while the
+    // source watches: it is seen starting, then unhealthy (an edge).
+    run(
+        &d,
+        &[
+            "--name",
+            "sick",
+            "--health-cmd",
+            "exit 1",
+            "--health-interval",
+            "2s",
+            "--health-retries",
+            "1",
+            "fleettop-test:busybox",
+            "sleep",
+            "3600",
+        ],
+    );
 
     // Every container, exited ones too; the restart count rises on the ticker.
     until(&mut store, &mut rx, 60, "three containers and a restart event", |s| {
@@ -387,4 +379,114 @@ async fn a_real_dockerd_three_containers_restart_logs_and_a_vanishing_daemon() {
     })
     .await;
     task.abort();
+}
+
+/// Starts a daemon with the test image, or says why not (a skip unless
+/// FLEETTOP_IT=1).
+fn daemon() -> Option<Dockerd> {
+    if missing("dockerd") || missing("docker") || !Path::new("/usr/bin/busybox").is_file() {
+        eprintln!("SKIP: dockerd, docker or /usr/bin/busybox missing");
+        return None;
+    }
+    let dir = tempfile::Builder::new().prefix("ftdk").tempdir_in("/tmp").unwrap();
+    let mut d = Dockerd { dir, child: None };
+    if let Err(log) = d.start() {
+        if std::env::var("FLEETTOP_IT").as_deref() == Ok("1") {
+            panic!("dockerd did not start: {log}");
+        }
+        eprintln!("SKIP: dockerd did not start here: {log}");
+        return None;
+    }
+    import_busybox(&d);
+    Some(d)
+}
+
+/// 20 containers started at once are dozens of engine events: the source
+/// lists the containers a few times, not once per event.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_engine_events_is_one_refresh_not_one_per_event() {
+    let Some(d) = daemon() else { return };
+    let cfg = parse_str(
+        &format!(
+            "[[services.docker]]\nname = \"local\"\nendpoint = \"unix://{}\"\ninterval = \"1h\"\n",
+            d.sock().display()
+        ),
+        "t",
+    )
+    .unwrap();
+    let (tx, mut rx) = mpsc::channel(256);
+    let ctx = Ctx {
+        tx,
+        refresh: Arc::new(Notify::new()),
+    };
+    let task = tokio::spawn(docker::run(cfg.services.docker[0].clone(), ctx));
+    // The first listings (the session's, the interval's first tick), then
+    // quiet. The command channel is held, as the store does: dropped, the
+    // source takes it that the app is gone.
+    let lists = |u: &Update| matches!(u, Update::Services(ServiceUpdate::Set { scope, .. }) if scope == "docker:local");
+    let mut commands = None;
+    while let Ok(Some(u)) = tokio::time::timeout(Duration::from_secs(3), rx.recv()).await {
+        if let Update::Services(ServiceUpdate::DockerReady { commands: c, .. }) = u {
+            commands = Some(c);
+        }
+    }
+    assert!(commands.is_some(), "the endpoint is ready");
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        - 1;
+    let burst = format!(
+        "for i in $(seq 1 20); do docker -H 'unix://{}' run -d --network none --name b$i fleettop-test:busybox sleep 600 >/dev/null || echo FAIL$i & done; wait",
+        d.sock().display()
+    );
+    let started = std::time::Instant::now();
+    let out = tokio::task::spawn_blocking(move || Command::new("sh").arg("-c").arg(burst).output())
+        .await
+        .unwrap()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(!said.contains("FAIL"), "docker run: {said}");
+    let burst_s = started.elapsed().as_secs_f64();
+    // Everything the burst causes has been listed once it has settled.
+    let mut refreshes = 0;
+    let mut last = None;
+    while let Ok(Some(u)) = tokio::time::timeout(Duration::from_secs(4), rx.recv()).await {
+        if let Update::Services(ServiceUpdate::Set { rows, .. }) = &u
+            && lists(&u)
+        {
+            refreshes += 1;
+            last = Some(rows.len());
+        }
+    }
+    task.abort();
+    assert_eq!(
+        last,
+        Some(21),
+        "the endpoint and its 20 containers, listed after the burst"
+    );
+    let until = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 1;
+    let ev = d.cli(&[
+        "events",
+        "--since",
+        &since.to_string(),
+        "--until",
+        &until.to_string(),
+        "--filter",
+        "type=container",
+    ]);
+    let events = String::from_utf8_lossy(&ev.stdout).lines().count();
+    eprintln!("burst: {events} engine events in {burst_s:.1}s, {refreshes} refreshes");
+    assert!(events >= 40, "20 creates and 20 starts at least: {events}");
+    // One per settled burst (SETTLE_MAX apart at most) and one for what
+    // came during a listing: far fewer than one per event.
+    let bound = (burst_s / docker::SETTLE_MAX.as_secs_f64()).ceil() as usize + 2;
+    assert!(
+        refreshes <= bound,
+        "{refreshes} refreshes for {events} events in {burst_s:.1}s (at most {bound})"
+    );
 }

@@ -418,7 +418,13 @@ fn syncthing_rest_responses_captured_from_a_real_instance() {
         "t",
     )
     .unwrap();
-    let row = syncthing::folder_row(&cfg.services.syncthing[0], &folders[0], Ok(status), &[], 2);
+    let row = syncthing::folder_row(
+        &cfg.services.syncthing[0],
+        &folders[0],
+        Ok(status),
+        &[],
+        syncthing::Conflicts { n: 2, cut: false },
+    );
     assert_eq!(
         (row.health, row.detail.as_str()),
         (Health::Warn, "idle 100%, 2 conflict files")

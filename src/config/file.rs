@@ -57,6 +57,8 @@ pub struct Ui {
     pub rotate_secs: u64,
     pub ticker_fps: Spanned<u32>,
     pub glyphs: GlyphMode,
+    /// No action that changes anything (container restart) is offered.
+    pub read_only: bool,
 }
 
 impl Default for Ui {
@@ -67,6 +69,7 @@ impl Default for Ui {
             rotate_secs: 0,
             ticker_fps: Spanned::new(0..0, 12),
             glyphs: GlyphMode::Auto,
+            read_only: false,
         }
     }
 }
@@ -227,6 +230,12 @@ pub struct ProcessService {
     #[serde(default)]
     pub host: Option<Spanned<String>>,
     pub pattern: String,
+    /// Only processes of this user (a name or a uid) count.
+    #[serde(default)]
+    pub user: Option<String>,
+    /// Only processes running this executable (an absolute path) count.
+    #[serde(default)]
+    pub exe: Option<String>,
     #[serde(default)]
     pub interval: Option<Dur>,
 }

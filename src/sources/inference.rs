@@ -36,7 +36,7 @@ async fn fetch(client: &reqwest::Client, url: &str) -> Result<(InferenceCounters
     let body = super::read_bounded(resp, MAX_BODY).await?;
     let parsed = crate::parse::prometheus::parse(&String::from_utf8_lossy(&body));
     if parsed.errors > 0 {
-        tracing::warn!(errors = parsed.errors, first = ?parsed.first_error, url, "metrics lines unreadable");
+        tracing::warn!(errors = parsed.errors, first = ?parsed.first_error, url = %crate::parse::redact::redact_url(url), "metrics lines unreadable");
     }
     let counters = crate::parse::prometheus::inference(&parsed.value);
     if counters == InferenceCounters::default() {

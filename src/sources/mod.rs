@@ -194,7 +194,14 @@ fn test_panic() {
 }
 
 pub fn http_client(timeout: Duration) -> Result<reqwest::Client, String> {
+    http_client_with(timeout, reqwest::redirect::Policy::default())
+}
+
+/// A client that follows redirects as `redirect` says (`Policy::none()`
+/// where a request carries a secret header reqwest would send on).
+pub fn http_client_with(timeout: Duration, redirect: reqwest::redirect::Policy) -> Result<reqwest::Client, String> {
     reqwest::Client::builder()
+        .redirect(redirect)
         .timeout(timeout)
         .connect_timeout(timeout)
         .user_agent(concat!("fleettop/", env!("CARGO_PKG_VERSION")))
@@ -214,7 +221,8 @@ pub fn http_error_words(e: &reqwest::Error) -> String {
             "cannot connect".into()
         }
     } else {
-        crate::parse::sanitize::sanitize(&e.to_string())
+        // reqwest says "… for url (…)": the URL may carry a password or token.
+        crate::parse::sanitize::sanitize(&crate::parse::redact::redact_text(&e.to_string()))
     }
 }
 

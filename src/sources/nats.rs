@@ -377,7 +377,7 @@ async fn link(n: Nats, ctx: Ctx, outbox: Outbox, agent_subjects: Vec<String>) {
                         if why.contains("authorization") || why.contains("authentication") {
                             AUTH_VIOLATION.into()
                         } else {
-                            crate::parse::sanitize::sanitize(&why)
+                            crate::parse::sanitize::sanitize(&crate::parse::redact::redact_text(&why))
                         },
                     ))
                 }
@@ -392,7 +392,9 @@ async fn link(n: Nats, ctx: Ctx, outbox: Outbox, agent_subjects: Vec<String>) {
         Ok(c) => c,
         Err(e) => {
             let stats = LinkStats {
-                state: LinkState::Down(crate::parse::sanitize::sanitize(&e.to_string())),
+                state: LinkState::Down(crate::parse::sanitize::sanitize(&crate::parse::redact::redact_text(
+                    &e.to_string(),
+                ))),
                 ..LinkStats::default()
             };
             ctx.send(Update::Nats(NatsUpdate::Link { name, stats })).await;

@@ -51,7 +51,9 @@ pub fn which_nats(config: &Config) -> Result<&Nats, String> {
 pub async fn connect(n: &Nats) -> Result<async_nats::Client, String> {
     let url = n.url.as_ref().map(|u| u.get_ref().clone()).ok_or("no url")?;
     let opts = super::nats::connect_options(n).await?;
-    opts.connect(url).await.map_err(|e| e.to_string())
+    opts.connect(url)
+        .await
+        .map_err(|e| crate::parse::redact::redact_text(&e.to_string()))
 }
 
 /// The bucket, created when missing. Made as the stream a key-value bucket

@@ -275,7 +275,7 @@ impl NatsState {
                     monitor_url: n
                         .monitor_url
                         .as_ref()
-                        .map(|u| crate::parse::sanitize::sanitize(u.get_ref()))
+                        .map(|u| crate::parse::sanitize::sanitize(&crate::parse::redact::redact_url(u.get_ref())))
                         .unwrap_or_default(),
                     optional: n.optional,
                     ack_pending_warn: n.ack_pending_warn,

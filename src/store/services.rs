@@ -5,6 +5,7 @@
 use super::{Conditions, NewEvent, Observation, Tab};
 use crate::config::Config;
 use crate::model::{Level, Millis};
+use crate::parse::redact::redact_url;
 use crate::parse::sanitize::sanitize;
 use std::collections::{BTreeMap, VecDeque};
 use tokio::sync::mpsc;
@@ -573,7 +574,7 @@ fn configured(config: &Config) -> Vec<(Row, bool)> {
             format!("http:{}", s.name),
             Kind::Http,
             s.name.clone(),
-            s.url.get_ref().clone(),
+            redact_url(s.url.get_ref()),
             s.group.clone(),
             false,
         );
@@ -589,7 +590,7 @@ fn configured(config: &Config) -> Vec<(Row, bool)> {
         );
     }
     for s in &sv.docker {
-        let src = s.endpoint.clone().unwrap_or_else(|| "local".into());
+        let src = s.endpoint.as_deref().map_or_else(|| "local".into(), redact_url);
         add(
             format!("docker:{}", s.name),
             Kind::Container,
@@ -630,7 +631,7 @@ fn configured(config: &Config) -> Vec<(Row, bool)> {
             format!("syncthing:{}", s.name),
             Kind::Syncthing,
             s.name.clone(),
-            s.url.get_ref().clone(),
+            redact_url(s.url.get_ref()),
             None,
             true,
         );

@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 
 pub fn render(frame: &mut Frame, area: Rect, p: &Painter) {
     let t = p.theme;
-    let rows = help_rows();
+    let rows = help_rows(p.view.read_only);
     let key_w = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(4) + 2;
     let text_w = rows.iter().map(|(_, w)| w.len()).max().unwrap_or(10);
     let width = ((key_w + text_w + 4) as u16).min(area.width);

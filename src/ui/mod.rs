@@ -140,6 +140,8 @@ pub struct View {
     pub page_rows: usize,
     /// A y/n question being asked (e.g. "restart web? y/n").
     pub confirm: Option<String>,
+    /// `--read-only` / `ui.read_only`: nothing that changes anything is offered.
+    pub read_only: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -162,6 +164,7 @@ impl Default for View {
             kiosk: None,
             page_rows: 10,
             confirm: None,
+            read_only: false,
         }
     }
 }

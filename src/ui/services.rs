@@ -321,7 +321,12 @@ fn render_container(frame: &mut Frame, area: Rect, p: &Painter, s: &Service, d: 
     }
     head.push(Line::styled(
         format!(
-            "R restart (asks first) {} r refresh {} {} log lines, newest first, Up/Down scroll",
+            "{} {} r refresh {} {} log lines, newest first, Up/Down scroll",
+            if p.view.read_only {
+                "read-only"
+            } else {
+                "R restart (asks first)"
+            },
             g.sep,
             g.sep,
             c.logs.len()

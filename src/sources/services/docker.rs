@@ -1,11 +1,12 @@
 //! Docker endpoints (bollard): every container, exited ones too, refreshed
-//! on every engine event and on the interval; commands from the app
+//! once per burst of engine events and on the interval; commands from the app
 //! (restart, details for the drill-down); reconnects with backoff when the
 //! daemon goes away, its error shown on the endpoint's row.
 
 use super::send;
 use crate::config::DockerService;
 use crate::model::Millis;
+use crate::parse::redact::redact_url;
 use crate::sources::Ctx;
 use crate::store::services::{
     ContainerInfo, DockerCommand, Health, Kind, LOG_LINES, Row, ServiceUpdate, container_health,
@@ -29,6 +30,10 @@ const RESTART_GRACE_S: i32 = 5;
 const DEFAULT_INTERVAL: Duration = Duration::from_secs(10);
 /// How long an opened drill-down's details keep being refreshed.
 const WATCH_FOR: Duration = Duration::from_secs(300);
+/// A burst of engine events has settled after this long without one...
+pub const SETTLE_QUIET: Duration = Duration::from_millis(250);
+/// ...or after this long in all (a steady stream still refreshes).
+pub const SETTLE_MAX: Duration = Duration::from_secs(2);
 
 pub fn scope(name: &str) -> String {
     format!("docker:{name}")
@@ -43,7 +48,7 @@ pub fn connect(endpoint: Option<&str>) -> Result<Docker, String> {
         Some(e) if e.starts_with("tcp://") || e.starts_with("http://") => {
             Docker::connect_with_http(e, REQUEST_TIMEOUT_S, bollard::API_DEFAULT_VERSION)
         }
-        Some(e) => return Err(format!("unsupported endpoint {e} (unix:// or tcp://)")),
+        Some(e) => return Err(format!("unsupported endpoint {} (unix:// or tcp://)", redact_url(e))),
     };
     r.map_err(|e| words(&e))
 }
@@ -55,7 +60,7 @@ fn words(e: &bollard::errors::Error) -> String {
     } else {
         s
     };
-    crate::parse::sanitize::sanitize(&s)
+    crate::parse::sanitize::sanitize(&crate::parse::redact::redact_text(&s))
 }
 
 fn endpoint_row(cfg: &DockerService, health: Health, detail: String) -> Row {
@@ -66,7 +71,7 @@ fn endpoint_row(cfg: &DockerService, health: Health, detail: String) -> Row {
         health,
         detail,
     );
-    r.source = cfg.endpoint.clone().unwrap_or_else(|| "local".into());
+    r.source = cfg.endpoint.as_deref().map_or_else(|| "local".into(), redact_url);
     r
 }
 
@@ -161,14 +166,10 @@ async fn session(d: Docker, cfg: &DockerService, ctx: &Ctx, interval: Duration) 
             }
         }
         tokio::select! {
-            ev = events.next() => match ev {
-                Some(Ok(_)) => {
-                    // Let a burst of events settle into one refresh.
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                }
-                Some(Err(e)) => return Err(words(&e)),
-                None => return Err("the daemon closed its event stream".into()),
-            },
+            ev = events.next() => {
+                event_or_end(ev)?;
+                settle(&mut events).await?;
+            }
             cmd = rx.recv() => match cmd {
                 Some(c) => {
                     if let DockerCommand::Details { key, id } = &c {
@@ -185,6 +186,34 @@ async fn session(d: Docker, cfg: &DockerService, ctx: &Ctx, interval: Duration) 
             _ = ctx.refresh.notified() => {}
         }
         if ctx.tx.is_closed() {
+            return Ok(());
+        }
+    }
+}
+
+/// An engine event, or why the stream is over.
+fn event_or_end<T>(ev: Option<Result<T, bollard::errors::Error>>) -> Result<(), String> {
+    match ev {
+        Some(Ok(_)) => Ok(()),
+        Some(Err(e)) => Err(words(&e)),
+        None => Err("the daemon closed its event stream".into()),
+    }
+}
+
+/// Takes in the rest of a burst of events (until [`SETTLE_QUIET`] passes
+/// without one, or [`SETTLE_MAX`] in all), so that it causes one refresh.
+async fn settle<S, T>(events: &mut S) -> Result<(), String>
+where
+    S: futures_util::Stream<Item = Result<T, bollard::errors::Error>> + Unpin,
+{
+    let end = tokio::time::Instant::now() + SETTLE_MAX;
+    loop {
+        let quiet = (tokio::time::Instant::now() + SETTLE_QUIET).min(end);
+        match tokio::time::timeout_at(quiet, events.next()).await {
+            Ok(ev) => event_or_end(ev)?,
+            Err(_) => return Ok(()),
+        }
+        if tokio::time::Instant::now() >= end {
             return Ok(());
         }
     }
@@ -415,6 +444,7 @@ mod tests {
         assert_eq!((c.restart_count, c.exit_code), (5, None));
         assert!(c.fields.iter().any(|(k, v)| k == "restart policy" && v == "always"));
         assert!(connect(Some("ftp://x")).unwrap_err().contains("unsupported endpoint"));
+        assert!(!connect(Some("ftp://u:pw@x")).unwrap_err().contains("pw"), "redacted");
         assert!(
             connect(Some("tcp://127.0.0.1:2375")).is_ok(),
             "tcp endpoints connect lazily"

@@ -2,6 +2,7 @@
 
 use super::{DEFAULT_INTERVAL, DEFAULT_TIMEOUT, send};
 use crate::config::{ExpectStatus, HttpService};
+use crate::parse::redact::redact_url;
 use crate::sources::{Ctx, http_client, http_error_words, read_bounded};
 use crate::store::services::{Health, Kind, Row, ServiceUpdate};
 use std::time::{Duration, Instant};
@@ -38,7 +39,7 @@ fn row(cfg: &HttpService, health: Health, detail: String, latency_ms: Option<f64
         health,
         detail,
     );
-    r.source = cfg.url.get_ref().clone();
+    r.source = redact_url(cfg.url.get_ref());
     r.group = cfg.group.clone();
     r.latency_ms = latency_ms;
     r

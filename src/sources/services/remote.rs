@@ -11,6 +11,7 @@ use crate::parse::{launchctl, systemctl};
 use crate::sources::Ctx;
 use crate::sources::ssh::{Output, links};
 use crate::store::services::{Health, Kind, Row, ServiceUpdate};
+use files::{Candidate, Found};
 use std::time::Duration;
 
 /// More than a check needs; a host printing more is cut and says so.
@@ -29,8 +30,21 @@ p=$(home_path "$p")
 date +%s
 if [ -e "$p" ]; then stat -c %Y -- "$p" 2>/dev/null || stat -f %m -- "$p"; else echo missing; fi"#;
 
-/// Every process with its command line (Linux and macOS `ps`).
-pub const PROCESSES: &str = "echo $$; ps -eo pid=,ppid=,args=";
+/// The check's user as a uid on the host ("any" when it names none,
+/// "none" when the host has no such user), the script's own pid, then every
+/// process with its effective uid and command line (Linux and macOS `ps`).
+pub const PROCESSES: &str = r#"IFS= read -r u
+if [ -z "$u" ]; then echo any; else id -u -- "$u" 2>/dev/null || echo none; fi
+echo $$; ps -eo pid=,ppid=,uid=,args="#;
+
+/// For each pid on stdin, its executable: `PID:PATH`, or `PID!` when it
+/// cannot be read (another user's process, no /proc); NUL-separated, as a
+/// path can hold a newline but never a NUL.
+pub const EXES: &str = r#"IFS= read -r pids
+for p in $pids; do
+  case $p in *[!0-9]*) continue;; esac
+  if e=$(readlink "/proc/$p/exe" 2>/dev/null) && [ -n "$e" ]; then printf '%s:%s\000' "$p" "$e"; else printf '%s!\000' "$p"; fi
+done"#;
 
 pub const LAUNCHCTL_LIST: &str = "command -v launchctl >/dev/null 2>&1 || exit 127\nlaunchctl list";
 
@@ -132,35 +146,80 @@ pub async fn run_freshness(cfg: FreshnessService, ctx: Ctx) {
     }
 }
 
-/// The pids whose command line holds `pattern`, leaving out the script's
-/// own shell and `ps` (the pattern is not on their command lines anyway:
-/// it never left fleettop).
-pub fn matching_pids(out: &Output, pattern: &str) -> Vec<u32> {
+/// `n` whitespace-separated fields and the rest of the line.
+fn fields(line: &str, n: usize) -> Option<(Vec<&str>, &str)> {
+    let mut rest = line;
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        rest = rest.trim_start();
+        let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        out.push(rest.get(..end).filter(|f| !f.is_empty())?);
+        rest = &rest[end..];
+    }
+    Some((out, rest.trim_start()))
+}
+
+/// The processes whose command line holds `pattern`, leaving out the
+/// script's own shell and `ps` (the pattern is not on their command lines
+/// anyway: it never left fleettop), and the check's user as a uid.
+pub fn candidates(out: &Output, pattern: &str) -> Found {
     let mut lines = out.text.lines();
+    let uid = lines.next().and_then(|l| l.trim().parse().ok());
     let me: Option<u32> = lines.next().and_then(|l| l.trim().parse().ok());
-    lines
+    let procs = lines
         .filter_map(|l| {
-            let mut w = l.split_whitespace();
-            let pid: u32 = w.next()?.parse().ok()?;
-            let ppid: u32 = w.next()?.parse().ok()?;
-            let args = l.trim_start().splitn(3, char::is_whitespace).nth(2).unwrap_or("");
+            let (f, args) = fields(l, 3)?;
+            let pid: u32 = f[0].parse().ok()?;
+            let ppid: u32 = f[1].parse().ok()?;
             let ours = Some(pid) == me || Some(ppid) == me;
-            (!ours && args.contains(pattern)).then_some(pid)
+            (!ours && args.contains(pattern)).then(|| Candidate {
+                pid,
+                uid: f[2].parse().ok(),
+                exe: None,
+            })
         })
-        .collect()
+        .take(files::MAX_CANDIDATES)
+        .collect();
+    Found { uid, procs }
+}
+
+/// Fills in the executables of the `EXES` answer (a pid it does not name
+/// stays unverified).
+pub fn fill_exes(found: &mut Found, out: &Output) {
+    for rec in out.text.split('\0') {
+        let Some(i) = rec.find([':', '!']) else { continue };
+        let Ok(pid) = rec[..i].parse::<u32>() else { continue };
+        let exe = rec[i..].strip_prefix(':').map(str::to_string);
+        if let Some(c) = found.procs.iter_mut().find(|c| c.pid == pid) {
+            c.exe = exe;
+        }
+    }
+}
+
+/// The host's answer for a process check: its processes, and, when the
+/// check names an executable, theirs.
+async fn find_processes(host: &str, cfg: &ProcessService) -> Result<Found, String> {
+    let o = run(host, PROCESSES, &[cfg.user.as_deref().unwrap_or("")], DEFAULT_TIMEOUT).await?;
+    if o.exit_status != Some(0) {
+        return Err("ps failed on this host".into());
+    }
+    let mut found = candidates(&o, &cfg.pattern);
+    if cfg.exe.is_some() && !found.procs.is_empty() {
+        let pids: Vec<String> = found.procs.iter().map(|c| c.pid.to_string()).collect();
+        // Unreadable, every one stays "not verified".
+        if let Ok(o) = run(host, EXES, &[&pids.join(" ")], DEFAULT_TIMEOUT).await {
+            fill_exes(&mut found, &o);
+        }
+    }
+    Ok(found)
 }
 
 pub async fn run_process(cfg: ProcessService, ctx: Ctx) {
     let interval = cfg.interval.map_or(DEFAULT_INTERVAL, |d| d.0);
     let host = cfg.host.as_ref().map(|h| h.get_ref().clone()).unwrap_or_default();
     loop {
-        let pids = run(&host, PROCESSES, &[], DEFAULT_TIMEOUT)
-            .await
-            .and_then(|o| match o.exit_status {
-                Some(0) => Ok(matching_pids(&o, &cfg.pattern)),
-                _ => Err("ps failed on this host".into()),
-            });
-        let mut r = files::process_row(&cfg, pids);
+        let found = find_processes(&host, &cfg).await;
+        let mut r = files::process_row(&cfg, found);
         r.every_ms = every_ms(interval);
         if !send(&ctx, ServiceUpdate::Result(Box::new(r))).await || !ctx.wait(interval).await {
             return;
@@ -235,16 +294,56 @@ mod tests {
         assert!(file_age(&out("1000\nstat: oops\n", 1)).is_err());
     }
 
+    fn pids(f: &Found) -> Vec<u32> {
+        f.procs.iter().map(|c| c.pid).collect()
+    }
+
     #[test]
     fn pids_match_the_pattern_but_not_the_script() {
         let o = out(
-            "500\n  1     0 /sbin/init\n 42     1 python3 /opt/scout.py --loop\n500   400 sh -c echo\n501   500 ps -eo pid=,ppid=,args=\n",
+            "any\n500\n  1     0     0 /sbin/init\n 42     1  1000 python3 /opt/scout.py --loop\n500   400     0 sh -c echo\n501   500     0 ps -eo pid=,ppid=,uid=,args=\n",
             0,
         );
-        assert_eq!(matching_pids(&o, "scout.py"), vec![42]);
+        let f = candidates(&o, "scout.py");
+        assert_eq!((pids(&f), f.uid, f.procs[0].uid), (vec![42], None, Some(1000)));
         assert!(
-            matching_pids(&o, "ps -eo").is_empty(),
+            candidates(&o, "ps -eo").procs.is_empty(),
             "the script's own ps is not counted"
+        );
+        assert!(
+            candidates(&o, "1000").procs.is_empty(),
+            "the uid is not the command line"
+        );
+        assert_eq!(candidates(&out("1000\n1\n", 0), "x").uid, Some(1000));
+        assert_eq!(candidates(&out("none\n1\n", 0), "x").uid, None);
+    }
+
+    #[test]
+    fn exes_are_framed_by_nul_a_newline_in_a_path_spoofs_nothing() {
+        let mut f = Found {
+            uid: None,
+            procs: [42, 43, 44]
+                .map(|pid| Candidate {
+                    pid,
+                    uid: Some(0),
+                    exe: None,
+                })
+                .to_vec(),
+        };
+        // 43's path holds a newline and what would be a record for 44.
+        let o = out(
+            "42:/usr/local/bin/fleet-scout\x0043:/tmp/x\n44:/usr/local/bin/fleet-scout\x0044!\x00",
+            0,
+        );
+        fill_exes(&mut f, &o);
+        let exes: Vec<Option<&str>> = f.procs.iter().map(|c| c.exe.as_deref()).collect();
+        assert_eq!(
+            exes,
+            [
+                Some("/usr/local/bin/fleet-scout"),
+                Some("/tmp/x\n44:/usr/local/bin/fleet-scout"),
+                None
+            ]
         );
     }
 }
