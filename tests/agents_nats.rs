@@ -10,7 +10,6 @@ use common::{NatsServer, free_port, named, running, until};
 use fleettop::config::parse_str;
 use fleettop::model::now_millis;
 use futures_util::StreamExt;
-use std::time::Duration;
 
 fn peers(ty: &str, data: &str, summary: &str) -> String {
     serde_json::json!({"type": ty, "peer_id": "pr-helper", "machine": "omarchy", "summary": summary,

@@ -126,9 +126,9 @@ fn host_sample(p: &mut Pool) -> fleettop::model::HostSample {
     }
     h.sessions = vec![(p.s(), 2), (p.s(), 1)];
     for g in &mut h.gpus {
-        g.name = p.s();
+        g.name = p.s().into();
         for gp in &mut g.processes {
-            gp.name = p.s();
+            gp.name = p.s().into();
         }
     }
     h

@@ -116,7 +116,7 @@ impl Rows {
                     ..LinkStats::default()
                 },
             }),
-            Rows::Push => Update::Push(PushUpdate::Down(words)),
+            Rows::Push => Update::Push(PushUpdate::Down(words.into())),
             Rows::Event(source) => Update::Agents(AgentUpdate::Notice(FleetNotice {
                 kind: "collector_failed".into(),
                 source,

@@ -163,7 +163,7 @@ impl Conditions {
     /// Moves every condition's start by `d` (the wall clock stepped by
     /// `d`): how long a condition has held is not changed by the step.
     pub fn shift_clock(&mut self, d: Millis) {
-        for (_, a) in self.active.values_mut() {
+        for a in self.active.values_mut().flat_map(|m| m.values_mut()) {
             a.since = a.since.saturating_add(d);
         }
     }
