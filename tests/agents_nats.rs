@@ -236,7 +236,8 @@ async fn snapshot_includes_agents_known_only_from_jetstream() {
         (Some(1), Some(1), Some(1)),
         "{a}"
     );
-    assert_eq!(a["state"], "cooldown", "{a}");
+    assert_eq!(a["status"], "cooldown", "{a}");
+    assert_eq!(a["state"], "error", "one failure in the streak: {a}");
     assert_eq!(a["fail_streak"], 1, "{a}");
     // History, not news; and no raw copies of the daemon's messages.
     let events = v["events"].as_array().unwrap();

@@ -1,5 +1,5 @@
 //! Push mode against a real `nats-server -js`: real `fleettop agent`
-//! processes publish, a real `fleettop snapshot` views (SPEC §2, §4.1).
+//! processes publish, a real `fleettop snapshot` views (docs/push.md).
 
 mod common;
 

@@ -147,6 +147,16 @@ impl Conditions {
         out
     }
 
+    /// The worst level at `now` of the active conditions whose key `of`
+    /// accepts (an entity's own conditions); None when there is none.
+    pub fn worst(&self, now: Millis, of: impl Fn(&str) -> bool) -> Option<Level> {
+        self.active
+            .iter()
+            .filter(|(k, _)| of(k))
+            .map(|(_, (_, a))| a.effective(now))
+            .max()
+    }
+
     /// The earliest future moment at which some condition escalates.
     pub fn next_escalation(&self, now: Millis) -> Option<Millis> {
         self.active
