@@ -226,6 +226,7 @@ async fn snapshot_includes_agents_known_only_from_jetstream() {
         .unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    common::schema_valid(&v);
     let a = named(&v["agents"], "pr-helper");
     assert_eq!(
         (

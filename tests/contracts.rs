@@ -7,7 +7,7 @@
 mod common;
 
 use common::sshd::{self, Keys, Sshd};
-use common::{NatsServer, free_port, named};
+use common::{NatsServer, free_port, named, schema_valid as valid};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -28,21 +28,6 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let p = dir.join(name);
     std::fs::write(&p, text).unwrap();
     p
-}
-
-/// Panics, naming each place, unless `snap` is as the schema says.
-fn valid(snap: &Value) {
-    let schema: Value = serde_json::from_str(include_str!("../docs/snapshot.schema.json")).unwrap();
-    let v = jsonschema::validator_for(&schema).expect("the schema compiles");
-    let errors: Vec<String> = v
-        .iter_errors(snap)
-        .map(|e| format!("{}: {e}", e.instance_path()))
-        .collect();
-    assert!(
-        errors.is_empty(),
-        "not as docs/snapshot.schema.json says:\n{}\n{snap:#}",
-        errors.join("\n")
-    );
 }
 
 /// `fleettop snapshot` (with the embedded default config when `cfg` is

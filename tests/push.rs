@@ -79,7 +79,9 @@ fn snapshot(dir: &Path, cfg: &Path) -> Value {
         "snapshot failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice(&out.stdout).expect("snapshot is JSON")
+    let v = serde_json::from_slice(&out.stdout).expect("snapshot is JSON");
+    common::schema_valid(&v);
+    v
 }
 
 fn host<'a>(snap: &'a Value, name: &str) -> Option<&'a Value> {
