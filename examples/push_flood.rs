@@ -1,4 +1,4 @@
-//! Simulates a large push-mode fleet: N hosts each putting a SPEC §5 host
+//! Simulates a large push-mode fleet: N hosts each putting a host
 //! JSON into the `fleettop_hosts` bucket every P seconds, spread evenly.
 //! For measuring a viewer (`[fleet] discover = "nats"`), not for tests.
 //!
@@ -32,8 +32,9 @@ fn snap(i: usize, tick: u64, period: Duration) -> Vec<u8> {
         swap_total_bytes: Some(1 << 30),
         disks: vec![DiskSnap {
             mount: "/".into(),
-            used_bytes: 40 << 30,
             total_bytes: 100 << 30,
+            used_bytes: 40 << 30,
+            available_bytes: Some(55 << 30),
         }],
         load: Some([0.5, 0.4, 0.3]),
         uptime_s: Some(86_400 + tick),

@@ -52,6 +52,8 @@ pub async fn collect(config: &Config) -> Store {
         .unwrap_or(Duration::ZERO)
         + Duration::from_secs(1);
     let mut store = Store::new(config);
+    // One round is all a snapshot sees: a group down in it is down.
+    store.services.group_rounds = 1;
     let (tx, mut rx) = mpsc::channel(64);
     let ctx = Ctx {
         tx,
@@ -105,7 +107,8 @@ pub async fn snapshot(config: &Config, pretty: bool) -> String {
     out.unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
 }
 
-/// The report and the exit code: 0 ok, 1 warning, 2 critical.
+/// The report and the exit code: 2 when anything is critical, 1 when
+/// anything is in error or warns, else 0.
 pub async fn check(config: &Config) -> (String, i32) {
     let store = collect(config).await;
     report(&store, now_millis())

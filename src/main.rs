@@ -94,6 +94,18 @@ fn real_main(cli: Cli) -> color_eyre::Result<ExitCode> {
             }
             return Ok(ExitCode::SUCCESS);
         }
+        Some(Command::Completions { shell }) => {
+            let mut out = Vec::new();
+            fleettop::cli::completions(*shell, &mut out);
+            print_out(&String::from_utf8_lossy(&out));
+            return Ok(ExitCode::SUCCESS);
+        }
+        Some(Command::Man) => {
+            let mut out = Vec::new();
+            fleettop::cli::man(&mut out)?;
+            print_out(&String::from_utf8_lossy(&out));
+            return Ok(ExitCode::SUCCESS);
+        }
         Some(Command::Config {
             command: ConfigCommand::Check,
         }) => {

@@ -115,18 +115,43 @@ impl HostState {
     }
 }
 
+/// A mounted file system, in `df`'s terms: `total_bytes` is its size,
+/// `used_bytes` is size − free, `available_bytes` what an unprivileged user
+/// can still write (the blocks reserved for root are neither).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Disk {
     pub mount: String,
     pub device: String,
     pub fs: String,
-    pub used_bytes: u64,
     pub total_bytes: u64,
+    pub used_bytes: u64,
+    pub available_bytes: u64,
 }
 
 impl Disk {
+    /// A disk with df's arithmetic holding whatever a host sent: used and
+    /// available fit in the size.
+    pub fn new(mount: String, device: String, fs: String, total: u64, used: u64, available: u64) -> Disk {
+        let used = used.min(total);
+        Disk {
+            mount,
+            device,
+            fs,
+            total_bytes: total,
+            used_bytes: used,
+            available_bytes: available.min(total - used),
+        }
+    }
+
+    /// `df`'s Capacity: used / (used + available), rounded up to a whole
+    /// percent; 100 means ordinary users cannot write.
     pub fn used_pct(&self) -> f64 {
-        pct(self.used_bytes, self.total_bytes)
+        let used = u128::from(self.used_bytes);
+        let room = used + u128::from(self.available_bytes);
+        if room == 0 {
+            return 0.0;
+        }
+        (used * 100).div_ceil(room) as f64
     }
 }
 
@@ -259,5 +284,30 @@ mod tests {
         assert!(b.mono >= a.mono && a.mono >= 0);
         assert_eq!(Now::from(5), Now { wall: 5, mono: 5 });
         assert_eq!(Now::at(7).wall, 7);
+    }
+
+    fn disk(total: u64, used: u64, available: u64) -> Disk {
+        Disk {
+            mount: "/".into(),
+            device: String::new(),
+            fs: String::new(),
+            total_bytes: total,
+            used_bytes: used,
+            available_bytes: available,
+        }
+    }
+
+    #[test]
+    fn used_pct_is_dfs_capacity() {
+        // 15 % (25 of the 175 a user may fill), where used / size would
+        // say 10 %: the blocks reserved for root are neither.
+        assert_eq!(disk(270, 25, 150).used_pct(), 15.0);
+        assert_eq!(disk(100, 14, 86).used_pct(), 14.0);
+        // Rounded up: any use at all shows.
+        assert_eq!(disk(1000, 1, 999).used_pct(), 1.0);
+        assert_eq!(disk(300, 100, 200).used_pct(), 34.0);
+        assert_eq!(disk(100, 95, 0).used_pct(), 100.0);
+        assert_eq!(disk(0, 0, 0).used_pct(), 0.0);
+        assert_eq!(disk(u64::MAX, u64::MAX, u64::MAX).used_pct(), 50.0);
     }
 }

@@ -1,5 +1,5 @@
-//! `fleettop agent` (SPEC §2, §4.1 push): headless; collects this host every
-//! interval and publishes its host JSON (SPEC §5) on `fleettop.hosts.<name>`
+//! `fleettop agent` (push mode, docs/push.md): headless; collects this host every
+//! interval and publishes its host JSON on `fleettop.hosts.<name>`
 //! and into the JetStream key-value bucket `fleettop_hosts`. Rides out the
 //! server going away and coming back; ends cleanly on SIGTERM or SIGINT.
 

@@ -1,12 +1,20 @@
-//! The snapshot JSON of SPEC §5. Field names here are a contract.
+//! The snapshot JSON (`docs/snapshot.md`, `docs/snapshot.schema.json`).
+//! Field names and words here are a contract: `schema_version` changes
+//! when one is removed, renamed or changes meaning.
+//!
+//! `state` is a level word ([`level_word`]) for every entity but hosts
+//! (their reachability) and containers (Docker's state), which carry the
+//! level in `level`; an agent's run status is its `status`.
 
-use crate::model::{Gpu, Millis, rfc3339};
+use crate::model::{Gpu, HostState, Level, Millis, rfc3339};
+use crate::store::services::{Health, Service};
 use crate::store::{Event, HostEntry, Store};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Serialize)]
 pub struct Snapshot {
+    pub schema_version: u32,
     pub taken_at: String,
     pub version: &'static str,
     pub hosts: Vec<HostSnap>,
@@ -25,6 +33,7 @@ pub struct Snapshot {
 pub struct ServiceSnap {
     pub name: String,
     pub kind: &'static str,
+    /// The level word.
     pub state: &'static str,
     pub detail: String,
     pub latency_ms: Option<f64>,
@@ -38,7 +47,9 @@ pub struct ContainerSnap {
     pub endpoint: String,
     pub name: String,
     pub image: String,
+    /// Docker's word: created, running, restarting, exited, paused, dead…
     pub state: String,
+    pub level: &'static str,
     pub health: String,
     pub restart_count: i64,
     pub started_at: Option<String>,
@@ -46,7 +57,7 @@ pub struct ContainerSnap {
 }
 
 impl ServiceSnap {
-    pub fn all(store: &Store) -> (Vec<ServiceSnap>, Vec<ContainerSnap>) {
+    pub fn all(store: &Store, now: Millis) -> (Vec<ServiceSnap>, Vec<ContainerSnap>) {
         let services = store
             .services
             .rows
@@ -54,7 +65,7 @@ impl ServiceSnap {
             .map(|s| ServiceSnap {
                 name: s.row.name.clone(),
                 kind: s.row.kind.as_str(),
-                state: s.row.health.as_str(),
+                state: service_level(store, s, now),
                 detail: s.row.detail.clone(),
                 latency_ms: s.row.latency_ms,
                 checked_at: s.checked_at.map(rfc3339),
@@ -70,6 +81,7 @@ impl ServiceSnap {
                 name: s.row.name.clone(),
                 image: c.image.clone(),
                 state: c.state.clone(),
+                level: service_level(store, s, now),
                 health: c.health.clone(),
                 restart_count: c.restart_count,
                 started_at: c.started_at.map(rfc3339),
@@ -84,8 +96,11 @@ impl ServiceSnap {
 #[serde(default)]
 pub struct DiskSnap {
     pub mount: String,
-    pub used_bytes: u64,
     pub total_bytes: u64,
+    pub used_bytes: u64,
+    /// Always in a snapshot; an agent older than this field leaves it out
+    /// (the viewer then takes size − used).
+    pub available_bytes: Option<u64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
@@ -111,8 +126,11 @@ pub struct TopSnap {
 #[serde(default)]
 pub struct HostSnap {
     pub name: String,
+    /// online, stale, offline, auth-error.
     #[serde(skip_deserializing)]
     pub state: &'static str,
+    #[serde(skip_deserializing)]
+    pub level: &'static str,
     pub last_seen: Option<String>,
     pub error: Option<String>,
     pub cpu_pct: Option<f64>,
@@ -151,7 +169,10 @@ pub struct ProblemSnap {
 pub struct AgentSnap {
     pub name: String,
     pub tag: String,
+    /// The level word.
     pub state: &'static str,
+    /// The run status: running, ok, failed, skipped, cooldown, stale, unknown.
+    pub status: &'static str,
     pub schedule: Option<String>,
     pub last_run_at: Option<String>,
     pub last_duration_ms: Option<i64>,
@@ -168,12 +189,16 @@ pub struct AgentSnap {
 }
 
 impl AgentSnap {
-    pub fn build(a: &crate::store::agents::Agent, now: Millis) -> Self {
+    pub fn build(store: &Store, a: &crate::store::agents::Agent, now: Millis) -> Self {
         let last = a.last();
+        let status = a.status(now);
+        let prefix = format!("agent:{}:", a.name);
+        let known = status != crate::store::agents::AgentStatus::Unknown;
         AgentSnap {
             name: a.name.clone(),
             tag: a.tag.clone(),
-            state: a.status(now).as_str(),
+            state: level_word(store.conditions.worst(now, |k| k.starts_with(&prefix)), known),
+            status: status.as_str(),
             schedule: a.schedule.clone(),
             last_run_at: last.and_then(|r| r.at()).map(rfc3339),
             last_duration_ms: last.and_then(|r| r.duration_ms),
@@ -215,6 +240,7 @@ impl HostSnap {
         HostSnap {
             name: h.name.clone(),
             state: h.state(now).as_str(),
+            level: level_word(host_level(h, now), false),
             last_seen: h.last_seen.map(rfc3339),
             error: h.last_error.as_ref().map(|e| e.to_string()),
             cpu_pct: s.map(|s| s.cpu_pct),
@@ -228,8 +254,9 @@ impl HostSnap {
                         .iter()
                         .map(|d| DiskSnap {
                             mount: d.mount.clone(),
-                            used_bytes: d.used_bytes,
                             total_bytes: d.total_bytes,
+                            used_bytes: d.used_bytes,
+                            available_bytes: Some(d.available_bytes),
                         })
                         .collect()
                 })
@@ -256,15 +283,32 @@ impl HostSnap {
 
 impl Snapshot {
     pub fn build(store: &Store, now: Millis) -> Self {
-        let (services, containers) = ServiceSnap::all(store);
+        let (services, containers) = ServiceSnap::all(store, now);
         Snapshot {
+            schema_version: SCHEMA_VERSION,
             taken_at: rfc3339(now),
             version: env!("CARGO_PKG_VERSION"),
-            hosts: store.hosts.iter().map(|h| HostSnap::build(h, now)).collect(),
+            hosts: store
+                .hosts
+                .iter()
+                .map(|h| {
+                    let mut snap = HostSnap::build(h, now);
+                    // Its conditions (its state held long, its disks) too.
+                    let (state, disk) = (format!("host-state:{}", h.name), format!("disk:{}:", h.name));
+                    let own = store.conditions.worst(now, |k| k == state || k.starts_with(&disk));
+                    snap.level = level_word(own.max(host_level(h, now)), false);
+                    snap
+                })
+                .collect(),
             services,
             containers,
             nats: store.nats.snapshot(now),
-            agents: store.agents.agents.iter().map(|a| AgentSnap::build(a, now)).collect(),
+            agents: store
+                .agents
+                .agents
+                .iter()
+                .map(|a| AgentSnap::build(store, a, now))
+                .collect(),
             agents_not_shown: store.agents.not_shown(),
             events: store.events.newest_first().cloned().collect(),
             problems: store
@@ -279,3 +323,51 @@ impl Snapshot {
         }
     }
 }
+
+/// The snapshot's shape: bumped when a field is removed or renamed, or a
+/// word changes meaning; new fields and new words in `kind` do not bump it.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// A level as the snapshot says it: `ok`, `warn`, `error`, `critical`, or
+/// `unknown` when there is no problem and nothing is known yet.
+pub fn level_word(worst: Option<Level>, known: bool) -> &'static str {
+    match worst {
+        Some(Level::Info) => "ok",
+        Some(l) => l.as_str(),
+        None if known => "ok",
+        None => "unknown",
+    }
+}
+
+/// What a host's state alone says of its level; None before its first answer.
+fn host_level(h: &HostEntry, now: Millis) -> Option<Level> {
+    if h.waiting_first() {
+        return None;
+    }
+    Some(match h.state(now) {
+        HostState::Online => Level::Info,
+        HostState::Stale => Level::Warn,
+        HostState::Offline | HostState::AuthError => Level::Error,
+    })
+}
+
+/// A service row's level: its own conditions (a failed or stuck check, its
+/// whole group down) over its last result.
+fn service_level(store: &Store, s: &Service, now: Millis) -> &'static str {
+    let key = &s.row.key;
+    let (svc, stale) = (format!("svc:{key}"), format!("stale:{key}"));
+    let group = s.row.group.as_ref().map(|g| format!("group:{g}"));
+    let own = store
+        .conditions
+        .worst(now, |k| k == svc || k == stale || group.as_deref() == Some(k));
+    let result = match s.row.health {
+        Health::Unknown => None,
+        Health::Ok => Some(Level::Info),
+        Health::Warn => Some(Level::Warn),
+        Health::Error => Some(Level::Error),
+    };
+    level_word(own.max(result), false)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,4 +1,4 @@
-//! `alerts.webhook_url`: critical events POSTed as their §4.5 JSON, at most
+//! `alerts.webhook_url`: critical events POSTed as their JSON (docs/events.md), at most
 //! once per problem (source + title) per 10 minutes, each POST retried a
 //! bounded number of times; the outcome goes back to the store as state.
 

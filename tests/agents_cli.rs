@@ -53,13 +53,20 @@ fn runlog_and_heartbeat_reach_the_snapshot_and_check() {
     assert_eq!(scout["runs_ok"], 1);
     assert_eq!(scout["runs_failed"], 3);
     assert_eq!(scout["fail_streak"], 3);
-    assert_eq!(scout["state"], "failed");
+    assert_eq!(
+        (&scout["state"], &scout["status"]),
+        (&"critical".into(), &"failed".into())
+    );
     assert_eq!(scout["last_output"], "pass 3");
     assert_eq!(scout["last_exit_code"], 1);
     assert_eq!(scout["last_duration_ms"], 31_000);
     assert_eq!(scout["last_run_at"], "2026-05-09T18:45:00Z");
     let deacon = named(&v["agents"], "deacon");
-    assert_eq!(deacon["state"], "stale");
+    // Stale for far longer than twice its max age: critical in one round.
+    assert_eq!(
+        (&deacon["state"], &deacon["status"]),
+        (&"critical".into(), &"stale".into())
+    );
     assert_eq!(deacon["last_heartbeat"], "2000-01-01T00:00:00Z");
     // The malformed lines were counted and logged (a flood is one line a
     // minute, the rest counted), and did not stop the rest.
@@ -70,7 +77,7 @@ fn runlog_and_heartbeat_reach_the_snapshot_and_check() {
     let out = String::from_utf8_lossy(&o.stdout);
     assert_eq!(o.status.code(), Some(2), "{out}");
     assert!(out.contains("CRITICAL scout: scout failed 3 times in a row"), "{out}");
-    assert!(out.contains("WARN     deacon: deacon stale"), "{out}");
+    assert!(out.contains("CRITICAL deacon: deacon stale"), "{out}");
 }
 
 /// systemctl and journalctl stand-ins that print what systemd 252 prints

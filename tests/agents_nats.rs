@@ -190,6 +190,7 @@ async fn snapshot_includes_agents_known_only_from_jetstream() {
         .unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    common::schema_valid(&v);
     let a = named(&v["agents"], "pr-helper");
     assert_eq!(
         (
@@ -200,7 +201,8 @@ async fn snapshot_includes_agents_known_only_from_jetstream() {
         (Some(1), Some(1), Some(1)),
         "{a}"
     );
-    assert_eq!(a["state"], "cooldown", "{a}");
+    assert_eq!(a["status"], "cooldown", "{a}");
+    assert_eq!(a["state"], "error", "one failure in the streak: {a}");
     assert_eq!(a["fail_streak"], 1, "{a}");
     // History, not news; and no raw copies of the daemon's messages.
     let events = v["events"].as_array().unwrap();

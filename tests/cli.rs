@@ -132,6 +132,7 @@ fn snapshot_is_json_with_the_spec_field_names() {
     let o = fleettop(&["snapshot", "--config", &cfg], &dir);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
+    assert_eq!(v["schema_version"], 1);
     for k in [
         "taken_at",
         "version",
@@ -197,7 +198,7 @@ fn snapshot_is_json_with_the_spec_field_names() {
             .any(|e| e["title"] == "here up" && e["level"] == "info")
     );
     let pretty = fleettop(&["snapshot", "--pretty", "--config", &cfg], &dir);
-    assert!(stdout(&pretty).starts_with("{\n  \"taken_at\""));
+    assert!(stdout(&pretty).starts_with("{\n  \"schema_version\": 1,\n"));
 }
 
 #[test]
@@ -282,4 +283,76 @@ fn duplicate_check_names_are_config_errors_with_their_place() {
         "{err}"
     );
     assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+/// `fleettop completions SHELL` and `fleettop man`, made from the clap
+/// definitions: the bash script is valid bash that completes the
+/// subcommands, and the man page renders without a warning.
+#[test]
+fn completions_and_the_man_page() {
+    let dir = tempfile::tempdir().unwrap();
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let o = fleettop(&["completions", shell], &dir);
+        assert_eq!(o.status.code(), Some(0), "{shell}: {}", stderr(&o));
+        let script = stdout(&o);
+        for word in ["fleettop", "snapshot", "completions", "log-file"] {
+            assert!(script.contains(word), "{shell} completion lacks {word}");
+        }
+    }
+    let bash = write(
+        &dir,
+        "fleettop.bash",
+        &stdout(&fleettop(&["completions", "bash"], &dir)),
+    );
+    let o = Command::new("bash").args(["-n", &bash]).output().unwrap();
+    assert!(o.status.success(), "bash -n: {}", stderr(&o));
+    // Sourced, it completes the subcommands.
+    let o = Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "source {bash}; COMP_WORDS=(fleettop sn); COMP_CWORD=1; COMP_LINE='fleettop sn'; COMP_POINT=11; \
+             _fleettop fleettop sn fleettop; echo \"${{COMPREPLY[@]}}\""
+        ))
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&o).trim(), "snapshot", "{}", stderr(&o));
+    assert_eq!(fleettop(&["completions", "tcsh"], &dir).status.code(), Some(2));
+    let help = stdout(&fleettop(&["check", "--help"], &dir));
+    let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        help.contains("exit 2 if anything is critical, 1 if anything is in error or warns, 0 otherwise"),
+        "{help}"
+    );
+
+    let o = fleettop(&["man"], &dir);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let page = stdout(&o);
+    for section in [
+        ".SH NAME",
+        ".SH SYNOPSIS",
+        ".SH OPTIONS",
+        ".SH SUBCOMMANDS",
+        ".SH \"EXIT STATUS\"",
+        ".SH FILES",
+    ] {
+        assert!(page.contains(section), "the man page lacks {section}");
+    }
+    let mut man = Command::new("man")
+        .args(["--warnings=all", "-l", "-"])
+        .env("MANWIDTH", "80")
+        .env("PAGER", "cat")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("man (man-db) is installed");
+    std::io::Write::write_all(&mut man.stdin.take().unwrap(), page.as_bytes()).unwrap();
+    let o = man.wait_with_output().unwrap();
+    assert!(o.status.success(), "man -l -: {}", stderr(&o));
+    assert_eq!(stderr(&o), "", "man -l - warns");
+    // Not to a terminal, man prints plain text (justified: spaces vary).
+    let text = stdout(&o).split_whitespace().collect::<Vec<_>>().join(" ");
+    for words in ["fleettop", "EXIT STATUS", "2 when anything is critical", "completions"] {
+        assert!(text.contains(words), "the rendered page lacks {words:?}:\n{text}");
+    }
 }

@@ -170,6 +170,7 @@ async fn the_numbers_shown_are_what_jsz_says() {
     let jsz: serde_json::Value = serde_json::from_slice(&jsz_body).unwrap();
     let snap = fleettop::snapshot::Snapshot::build(&ft.store, now_millis());
     let snap = serde_json::to_value(&snap).unwrap();
+    common::schema_valid(&snap);
     let server = &snap["nats"][0];
     assert_eq!(server["name"], "main");
     assert_eq!(server["version"], "2.9.10");

@@ -1,5 +1,5 @@
 //! Push mode against a real `nats-server -js`: real `fleettop agent`
-//! processes publish, a real `fleettop snapshot` views (SPEC §2, §4.1).
+//! processes publish, a real `fleettop snapshot` views (docs/push.md).
 
 mod common;
 
@@ -79,7 +79,9 @@ fn snapshot(dir: &Path, cfg: &Path) -> Value {
         "snapshot failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice(&out.stdout).expect("snapshot is JSON")
+    let v = serde_json::from_slice(&out.stdout).expect("snapshot is JSON");
+    common::schema_valid(&v);
+    v
 }
 
 fn host<'a>(snap: &'a Value, name: &str) -> Option<&'a Value> {

@@ -258,7 +258,9 @@ pattern = "no-such-process-fleettop-xyz"
     assert_eq!(find("nobody")["state"], "error");
     let problems = v["problems"].as_array().unwrap();
     assert!(
-        problems.iter().any(|p| p["title"] == "all down-group down (2 of 2)"),
+        problems
+            .iter()
+            .any(|p| p["title"] == "all down-group down (2 of 2)" && p["level"] == "critical"),
         "{problems:?}"
     );
     assert!(
@@ -268,7 +270,11 @@ pattern = "no-such-process-fleettop-xyz"
         "one of the tunnels is up"
     );
     let (report, code) = fleettop::headless::check(&cfg).await;
-    assert_eq!(code, 1, "errors but nothing sustained yet: a warning exit\n{report}");
+    assert_eq!(code, 2, "a whole group down is critical in one round\n{report}");
+    assert!(
+        report.contains("CRITICAL down-group: all down-group down (2 of 2)"),
+        "{report}"
+    );
     assert!(report.contains("fail down: HTTP 500"), "{report}");
 }
 
@@ -287,7 +293,7 @@ fn freshness_says_how_old_and_process_presence_finds_a_child() {
     .unwrap();
     let later = std::time::SystemTime::now() + Duration::from_secs(25 * 60);
     let r = files::freshness(&cfg.services.freshness[0], &f, later);
-    assert_eq!(r.health, Health::Warn);
+    assert_eq!(r.health, Health::Error);
     assert_eq!(r.detail, "stale: written 25m ago, max 20m");
     let before = files::process(&cfg.services.process[0], std::path::Path::new("/proc"));
     assert_eq!(before.health, Health::Error);

@@ -191,7 +191,7 @@ async fn remote_checks_run_over_the_hosts_connection() {
     sleeper.kill().unwrap();
     sleeper.wait().unwrap();
     rows_until(&mut rx, &mut rows, |r| {
-        r.get("freshness:log").is_some_and(|x| x.health == Health::Warn)
+        r.get("freshness:log").is_some_and(|x| x.health == Health::Error)
             && r.get("process:sleeper").is_some_and(|x| x.health == Health::Error)
     })
     .await;

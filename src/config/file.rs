@@ -1,4 +1,4 @@
-//! The typed shape of `config.toml` (SPEC §3). Every struct refuses unknown
+//! The typed shape of `config.toml` (config.toml.example shows every key). Every struct refuses unknown
 //! keys so a typo is an error with a line and column, never silently ignored.
 
 use super::duration::Dur;

@@ -51,7 +51,7 @@ pub struct Loaded {
     pub warnings: Vec<String>,
 }
 
-/// The search order of SPEC §2: `--config`, `$FLEETTOP_CONFIG`,
+/// The search order: `--config`, `$FLEETTOP_CONFIG`,
 /// `$XDG_CONFIG_HOME/fleettop/config.toml`, the embedded default.
 pub fn locate(cli: Option<&Path>) -> Origin {
     if let Some(p) = cli {
@@ -146,7 +146,7 @@ impl Probe {
     }
 }
 
-/// SPEC §2: the embedded default watches the local Docker engine if its
+/// The embedded default watches the local Docker engine if its
 /// socket answers and failed systemd units if systemd is there; sources
 /// that are absent are not configured at all (so never errors).
 pub fn add_what_answers(config: &mut Config, probe: &Probe) {

@@ -1,4 +1,4 @@
-//! Agent run events (SPEC §4.4): fleettop's own format and, unchanged, the
+//! Agent run events (docs/agents.md): fleettop's own format and, unchanged, the
 //! claude-peers daemon supervisor's; and the extraction of a run's "last
 //! output" from what the daemon printed.
 
@@ -172,7 +172,7 @@ fn claude_peers(v: &Value, ty: &str) -> Parsed {
 /// can be extracted.
 pub const TAIL_CHARS: usize = 500;
 
-/// The "last output" of a run (SPEC §4.4): the last JSON object in it; its
+/// The "last output" of a run (docs/agents.md): the last JSON object in it; its
 /// `Outputs`/`outputs` map's values joined (in key order); else its
 /// `output`, `summary` or `result` string; else the last 500 characters.
 pub fn extract_output(raw: &str) -> String {

@@ -142,6 +142,7 @@ pub struct SeqInfo {
 #[serde(default)]
 pub struct ConsumerConfig {
     pub durable_name: Option<String>,
+    pub description: Option<String>,
     pub deliver_policy: String,
     pub ack_policy: String,
     pub ack_wait: i64,

@@ -373,11 +373,9 @@ pub fn state_letter(word: &str) -> char {
 /// run of three numbers and a percentage, the device is what comes before
 /// and the mount point everything after, as printed.
 ///
-/// `df -P` has no file system type: `fs` is left empty. `used_bytes` is the
-/// Used column and `total_bytes` is Used + Available, so that
-/// [`Disk::used_pct`] is df's own Capacity column: the blocks reserved for
-/// root (5 % of an ext4 by default, far more on some virtual disks) count as
-/// neither, and 100 % means ordinary users cannot write.
+/// `df -P` has no file system type: `fs` is left empty. The three sizes are
+/// df's own columns (size, used, available), so [`Disk::used_pct`] is its
+/// Capacity column.
 pub fn parse_df(text: &str) -> Parsed<Vec<Disk>> {
     let mut out: Parsed<Vec<Disk>> = Parsed::default();
     for (n, line) in text.lines().enumerate() {
@@ -405,15 +403,15 @@ fn df_line(line: &str) -> Option<Disk> {
     let start = (1..words.len())
         .find(|&i| num(i).is_some() && num(i + 1).is_some() && num(i + 2).is_some() && is_pct(i + 3))?;
     let mount_at = words.get(start + 4)?.0;
-    let used = num(start + 1)?.saturating_mul(1024);
-    let available = num(start + 2)?.saturating_mul(1024);
-    Some(Disk {
-        mount: sanitize(line[mount_at..].trim_end()),
-        device: sanitize(&line[..words[start - 1].1]),
-        fs: String::new(),
-        used_bytes: used,
-        total_bytes: used.saturating_add(available),
-    })
+    let kib = |i: usize| num(i).map(|n| n.saturating_mul(1024));
+    Some(Disk::new(
+        sanitize(line[mount_at..].trim_end()),
+        sanitize(&line[..words[start - 1].1]),
+        String::new(),
+        kib(start)?,
+        kib(start + 1)?,
+        kib(start + 2)?,
+    ))
 }
 
 /// Byte ranges of the whitespace-separated words of `line`.

@@ -404,6 +404,8 @@ async fn replay_stream(
             let s = js.get_stream(&stream).await.map_err(|e| e.to_string())?;
             let c = s
                 .create_consumer(OrderedConfig {
+                    // How the NATS tab knows it is fleettop's, not the user's.
+                    description: Some(crate::store::nats::OWN_CONSUMER.into()),
                     filter_subject: subject.clone(),
                     deliver_policy: DeliverPolicy::ByStartTime { start_time },
                     ..Default::default()

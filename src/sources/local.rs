@@ -1,6 +1,6 @@
 //! The machine fleettop runs on: CPU, memory, load, network and processes
-//! straight from `/proc` ([`ProcScanner`]); disks and temperatures through
-//! sysinfo; sysfs for the battery, `nvidia-smi -q -x` for GPUs and a
+//! straight from `/proc` ([`ProcScanner`]); mounts and temperatures
+//! through sysinfo, each mount's sizes from `statvfs` as `df` reads them; sysfs for the battery, `nvidia-smi -q -x` for GPUs and a
 //! Prometheus page for inference.
 
 use super::procfs::ProcScanner;
@@ -32,7 +32,8 @@ impl Collector {
         procs.sample(0);
         Ok(Collector {
             procs,
-            disks: Disks::new_with_refreshed_list().map_err(|e| format!("disks: {e:?}"))?,
+            disks: Disks::new_with_refreshed_list_specifics(DiskRefreshKind::nothing())
+                .map_err(|e| format!("disks: {e:?}"))?,
             comps: Components::new_with_refreshed_list().ok(),
             sessions,
             os: System::long_os_version().map(|s| sanitize(&s)).unwrap_or_default(),
@@ -43,9 +44,8 @@ impl Collector {
     /// One sample. Blocking (reads /proc); run it off the async threads.
     pub fn collect(&mut self, at: Millis) -> HostSample {
         let mut sample = self.procs.sample(at);
-        // Mounts and space only: no I/O counters, no disk kinds.
-        self.disks
-            .refresh_specifics(true, DiskRefreshKind::nothing().with_storage());
+        // The mount list only: sizes come from statvfs (`disks`).
+        self.disks.refresh_specifics(true, DiskRefreshKind::nothing());
         if let Some(c) = &mut self.comps {
             c.refresh(false);
         }
@@ -84,20 +84,33 @@ impl Collector {
         let mut out: Vec<Disk> = self
             .disks
             .iter()
-            .filter(|d| d.total_space() > 0)
-            .map(|d| Disk {
-                mount: sanitize(&d.mount_point().to_string_lossy()),
-                device: sanitize(&d.name().to_string_lossy()),
-                fs: sanitize(&d.file_system().to_string_lossy()),
-                used_bytes: d.total_space().saturating_sub(d.available_space()),
-                total_bytes: d.total_space(),
+            .filter(|d| !is_pseudo_fs(&d.file_system().to_string_lossy()))
+            .filter_map(|d| {
+                let (total, used, available) = df_sizes(d.mount_point())?;
+                Some(Disk::new(
+                    sanitize(&d.mount_point().to_string_lossy()),
+                    sanitize(&d.name().to_string_lossy()),
+                    sanitize(&d.file_system().to_string_lossy()),
+                    total,
+                    used,
+                    available,
+                ))
             })
-            .filter(|d| !is_pseudo_fs(&d.fs))
+            .filter(|d| d.total_bytes > 0)
             .collect();
         out.sort_by(|a, b| a.mount.cmp(&b.mount));
         out.dedup_by(|a, b| a.mount == b.mount);
         out
     }
+}
+
+/// A file system's size, used (size − free) and available bytes, as `df`
+/// computes them from `statvfs`; None when it cannot be read.
+pub fn df_sizes(mount: &std::path::Path) -> Option<(u64, u64, u64)> {
+    let v = rustix::fs::statvfs(mount).ok()?;
+    let bytes = |blocks: u64| blocks.saturating_mul(v.f_frsize);
+    let (size, free) = (bytes(v.f_blocks), bytes(v.f_bfree));
+    Some((size, size.saturating_sub(free), bytes(v.f_bavail)))
 }
 
 fn is_pseudo_fs(fs: &str) -> bool {

@@ -138,7 +138,7 @@ impl Outbox {
     }
 }
 
-/// The §4.5 JSON of an event, as published and POSTed.
+/// The JSON of an event (docs/events.md), as published and POSTed.
 pub fn event_json(e: &Event) -> Vec<u8> {
     serde_json::to_vec(e).unwrap_or_default()
 }

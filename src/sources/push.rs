@@ -1,4 +1,4 @@
-//! Push mode, the viewer's side (SPEC §4.1): hosts running `fleettop agent`
+//! Push mode, the viewer's side (docs/push.md): hosts running `fleettop agent`
 //! keep their last host JSON in the JetStream key-value bucket
 //! `fleettop_hosts`. The viewer reads the whole bucket at start (every
 //! pushing host appears at once) and then watches it; a host's state comes
@@ -66,7 +66,7 @@ pub async fn bucket(js: &async_nats::jetstream::Context) -> Result<async_nats::j
     }
     let config = stream::Config {
         name: format!("KV_{BUCKET}"),
-        description: Some("fleettop push mode: each host's last JSON (SPEC §5)".into()),
+        description: Some("fleettop push mode: each host's last JSON (docs/push.md)".into()),
         subjects: vec![format!("$KV.{BUCKET}.>")],
         max_messages_per_subject: 1,
         max_age: BUCKET_MAX_AGE,

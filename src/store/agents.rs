@@ -838,10 +838,16 @@ fn observations(a: &Agent, now: Millis, threshold: u32) -> Vec<Observation> {
             (None, Some(t)) => format!("no run or heartbeat for {}", crate::ui::fmt::ago(now.saturating_sub(t))),
             (None, None) => "never seen".into(),
         };
+        // Critical once stale as long again, counted from the last sign of
+        // life, so one round (`snapshot`) says what a long watch would.
+        let level = match a.last_seen() {
+            Some(t) if now.saturating_sub(t) > max.saturating_mul(2) => Level::Critical,
+            _ => Level::Warn,
+        };
         out.push(obs(
             "stale",
-            Level::Warn,
-            Some((Level::Critical, max)),
+            level,
+            a.last_seen().is_none().then_some((Level::Critical, max)),
             format!("{} stale: {why}", a.name),
             format!("{} alive again", a.name),
         ));

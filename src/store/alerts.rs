@@ -168,6 +168,15 @@ impl Conditions {
         }
     }
 
+    /// The worst level at `now` of the active conditions whose key `of`
+    /// accepts (an entity's own conditions); None when there is none.
+    pub fn worst(&self, now: Millis, of: impl Fn(&str) -> bool) -> Option<Level> {
+        (self.active.values().flat_map(|m| m.iter()))
+            .filter(|(k, _)| of(k))
+            .map(|(_, a)| a.effective(now))
+            .max()
+    }
+
     /// The earliest future moment at which some condition escalates.
     pub fn next_escalation(&self, now: Millis) -> Option<Millis> {
         self.all()

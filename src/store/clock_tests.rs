@@ -31,6 +31,7 @@ fn sample(at: Millis) -> Update {
                 fs: "ext4".into(),
                 used_bytes: 910,
                 total_bytes: 1000,
+                available_bytes: 90,
             }],
             ..HostSample::default()
         })),

@@ -1,4 +1,4 @@
-//! The bounded ring of events (SPEC §4.5) that feeds the ticker, snapshot
+//! The bounded ring of events (docs/events.md) that feeds the ticker, snapshot
 //! and NATS publishing.
 
 use crate::model::{Level, Millis};

@@ -86,7 +86,7 @@ impl HostEntry {
         }
     }
 
-    /// A pushed host JSON (SPEC §5) taken as this host's latest sample,
+    /// A pushed host JSON (docs/push.md) taken as this host's latest sample,
     /// seen at `at` (the time the agent says it sampled). An older sample
     /// than the one held is ignored; one dated before 1970 or in the future
     /// is clock skew: counted and said on the row, and the sample dropped
@@ -318,12 +318,17 @@ pub fn sample_from_snap(s: &crate::snapshot::HostSnap, at: Millis) -> HostSample
             .disks
             .iter()
             .take(MAX_LIST)
-            .map(|d| Disk {
-                mount: sanitize(&d.mount),
-                device: String::new(),
-                fs: String::new(),
-                used_bytes: d.used_bytes,
-                total_bytes: d.total_bytes,
+            .map(|d| {
+                // An agent older than `available_bytes`: size − used.
+                let available = d.available_bytes.unwrap_or(d.total_bytes.saturating_sub(d.used_bytes));
+                Disk::new(
+                    sanitize(&d.mount),
+                    String::new(),
+                    String::new(),
+                    d.total_bytes,
+                    d.used_bytes,
+                    available,
+                )
             })
             .collect(),
         load: s.load.map_or([0.0; 3], |l| l.map(finite)),

@@ -11,6 +11,25 @@ use std::collections::{BTreeMap, VecDeque};
 /// How many samples of a consumer's pending counts are kept for sparklines.
 pub const HISTORY: usize = 60;
 
+/// The description of the ordered consumers fleettop creates to replay
+/// agent history: they are its own, not the user's, so the tab, the
+/// snapshot and the alert rules leave them out.
+pub const OWN_CONSUMER: &str = "fleettop: agent history replay";
+
+/// Takes fleettop's own consumers out of a `/jsz` answer, and out of its counts.
+fn hide_own_consumers(j: &mut Jsz) {
+    for a in &mut j.account_details {
+        for st in &mut a.stream_detail {
+            let before = st.consumer_detail.len();
+            st.consumer_detail
+                .retain(|c| c.config.as_ref().and_then(|k| k.description.as_deref()) != Some(OWN_CONSUMER));
+            let hidden = (before - st.consumer_detail.len()) as u64;
+            st.state.consumer_count = st.state.consumer_count.saturating_sub(hidden);
+            j.consumers = j.consumers.saturating_sub(hidden);
+        }
+    }
+}
+
 /// One poll of a server's monitoring endpoints. `/varz` must answer for a
 /// sample to exist; the others may fail on their own and say why.
 #[derive(Debug, Clone)]
@@ -359,7 +378,10 @@ impl NatsState {
                 };
                 let mut events = Vec::new();
                 match result {
-                    Ok(sample) => {
+                    Ok(mut sample) => {
+                        if let Ok(j) = &mut sample.jsz {
+                            hide_own_consumers(j);
+                        }
                         s.absent = false;
                         let was_down = s.error.take();
                         s.failing_since = None;
@@ -683,7 +705,7 @@ pub struct JetStreamSnap {
     pub streams: Vec<StreamSnap>,
 }
 
-/// One server in `fleettop snapshot` (SPEC §5).
+/// One server in `fleettop snapshot` (docs/snapshot.md).
 #[derive(Debug, Clone, Serialize)]
 pub struct NatsSnap {
     pub name: String,

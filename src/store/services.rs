@@ -219,7 +219,10 @@ pub struct ServicesState {
     /// Which scope each row belongs to (for `Set`).
     scopes: BTreeMap<String, String>,
     commands: BTreeMap<String, mpsc::Sender<DockerCommand>>,
-    group_critical_after_ms: i64,
+    /// How many results in a row every member of a group must have failed
+    /// for the group to be critical: 2 when watching (two rounds agree),
+    /// 1 for `snapshot` and `check`, which see one round.
+    pub group_rounds: usize,
 }
 
 fn cut(s: &str) -> String {
@@ -251,7 +254,7 @@ impl ServicesState {
     /// and a group is only "all down" once every member has said so).
     pub fn new(config: &Config) -> Self {
         let mut st = ServicesState {
-            group_critical_after_ms: config.alerts.offline_critical_after.as_millis(),
+            group_rounds: 2,
             ..Default::default()
         };
         for (row, scoped) in configured(config) {
@@ -528,17 +531,21 @@ impl ServicesState {
                 recovered: format!("{} is ok again", r.name),
             });
         }
-        let mut groups: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+        // Per group: members, members down, and the fewest failed results
+        // in a row of any member (the rounds the whole group was down).
+        let mut groups: BTreeMap<&str, (usize, usize, usize)> = BTreeMap::new();
         for s in &self.rows {
             if let Some(g) = &s.row.group {
-                let e = groups.entry(g).or_default();
+                let e = groups.entry(g).or_insert((0, 0, usize::MAX));
                 e.0 += 1;
                 if s.row.health == Health::Error {
                     e.1 += 1;
                 }
+                let failed = s.history.iter().rev().take_while(|r| r.health == Health::Error).count();
+                e.2 = e.2.min(failed);
             }
         }
-        for (g, (n, down)) in groups {
+        for (g, (n, down, rounds)) in groups {
             if n > 0 && n == down {
                 out.push(Observation {
                     key: format!("group:{g}"),
@@ -546,8 +553,14 @@ impl ServicesState {
                     kind: "service-group".into(),
                     source: g.to_string(),
                     title: format!("all {g} down ({n} of {n})"),
-                    level: Level::Error,
-                    escalate: Some((Level::Critical, self.group_critical_after_ms)),
+                    // The group is the redundancy: all of it gone, and
+                    // confirmed, is the sustained failure itself.
+                    level: if rounds >= self.group_rounds {
+                        Level::Critical
+                    } else {
+                        Level::Error
+                    },
+                    escalate: None,
                     recovered: format!("{g}: some are up again"),
                 });
             }
@@ -735,22 +748,39 @@ mod tests {
     }
 
     #[test]
-    fn a_whole_group_down_escalates_to_one_critical() {
+    fn a_whole_group_down_two_rounds_running_is_critical() {
         let (mut s, mut c) = state();
+        let level = |c: &Conditions, at| {
+            c.problems(at)
+                .iter()
+                .find(|p| p.title == "all tunnels down (2 of 2)")
+                .map(|p| p.level)
+        };
         s.apply(http("t1", Some("tunnels"), Health::Error), 0, &mut c);
         s.apply(http("t2", Some("tunnels"), Health::Ok), 0, &mut c);
-        assert!(c.problems(10_000_000).iter().all(|p| p.level < Level::Critical));
+        assert_eq!(level(&c, 10_000_000), None);
         s.apply(http("t2", Some("tunnels"), Health::Error), 1000, &mut c);
-        let ps = c.problems(1000);
+        assert_eq!(level(&c, 1000), Some(Level::Error), "one round: not yet sure");
+        s.apply(http("t1", Some("tunnels"), Health::Error), 2000, &mut c);
+        assert_eq!(level(&c, 2000), Some(Level::Error), "t2 has failed once only");
+        let ev = s.apply(http("t2", Some("tunnels"), Health::Error), 3000, &mut c);
+        assert_eq!(level(&c, 3000), Some(Level::Critical), "two rounds agree");
+        assert!(ev.iter().any(|e| e.level == Level::Critical));
+        // One member back: the group condition clears.
+        s.apply(http("t1", Some("tunnels"), Health::Ok), 4000, &mut c);
+        assert_eq!(level(&c, 4000), None);
+    }
+
+    #[test]
+    fn a_whole_group_down_in_a_one_round_view_is_critical_at_once() {
+        let (mut s, mut c) = state();
+        s.group_rounds = 1;
+        s.apply(http("t1", Some("tunnels"), Health::Error), 0, &mut c);
+        s.apply(http("t2", Some("tunnels"), Health::Error), 0, &mut c);
         assert!(
-            ps.iter()
-                .any(|p| p.title == "all tunnels down (2 of 2)" && p.level == Level::Error)
-        );
-        let after = 1000 + s.group_critical_after_ms;
-        let ev = c.evaluate(after);
-        assert!(
-            ev.iter()
-                .any(|e| e.level == Level::Critical && e.title == "all tunnels down (2 of 2)")
+            c.problems(0)
+                .iter()
+                .any(|p| p.title == "all tunnels down (2 of 2)" && p.level == Level::Critical)
         );
     }
 
@@ -763,7 +793,7 @@ mod tests {
         .unwrap();
         let (mut s, mut cd) = (ServicesState::new(&c), Conditions::default());
         let keys = |s: &ServicesState| s.rows.iter().map(|r| r.row.key.clone()).collect::<Vec<_>>();
-        // Config order within each kind, kinds in the SPEC's order.
+        // Config order within each kind, kinds in config.toml.example's order.
         assert_eq!(keys(&s), ["http:a", "tcp:b", "docker:local", "syncthing:st"]);
         assert!(
             s.rows

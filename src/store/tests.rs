@@ -19,8 +19,9 @@ fn sample(at: i64, disk_pct: f64) -> Box<HostSample> {
             mount: "/home".into(),
             device: "sda1".into(),
             fs: "ext4".into(),
-            used_bytes: (disk_pct * 10.0) as u64,
             total_bytes: 1000,
+            used_bytes: (disk_pct * 10.0) as u64,
+            available_bytes: 1000 - (disk_pct * 10.0) as u64,
         }],
         ..HostSample::default()
     })
@@ -63,7 +64,8 @@ fn disk_at_91_pct_for_10_s_is_critical_and_recovers() {
     let p = st.problems(10 * S);
     assert_eq!(p.len(), 1);
     assert_eq!(p[0].level, Level::Critical);
-    assert_eq!(p[0].title, "box disk /home 91% full");
+    // df's Capacity: 91.5 % rounds up.
+    assert_eq!(p[0].title, "box disk /home 92% full");
     assert_eq!(st.problem_count(Tab::Fleet, 10 * S), (1, Level::Critical));
     st.apply(ok(12 * S, 50.0), 12 * S);
     assert!(st.problems(12 * S).is_empty());
@@ -72,7 +74,7 @@ fn disk_at_91_pct_for_10_s_is_critical_and_recovers() {
         t[1..],
         [
             (Level::Warn, "box disk /home 91% full".to_string()),
-            (Level::Critical, "box disk /home 91% full".to_string()),
+            (Level::Critical, "box disk /home 92% full".to_string()),
             (Level::Info, "box disk /home back under 80%".to_string()),
         ]
     );

@@ -148,3 +148,19 @@ pub async fn until(
         }
     }
 }
+
+/// Panics, naming each place, unless `snap` is as docs/snapshot.schema.json
+/// says a snapshot is.
+pub fn schema_valid(snap: &serde_json::Value) {
+    let schema: serde_json::Value = serde_json::from_str(include_str!("../../docs/snapshot.schema.json")).unwrap();
+    let v = jsonschema::validator_for(&schema).expect("the schema compiles");
+    let errors: Vec<String> = v
+        .iter_errors(snap)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "not as docs/snapshot.schema.json says:\n{}\n{snap:#}",
+        errors.join("\n")
+    );
+}

@@ -276,27 +276,30 @@ fn state_words_are_the_ones_sysinfo_used() {
 
 #[test]
 fn df_of_this_vm_with_spaces_in_device_and_mount() {
-    let d = |mount: &str, device: &str, used: u64, avail: u64| Disk {
+    let d = |mount: &str, device: &str, size: u64, used: u64, avail: u64| Disk {
         mount: mount.into(),
         device: device.into(),
         fs: String::new(),
+        total_bytes: size * KIB,
         used_bytes: used * KIB,
-        total_bytes: (used + avail) * KIB,
+        available_bytes: avail * KIB,
     };
     let disks = clean(parse_df(VM_DF));
     assert_eq!(
         disks,
         vec![
-            d("/dev", "devtmpfs", 0, 12334464),
-            d("/dev/shm", "tmpfs", 0, 24683656),
-            d("/", "/dev/vda", 24810568, 70475320),
-            d("/sys/fs/cgroup", "tmpfs", 0, 12341828),
-            d("/tmp/my disk", "tmpfs", 0, 1024),
-            d("/tmp/x 100% y", "odd dev", 0, 2048),
+            d("/dev", "devtmpfs", 12334464, 0, 12334464),
+            d("/dev/shm", "tmpfs", 24683656, 0, 24683656),
+            d("/", "/dev/vda", 264212084, 24810568, 70475320),
+            d("/sys/fs/cgroup", "tmpfs", 12341828, 0, 12341828),
+            d("/tmp/my disk", "tmpfs", 1024, 0, 1024),
+            d("/tmp/x 100% y", "odd dev", 2048, 0, 2048),
         ]
     );
-    // df's Capacity column for / is 27%: used / (used + available), rounded up.
-    assert_eq!(disks[2].used_pct().ceil(), 27.0);
+    // The size is df's, not used + available; the percentage is df's
+    // Capacity column for /: used / (used + available), rounded up.
+    assert_eq!(disks[2].total_bytes, 264212084 * KIB);
+    assert_eq!(disks[2].used_pct(), 27.0);
 }
 
 #[test]
@@ -345,6 +348,7 @@ fn all_parsers(text: &str) {
     }
     for d in parse_df(text).value {
         assert!(d.used_bytes <= d.total_bytes);
+        assert!(d.available_bytes <= d.total_bytes - d.used_bytes);
     }
 }
 

@@ -46,7 +46,8 @@ pub fn freshness_row(cfg: &FreshnessService, age: Result<Option<Duration>, Strin
                 ago(max.as_millis() as i64)
             );
             if age > max {
-                (Health::Warn, format!("stale: {words}"))
+                // Catching exactly this is what the check is for.
+                (Health::Error, format!("stale: {words}"))
             } else {
                 (Health::Ok, words)
             }
