@@ -48,7 +48,7 @@ if ! command -v zig >/dev/null 2>&1 && ! python3 -m ziglang version >/dev/null 2
 	python3 -m ziglang version >/dev/null 2>&1 || die "python3 -m ziglang does not run after the install"
 fi
 
-if ! cargo zigbuild --version >/dev/null 2>&1; then
+if ! command -v cargo-zigbuild >/dev/null 2>&1; then
 	say "installing cargo-zigbuild: cargo install cargo-zigbuild --locked"
 	nice -n "${FLEETTOP_NICE:-10}" cargo install cargo-zigbuild --locked
 fi
