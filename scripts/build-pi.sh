@@ -7,9 +7,10 @@
 #   scripts/build-pi.sh            # build, then print the path and size
 #
 # Installs what is missing, and only that (a second run installs nothing):
-# the Rust target (rustup), Zig (the `ziglang` Python package, pip) and
-# cargo-zigbuild (cargo install). Then it checks with readelf that the
-# binary has no program interpreter and no NEEDED entry: fails if it has.
+# the Rust target (rustup), Zig (the `ziglang` Python package, pip; pip
+# itself from apt when missing) and cargo-zigbuild (cargo install). Then it
+# checks with readelf that the binary has no program interpreter and no
+# NEEDED entry, and fails if it has either.
 # The build runs under `nice` (FLEETTOP_NICE, default 10).
 set -euo pipefail
 
@@ -39,7 +40,13 @@ fi
 # Zig: on PATH, or the one pip's `ziglang` package ships (cargo-zigbuild
 # runs `python3 -m ziglang` when there is no `zig` on PATH).
 if ! command -v zig >/dev/null 2>&1 && ! python3 -m ziglang version >/dev/null 2>&1; then
-	command -v python3 >/dev/null 2>&1 || die "python3 not found (needed for pip install ziglang)"
+	if ! python3 -m pip --version >/dev/null 2>&1; then
+		[ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1 ||
+			die "python3 with pip is needed for Zig (apt-get install python3-pip)"
+		say "installing python3-pip (apt-get)"
+		apt-get update -qq || say "warning: apt-get update failed"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends python3-pip </dev/null
+	fi
 	say "installing Zig: python3 -m pip install ziglang"
 	# A system Python managed by Debian refuses pip without this flag.
 	python3 -m pip install --quiet ziglang ||
