@@ -62,7 +62,8 @@ fn snapshot_and_check(cfg: &std::path::Path, dir: &std::path::Path) -> String {
     assert_eq!(bot["clock_skew"], 10, "{bot}");
     assert_eq!(bot["runs_failed"], 5, "the runs still count: {bot}");
     assert_eq!(bot["last_run_at"], serde_json::Value::Null, "{bot}");
-    assert_eq!(bot["state"], "failed", "{bot}");
+    assert_eq!(bot["status"], "failed", "{bot}");
+    assert_eq!(bot["state"], "critical", "five failures in a row: {bot}");
     let peer = named(&v["agents"], "skewpeer");
     assert_eq!(peer["clock_skew"], 10, "its start is computed from its time: {peer}");
     assert_eq!(peer["runs_ok"], 5, "{peer}");
@@ -70,6 +71,11 @@ fn snapshot_and_check(cfg: &std::path::Path, dir: &std::path::Path) -> String {
     assert_eq!(beat["clock_skew"], 5, "{beat}");
     assert_eq!(beat["last_heartbeat"], serde_json::Value::Null, "{beat}");
     assert_ne!(beat["state"], "ok", "{beat}");
+    assert_ne!(
+        beat["status"], "ok",
+        "a heartbeat from the future is no sign of life: {beat}"
+    );
+    common::schema_valid(&v);
     let o = fleettop(&["check"], cfg, dir);
     let report = String::from_utf8_lossy(&o.stdout).into_owned();
     assert_eq!(
@@ -152,8 +158,8 @@ async fn skewed_times_in_a_runlog_and_a_heartbeat_file() {
     for name in ["deacon", "deacon2"] {
         let d = named(&v["agents"], name);
         assert_eq!(
-            (d["state"].as_str(), d["clock_skew"].as_u64()),
-            (Some("stale"), Some(1)),
+            (d["status"].as_str(), d["state"].as_str(), d["clock_skew"].as_u64()),
+            (Some("stale"), Some("warn"), Some(1)),
             "{d}"
         );
     }

@@ -39,7 +39,10 @@ fn sample(at: Millis) -> Update {
 }
 
 fn levels(st: &Store, now: Millis) -> Vec<(Level, String)> {
-    st.problems(now).into_iter().map(|p| (p.level, p.title.to_string())).collect()
+    st.problems(now)
+        .into_iter()
+        .map(|p| (p.level, p.title.to_string()))
+        .collect()
 }
 
 /// The host answers every 2 s for `secs` seconds of both clocks from `at`;
