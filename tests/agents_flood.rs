@@ -9,67 +9,16 @@
 
 mod common;
 
+use common::tmux::Tmux;
 use common::{NatsServer, free_port};
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_fleettop");
 const NAMES: usize = 3_000;
 const OUTPUT: usize = 20 << 10;
 const RSS_LIMIT_KIB: u64 = 64 << 10;
-
-fn tmux_present() -> bool {
-    if Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success())
-    {
-        return true;
-    }
-    assert!(
-        std::env::var("FLEETTOP_IT").as_deref() != Ok("1"),
-        "tmux is missing and FLEETTOP_IT=1"
-    );
-    eprintln!("skipped: tmux is not installed");
-    false
-}
-
-/// A tmux server of this test's own, killed at the end.
-struct Tmux(String);
-
-impl Tmux {
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new("tmux")
-            .args(["-L", &self.0, "-f", "/dev/null"])
-            .args(args)
-            .env_remove("TMUX")
-            .output()
-            .expect("run tmux")
-    }
-
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "t"]).stdout).into_owned()
-    }
-
-    fn wait_for(&self, what: &str, within: Duration, cond: impl Fn(&str) -> bool) -> String {
-        let end = Instant::now() + within;
-        loop {
-            let s = self.screen();
-            if cond(&s) {
-                return s;
-            }
-            assert!(Instant::now() < end, "waited for {what}; the screen:\n{s}");
-            std::thread::sleep(Duration::from_millis(200));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.run(&["kill-server"]);
-    }
-}
 
 fn rss_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
@@ -114,7 +63,7 @@ fn config(dir: &Path, url: &str) -> std::path::PathBuf {
 
 #[test]
 fn a_flood_of_agent_names_and_outputs_stays_bounded_in_the_tui_and_the_snapshot() {
-    if !NatsServer::binary_present() || !tmux_present() {
+    if !NatsServer::binary_present() || !common::tmux::present() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -135,30 +84,13 @@ fn a_flood_of_agent_names_and_outputs_stays_bounded_in_the_tui_and_the_snapshot(
     let cfg = config(dir.path(), &server.url());
 
     // The TUI first, on the Agents tab; then the flood, live.
-    let tmux = Tmux(format!("fleettop-flood-{}", std::process::id()));
+    let tmux = Tmux::new("fleettop-flood");
     let cmd = format!(
         "export TERM=xterm-256color HOME='{d}' XDG_STATE_HOME='{d}'; exec '{BIN}' --config '{}' --log-file '{d}/tui.log'",
         cfg.display(),
         d = dir.path().display()
     );
-    let started = tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "t",
-        "-x",
-        "120",
-        "-y",
-        "40",
-        "sh",
-        "-c",
-        &cmd,
-    ]);
-    assert!(started.status.success(), "{started:?}");
-    let pid: u32 = String::from_utf8_lossy(&tmux.run(&["list-panes", "-t", "t", "-F", "#{pane_pid}"]).stdout)
-        .trim()
-        .parse()
-        .expect("the pane's pid");
+    let pid = tmux.start(120, 40, &cmd);
     tmux.wait_for("the first frame", Duration::from_secs(20), |s| s.contains("Agents"));
     tmux.run(&["send-keys", "-t", "t", "4"]);
     tmux.wait_for("the Agents tab", Duration::from_secs(20), |s| s.contains("scout"));

@@ -169,13 +169,7 @@ async fn a_flood_of_bad_events_is_one_log_line_and_no_forged_line() {
     let server = NatsServer::start(dir.path(), free_port(), free_port());
     let client = async_nats::connect(server.url()).await.unwrap();
     let js = async_nats::jetstream::new(client);
-    js.create_stream(async_nats::jetstream::stream::Config {
-        name: "FLEET".into(),
-        subjects: vec!["fleet.>".into()],
-        ..Default::default()
-    })
-    .await
-    .unwrap();
+    common::fleet_stream(&js).await;
     for i in 0..500 {
         js.publish("fleet.daemon.bad", format!("not json {i}\nFORGED ERROR line").into())
             .await

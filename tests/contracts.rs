@@ -182,13 +182,7 @@ fn the_default_snapshot_is_as_the_schema_says() {
 /// A stream FLEET holding librarian's three failed runs in a row.
 async fn three_failures(url: &str) -> async_nats::jetstream::Context {
     let js = async_nats::jetstream::new(async_nats::connect(url).await.unwrap());
-    js.create_stream(async_nats::jetstream::stream::Config {
-        name: "FLEET".into(),
-        subjects: vec!["fleet.>".into()],
-        ..Default::default()
-    })
-    .await
-    .unwrap();
+    common::fleet_stream(&js).await;
     for _ in 0..3 {
         let e = r#"{"agent":"librarian","event":"failed","exit_code":1,"output":"index locked"}"#;
         js.publish("fleet.agents.librarian", e.into())

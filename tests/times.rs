@@ -225,38 +225,12 @@ fn times_from_a_host_at_the_ends_of_i64_saturate() {
     assert_eq!((d.status(now), d.clock_skew), (AgentStatus::Stale, 1));
 }
 
-/// A tmux server of this test's own, killed when dropped.
-struct Tmux(String);
-
-impl Tmux {
-    fn run(&self, args: &[&str]) -> String {
-        let o = Command::new("tmux")
-            .args(["-L", &self.0, "-f", "/dev/null"])
-            .args(args)
-            .env_remove("TMUX")
-            .output()
-            .expect("tmux runs");
-        String::from_utf8_lossy(&o.stdout).into_owned()
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        self.run(&["kill-server"]);
-    }
-}
-
 /// The real TUI (the binary, in a 120x40 tmux pane) on the Agents tab of
 /// the skewed runlog and heartbeats: it keeps running and says so.
 #[test]
 fn the_running_tui_says_clock_skew() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        assert_ne!(
-            std::env::var("FLEETTOP_IT").as_deref(),
-            Ok("1"),
-            "tmux is missing and FLEETTOP_IT=1"
-        );
-        return eprintln!("skipped: no tmux");
+    if !common::tmux::present() {
+        return;
     }
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("c.toml");
@@ -267,24 +241,12 @@ fn the_running_tui_says_clock_skew() {
         cfg.display(),
         dir.path().join("log").display()
     );
-    let tmux = Tmux(format!("fleettop-times-{}", std::process::id()));
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "t",
-        "-x",
-        "120",
-        "-y",
-        "40",
-        "sh",
-        "-c",
-        &cmd,
-    ]);
+    let tmux = common::tmux::Tmux::new("fleettop-times");
+    tmux.start(120, 40, &cmd);
     let end = std::time::Instant::now() + std::time::Duration::from_secs(20);
     let mut screen = String::new();
     while std::time::Instant::now() < end {
-        screen = tmux.run(&["capture-pane", "-p", "-t", "t"]);
+        screen = tmux.screen();
         if screen.contains("clock skew (10 dropped)") && screen.contains("clock skew (1 dropped): heartbeat dated 2099")
         {
             break;
@@ -298,7 +260,7 @@ fn the_running_tui_says_clock_skew() {
     );
     // Still running a second later.
     std::thread::sleep(std::time::Duration::from_secs(1));
-    let screen = tmux.run(&["capture-pane", "-p", "-t", "t"]);
+    let screen = tmux.screen();
     assert!(!screen.contains("rc="), "{screen}");
 }
 

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 pub mod screen;
 pub mod sshd;
+pub mod tmux;
 
 const NATS_SERVER: &str = "/usr/sbin/nats-server";
 
