@@ -17,8 +17,14 @@ pub fn now_millis() -> Millis {
         .unwrap_or(0)
 }
 
+/// The last instant RFC 3339 can write (9999-12-31T23:59:59.999Z).
+const RFC3339_MAX: Millis = 253_402_300_799_999;
+
+/// A time as RFC 3339, clamped to 1970..=9999: humantime's formatter fails
+/// (and `to_string` panics) past year 9999.
 pub fn rfc3339(at: Millis) -> String {
-    let t = std::time::UNIX_EPOCH + std::time::Duration::from_millis(u64::try_from(at).unwrap_or(0));
+    let ms = u64::try_from(at.clamp(0, RFC3339_MAX)).unwrap_or(0);
+    let t = std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms);
     humantime::format_rfc3339_seconds(t).to_string()
 }
 
@@ -167,5 +173,17 @@ impl HostSample {
             .fold((0, 0), |(r, t), i| {
                 (r.saturating_add(i.rx_bytes), t.saturating_add(i.tx_bytes))
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Found by fuzzing: an agent event dated past year 9999 made
+    /// `snapshot` panic ("a Display implementation returned an error").
+    #[test]
+    fn rfc3339_never_panics() {
+        assert_eq!(super::rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(super::rfc3339(i64::MAX), "9999-12-31T23:59:59Z");
+        assert_eq!(super::rfc3339(-1), "1970-01-01T00:00:00Z");
     }
 }

@@ -138,7 +138,7 @@ fn claude_peers(v: &Value, ty: &str) -> Parsed {
                 tag: None,
                 kind,
                 trigger: data_field(&data, "trigger"),
-                started_at: finished.zip(duration).map(|(f, d)| f - d),
+                started_at: finished.zip(duration).map(|(f, d)| f.saturating_sub(d)),
                 finished_at: finished,
                 duration_ms: duration,
                 exit_code: None,
@@ -368,6 +368,15 @@ mod tests {
                 text: String::new()
             }))
         );
+    }
+
+    /// Found by fuzzing: a time near the end of i64 minus the duration
+    /// overflowed (a panic in debug builds).
+    #[test]
+    fn a_start_before_time_began_saturates() {
+        let e = r#"{"type":"daemon_complete","peer_id":"p","data":"duration=1s","timestamp":-9e18}"#;
+        let Ok(Parsed::Run(r)) = parse(e) else { panic!() };
+        assert_eq!(r.started_at, Some(i64::MIN));
     }
 
     #[test]

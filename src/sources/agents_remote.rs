@@ -222,7 +222,7 @@ exit 0"#;
 /// The time a remote file says, in this machine's clock: now minus its age
 /// by the host's clock, so a host whose clock is off does not look stale.
 fn unskewed(local_now: Millis, remote_now: Millis, t: Millis) -> Millis {
-    local_now - (remote_now - t)
+    local_now.saturating_sub(remote_now.saturating_sub(t))
 }
 
 /// One file's line of `FILES_SCRIPT`: its mtime (ms) and size.
@@ -231,7 +231,7 @@ fn file_line(line: &str) -> Result<(Millis, u64), String> {
         ["missing"] => Err("no such file".into()),
         ["unreadable"] => Err("permission denied".into()),
         ["at", m, z] => match (m.parse::<i64>(), z.parse::<u64>()) {
-            (Ok(m), Ok(z)) => Ok((m * 1000, z)),
+            (Ok(m), Ok(z)) => Ok((m.saturating_mul(1000), z)),
             _ => Err(unexpected(line)),
         },
         _ => Err(unexpected(line)),
@@ -255,7 +255,7 @@ pub fn files_answer(answer: &str, field: Option<&str>, local_now: Millis) -> (Op
         let e = Err(unexpected(now));
         return (Some(e.clone()), Some(e));
     };
-    let remote_now = remote_now * 1000;
+    let remote_now = remote_now.saturating_mul(1000);
     let at = |t| unskewed(local_now, remote_now, t);
     let log = (log != "none").then(|| file_line(log).map(|(m, _)| at(m)));
     let hb = (hb != "none").then(|| {
@@ -542,6 +542,16 @@ mod tests {
             files_answer(&big, Some("ts"), local).0,
             Some(Err("larger than 1 MiB".into()))
         );
+    }
+
+    /// Found by fuzzing: times from the host near the ends of i64
+    /// overflowed (a panic in debug builds).
+    #[test]
+    fn file_times_at_the_ends_of_time_saturate() {
+        let far = "now -9223372036854775\nat 9223372036854775 5\nnone\n";
+        assert_eq!(files_answer(far, None, 0).1, Some(Ok(i64::MAX)));
+        let huge = format!("now {}\nat {} 5\nnone\n", i64::MAX, i64::MIN);
+        assert_eq!(files_answer(&huge, None, 0).1, Some(Ok(-i64::MAX)));
     }
 
     #[test]

@@ -144,7 +144,7 @@ impl Agent {
 
     pub fn heartbeat_stale(&self, now: Millis) -> bool {
         match (self.heartbeat_max_age_ms, self.last_seen()) {
-            (Some(max), Some(t)) => now - t > max,
+            (Some(max), Some(t)) => now.saturating_sub(t) > max,
             (Some(_), None) => self.heartbeat_error.is_some(),
             _ => false,
         }
@@ -181,7 +181,7 @@ impl Agent {
     pub fn runs_last_hour(&self, now: Millis) -> usize {
         self.runs
             .iter()
-            .filter(|r| r.at().is_some_and(|t| now - t <= HOUR && t <= now))
+            .filter(|r| r.at().is_some_and(|t| now.saturating_sub(t) <= HOUR && t <= now))
             .count()
     }
 }
@@ -659,7 +659,7 @@ fn observations(a: &Agent, now: Millis, threshold: u32) -> Vec<Observation> {
         let max = a.heartbeat_max_age_ms.unwrap_or(0);
         let why = match (&a.heartbeat_error, a.last_seen()) {
             (Some(e), _) => e.clone(),
-            (None, Some(t)) => format!("no run or heartbeat for {}", crate::ui::fmt::ago(now - t)),
+            (None, Some(t)) => format!("no run or heartbeat for {}", crate::ui::fmt::ago(now.saturating_sub(t))),
             (None, None) => "never seen".into(),
         };
         out.push(obs(
@@ -680,13 +680,17 @@ fn observations(a: &Agent, now: Millis, threshold: u32) -> Vec<Observation> {
         ));
     }
     if let (Some(max), Some(t)) = (a.log_max_age_ms, a.log_modified)
-        && now - t > max
+        && now.saturating_sub(t) > max
     {
         out.push(obs(
             "log",
             Level::Warn,
             None,
-            format!("{} log not written for {}", a.name, crate::ui::fmt::ago(now - t)),
+            format!(
+                "{} log not written for {}",
+                a.name,
+                crate::ui::fmt::ago(now.saturating_sub(t))
+            ),
             format!("{} log written again", a.name),
         ));
     }
