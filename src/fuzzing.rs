@@ -51,7 +51,8 @@ fn parts<const N: usize>(data: &[u8]) -> [String; N] {
 /// A config with one of each kind of thing outside input reaches: a host, a
 /// NATS server, agents from the bus (one configured), push discovery,
 /// failed units and launchd jobs of a host.
-pub fn config() -> Config {
+pub fn config() -> &'static Config {
+    static PARSED: std::sync::OnceLock<Config> = std::sync::OnceLock::new();
     const CONFIG: &str = r#"
 [fleet]
 discover = "nats"
@@ -79,11 +80,11 @@ host = "box"
 host = "box"
 label_prefix = "com.example."
 "#;
-    crate::config::parse_str(CONFIG, "fuzz").expect("the fuzz config parses")
+    PARSED.get_or_init(|| crate::config::parse_str(CONFIG, "fuzz").expect("the fuzz config parses"))
 }
 
 pub fn store() -> Store {
-    Store::new(&config())
+    Store::new(config())
 }
 
 /// The store as `snapshot` prints it, after time passed: it serialises
@@ -285,7 +286,7 @@ pub fn systemctl(data: &[u8]) {
     let _ = parse::systemctl::parse_show(&t);
     let config = config();
     let cfg = &config.services.systemd[0];
-    let mut st = Store::new(&config);
+    let mut st = Store::new(config);
     for status in [Some(0), Some(1), Some(127)] {
         let out = Output {
             text: t.clone(),
