@@ -5,6 +5,7 @@
 #   rustup toolchain install nightly --profile minimal && cargo install cargo-fuzz
 #
 # usage: scripts/fuzz.sh [SECONDS] [TARGET...]     (default 60 s each)
+#        FUZZ_NICE=10 scripts/fuzz.sh ...           (niceness, default 19)
 #
 # Targets are built in release mode with debug assertions and overflow checks
 # (cargo fuzz's default) and no sanitizer: the code under test is safe Rust,
@@ -16,6 +17,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+nice=${FUZZ_NICE:-19}
 secs=${1:-60}
 shift || true
 if [ $# -gt 0 ]; then
@@ -24,7 +26,7 @@ else
     mapfile -t targets < <(cargo +nightly fuzz list)
 fi
 
-nice -n 19 cargo +nightly fuzz build -s none
+nice -n "$nice" cargo +nightly fuzz build -s none
 
 # Copies the seeds of $1 into its corpus, named by content.
 seed() {
@@ -47,7 +49,7 @@ for t in "${targets[@]}"; do
     log=fuzz/logs/$t.log
     echo "== $t: ${secs}s" >&2
     status=0
-    nice -n 19 cargo +nightly fuzz run -s none "$t" "fuzz/corpus/$t" -- \
+    nice -n "$nice" cargo +nightly fuzz run -s none "$t" "fuzz/corpus/$t" -- \
         -max_total_time="$secs" -timeout=20 -print_final_stats=1 >"$log" 2>&1 || status=$?
     runs=$(awk -F: '/stat::number_of_executed_units/ { gsub(/ /, "", $2); print $2 }' "$log" | tail -1)
     crashes=$(find "fuzz/artifacts/$t" -type f 2>/dev/null | wc -l)
