@@ -13,7 +13,8 @@
 # between runs and seeded from fuzz/seeds/TARGET and the fixtures that
 # fuzz/seeds.txt names. A crash leaves its input in fuzz/artifacts/TARGET/
 # (replay: cargo +nightly fuzz run -s none TARGET FILE) and the script fails;
-# libFuzzer's output is in fuzz/logs/TARGET.log.
+# libFuzzer's output is in fuzz/logs/TARGET.log; fuzz/dicts/TARGET.dict, if
+# there is one, is its dictionary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -49,9 +50,11 @@ for t in "${targets[@]}"; do
     log=fuzz/logs/$t.log
     echo "== $t: ${secs}s" >&2
     status=0
+    dict=()
+    [ -f "fuzz/dicts/$t.dict" ] && dict=("-dict=fuzz/dicts/$t.dict")
     nice -n "$nice" cargo +nightly fuzz run -s none "$t" "fuzz/corpus/$t" -- \
-        -max_total_time="$secs" -timeout=20 -print_final_stats=1 >"$log" 2>&1 || status=$?
-    runs=$(awk -F: '/stat::number_of_executed_units/ { gsub(/ /, "", $2); print $2 }' "$log" | tail -1)
+        -max_total_time="$secs" -timeout=20 -print_final_stats=1 "${dict[@]}" >"$log" 2>&1 || status=$?
+    runs=$(awk '/stat::number_of_executed_units/ { print $NF }' "$log" | tail -1)
     crashes=$(find "fuzz/artifacts/$t" -type f 2>/dev/null | wc -l)
     if [ "$status" -ne 0 ]; then
         failed=1
