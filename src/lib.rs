@@ -7,6 +7,8 @@ pub mod cli;
 pub mod config;
 #[doc(hidden)]
 pub mod fixture;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod headless;
 pub mod logging;
 pub mod model;

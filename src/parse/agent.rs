@@ -409,6 +409,15 @@ mod tests {
         );
     }
 
+    /// Found by fuzzing: a time near the end of i64 minus the duration
+    /// overflowed (a panic in debug builds).
+    #[test]
+    fn a_start_before_time_began_saturates() {
+        let e = r#"{"type":"daemon_complete","peer_id":"p","data":"duration=1s","timestamp":-9e18}"#;
+        let Ok(Parsed::Run(r)) = parse(e) else { panic!() };
+        assert_eq!(r.started_at, Some(i64::MIN));
+    }
+
     #[test]
     fn malformed_events_are_errors_not_panics() {
         for bad in [

@@ -555,6 +555,16 @@ mod tests {
         );
     }
 
+    /// Found by fuzzing: times from the host near the ends of i64
+    /// overflowed (a panic in debug builds).
+    #[test]
+    fn file_times_at_the_ends_of_time_saturate() {
+        let far = "now -9223372036854775\nat 9223372036854775 5\nnone\n";
+        assert_eq!(files_answer(far, None, 0).1, Some(Ok(i64::MAX)));
+        let huge = format!("now {}\nat {} 5\nnone\n", i64::MAX, i64::MIN);
+        assert_eq!(files_answer(&huge, None, 0).1, Some(Ok(-i64::MAX)));
+    }
+
     #[test]
     fn unit_names_are_checked() {
         assert!(valid_unit("fleet-scout@1.service").is_ok());

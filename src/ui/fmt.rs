@@ -59,7 +59,6 @@ pub fn pct(p: f64) -> String {
     format!("{:.0}%", if p.is_nan() { 0.0 } else { p.clamp(0.0, 999.0) })
 }
 
-/// Cuts a string to `width` display cells, ending with `ellipsis` if cut.
 /// A count with thousands separated: `2,800`.
 pub fn grouped(n: u64) -> String {
     let digits = n.to_string();
@@ -73,22 +72,26 @@ pub fn grouped(n: u64) -> String {
     out
 }
 
+/// Cuts a string to `width` display cells, ending with `ellipsis` if cut.
+/// Cells are counted for the whole prefix, not summed per character: a
+/// character can widen the one before it (U+FE0F makes "0" two cells).
 pub fn fit(s: &str, width: usize, ellipsis: &str) -> String {
     use unicode_width::UnicodeWidthStr;
     if s.width() <= width {
         return s.to_string();
     }
     let keep = width.saturating_sub(ellipsis.width());
-    let mut out = String::new();
-    let mut w = 0;
-    for ch in s.chars() {
-        let cw = unicode_width::UnicodeWidthChar::width(ch).unwrap_or(0);
-        if w + cw > keep {
-            break;
+    // The longest prefix that fits, by bisection: `lo` always fits.
+    let (mut lo, mut hi) = (0, s.len());
+    while lo < hi {
+        let mid = s.ceil_char_boundary(lo + (hi - lo).div_ceil(2));
+        if s[..mid].width() <= keep {
+            lo = mid;
+        } else {
+            hi = s.floor_char_boundary(mid - 1);
         }
-        out.push(ch);
-        w += cw;
     }
+    let mut out = s[..lo].to_string();
     if width >= ellipsis.width() {
         out.push_str(ellipsis);
     }
@@ -111,6 +114,17 @@ mod tests {
         assert_eq!(uptime(3 * 86_400 + 4 * 3600 + 5), "3d4h");
         assert_eq!(fit("abcdefgh", 5, "~"), "abcd~");
         assert_eq!(fit("abc", 5, "~"), "abc");
+        assert_eq!(fit("漢字漢字", 5, "~"), "漢字~");
+    }
+
+    /// U+FE0F makes the character before it two cells wide: counted per
+    /// character, "0\u{fe0f}" fitted one cell and drew two.
+    #[test]
+    fn fit_counts_cells_in_context() {
+        use unicode_width::UnicodeWidthStr;
+        assert_eq!(fit("0\u{fe0f}", 1, ""), "0");
+        let f = fit(&"0\u{fe0f}".repeat(10), 7, "~");
+        assert_eq!((f.as_str(), f.width()), ("0\u{fe0f}0\u{fe0f}0\u{fe0f}~", 7));
     }
 
     #[test]

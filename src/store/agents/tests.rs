@@ -348,3 +348,28 @@ fn an_event_storm_stays_bounded() {
         .sum();
     assert!(bytes <= 101 * MAX_RUNS * 2_000, "{bytes}");
 }
+
+/// Found by fuzzing: a run or log time near the start of i64 made the
+/// staleness and hourly counts overflow (a panic in debug builds).
+#[test]
+fn times_at_the_start_of_i64_do_not_overflow() {
+    let mut st = store("heartbeat_max_age = \"6m\"\nlog_max_age = \"1m\"\n");
+    st.apply(event(r#"{"agent":"scout","event":"completed","finished_at":-9e18}"#), T);
+    let at = Ok(i64::MIN);
+    st.apply(
+        Update::Agents(AgentUpdate::LogModified {
+            agent: "scout".into(),
+            at,
+        }),
+        T,
+    );
+    st.tick(T);
+    let a = st.agents.get("scout").unwrap();
+    assert!(a.heartbeat_stale(T));
+    assert_eq!(a.runs_last_hour(T), 0);
+    assert!(
+        titles(&st).iter().any(|(_, t)| t.contains("log not written")),
+        "{:?}",
+        titles(&st)
+    );
+}
