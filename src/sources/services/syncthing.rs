@@ -337,29 +337,29 @@ mod tests {
         let t2 = ticks.clone();
         let ticker = tokio::spawn(async move {
             loop {
-                tokio::time::sleep(Duration::from_millis(5)).await;
+                tokio::time::sleep(Duration::from_millis(1)).await;
                 t2.fetch_add(1, Ordering::Relaxed);
             }
         });
         let start = Instant::now();
         let (out, second) = tokio::join!(
-            walk_all(roots.clone(), &walking, usize::MAX, Duration::from_millis(300)),
+            walk_all(roots.clone(), &walking, usize::MAX, Duration::from_millis(40)),
             async {
-                tokio::time::sleep(Duration::from_millis(20)).await;
-                walk_all(roots.clone(), &walking, usize::MAX, Duration::from_millis(300)).await
+                tokio::time::sleep(Duration::from_millis(5)).await;
+                walk_all(roots.clone(), &walking, usize::MAX, Duration::from_millis(40)).await
             }
         );
         let took = start.elapsed();
         ticker.abort();
-        assert!(took < Duration::from_millis(1300), "{took:?}");
+        assert!(took < Duration::from_secs(5), "the walk stops at its bound: {took:?}");
         assert!(
-            ticks.load(Ordering::Relaxed) >= 10,
+            ticks.load(Ordering::Relaxed) >= 5,
             "the runtime ran other tasks during the walk"
         );
         assert_eq!(out.len(), 50);
         assert!(
             out.iter().any(|c| c.cut),
-            "50 x 20,000 entries do not fit in 300 ms: {out:?}"
+            "50 x 20,000 entries do not fit in 40 ms: {out:?}"
         );
         assert!(second.iter().all(|c| c.cut && c.n == 0), "no second walk at once");
         assert!(!walking.load(Ordering::Acquire), "the walk is over");
