@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 #[doc(hidden)]
 pub mod fixture;
+pub mod fmt;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod headless;

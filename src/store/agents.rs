@@ -734,7 +734,7 @@ fn record(a: &mut Agent, e: AgentEvent, source: &str, threshold: u32) -> Vec<New
     let dur = last
         .as_ref()
         .and_then(|r| r.duration_ms)
-        .map(|d| format!(" in {}", crate::ui::fmt::ago(d)))
+        .map(|d| format!(" in {}", crate::fmt::ago(d)))
         .unwrap_or_default();
     let base = NewEvent {
         kind: "agent".into(),
@@ -835,7 +835,7 @@ fn observations(a: &Agent, now: Millis, threshold: u32) -> Vec<Observation> {
         let max = a.heartbeat_max_age_ms.unwrap_or(0);
         let why = match (&a.heartbeat_error, a.last_seen()) {
             (Some(e), _) => e.clone(),
-            (None, Some(t)) => format!("no run or heartbeat for {}", crate::ui::fmt::ago(now.saturating_sub(t))),
+            (None, Some(t)) => format!("no run or heartbeat for {}", crate::fmt::ago(now.saturating_sub(t))),
             (None, None) => "never seen".into(),
         };
         // Critical once stale as long again, counted from the last sign of
@@ -871,7 +871,7 @@ fn observations(a: &Agent, now: Millis, threshold: u32) -> Vec<Observation> {
             format!(
                 "{} log not written for {}",
                 a.name,
-                crate::ui::fmt::ago(now.saturating_sub(t))
+                crate::fmt::ago(now.saturating_sub(t))
             ),
             format!("{} log written again", a.name),
         ));

@@ -664,7 +664,7 @@ pub fn message_event(subject: &str, payload: &[u8]) -> NewEvent {
         level,
         kind: kind.map_or("nats.message", |k| super::events::outside_kind(&k)).into(),
         source: s(subject),
-        title: crate::ui::fmt::fit(&title, 200, "..."),
+        title: crate::fmt::fit(&title, 200, "..."),
         detail: s(&String::from_utf8_lossy(&payload[..payload.len().min(500)])),
     }
 }

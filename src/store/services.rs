@@ -502,7 +502,7 @@ impl ServicesState {
                     title: format!(
                         "{}: no new result (checked every {})",
                         r.name,
-                        crate::ui::fmt::ago(r.every_ms)
+                        crate::fmt::ago(r.every_ms)
                     ),
                     level: Level::Warn,
                     escalate: None,

@@ -4,7 +4,7 @@
 pub mod agents;
 pub mod empty;
 pub mod fleet;
-pub mod fmt;
+pub use crate::fmt;
 pub mod help;
 pub mod host;
 pub mod nats;

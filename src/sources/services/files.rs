@@ -4,9 +4,9 @@
 
 use super::{DEFAULT_INTERVAL, send};
 use crate::config::{FreshnessService, ProcessService};
+use crate::fmt::ago;
 use crate::sources::Ctx;
 use crate::store::services::{Health, Kind, Row, ServiceUpdate};
-use crate::ui::fmt::ago;
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 

@@ -3,10 +3,10 @@
 
 use super::{DEFAULT_INTERVAL, DEFAULT_TIMEOUT, send};
 use crate::config::SyncthingService;
+use crate::fmt::bytes;
 use crate::parse::syncthing as st;
 use crate::sources::{Ctx, http_client_with, http_error_words, read_bounded};
 use crate::store::services::{Health, Kind, Row, ServiceUpdate};
-use crate::ui::fmt::bytes;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
