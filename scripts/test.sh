@@ -6,7 +6,9 @@
 # sudo), then runs every test target:
 #
 #   scripts/test.sh                 # all tests
-#   scripts/test.sh tui_tmux        # extra arguments go to `cargo test`
+#   scripts/test.sh tui_tmux        # extra arguments go to `cargo test`: a name
+#                                   # filter, here the module tests/it/tui_tmux.rs
+#                                   # of the one integration binary (tests/it)
 #   FLEETTOP_IT=1 scripts/test.sh   # integration tests must not skip
 set -euo pipefail
 

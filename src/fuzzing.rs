@@ -1,5 +1,5 @@
 //! Drivers for the fuzz targets in `fuzz/` and the property tests in
-//! `tests/props.rs`: each takes arbitrary bytes, runs the parsers of one
+//! `tests/it/props.rs`: each takes arbitrary bytes, runs the parsers of one
 //! kind of outside input (and what their output feeds: the store, the
 //! snapshot, serde), and panics only when a property is broken.
 //!

@@ -1,7 +1,7 @@
 //! Agents through the real binary: a runlog and a heartbeat file read by
 //! `fleettop snapshot` and `fleettop check`.
 
-mod common;
+use crate::common;
 
 use common::{named, stand_in};
 use std::process::Command;

@@ -7,7 +7,7 @@
 //! Needs `nats-server` and `tmux`: without them the test skips, unless
 //! `FLEETTOP_IT=1`, where a missing one is a failure.
 
-mod common;
+use crate::common;
 
 use common::tmux::Tmux;
 use common::{NatsServer, free_port};

@@ -4,7 +4,7 @@
 //! fleettop's format and the claude-peers supervisor's; no durable consumer
 //! is created on the stream.
 
-mod common;
+use crate::common;
 
 use common::{NatsServer, free_port, named, running, until};
 use fleettop::config::parse_str;
@@ -54,6 +54,8 @@ async fn replay_then_live_from_a_fleet_stream() {
     if !NatsServer::binary_present() {
         return;
     }
+    // Sources here find a connection by a name another module's test uses.
+    let _links = common::LINKS.lock().await;
     let (_dir, server, client, js) = js_server().await;
     // Before fleettop starts: three claude-peers runs and one of fleettop's own.
     fleet_stream_with_runs(&js, "outcome=skip", "nothing to do").await;

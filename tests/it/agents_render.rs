@@ -1,6 +1,6 @@
 //! The Agents tab and its output viewer, rendered for real.
 
-mod common;
+use crate::common;
 use common::screen::{find, text};
 use fleettop::fixture::{NOW, agents_fleet};
 use fleettop::store::Tab;

@@ -3,12 +3,12 @@
 //! freshness, and its systemd unit, all over the host's one connection, fed
 //! into a real store.
 
+use crate::common;
 use fleettop::config::parse_str;
 use fleettop::model::now_millis;
 use fleettop::sources::Ctx;
 use fleettop::store::agents::{Agent, AgentStatus, AgentUpdate};
 use fleettop::store::{Store, Update};
-mod common;
 
 use common::sshd::*;
 use common::{free_port, stand_in};

@@ -7,7 +7,7 @@
 //! Connections are shared by `[[nats]]` name within a process: each test
 //! names its server differently.
 
-mod common;
+use crate::common;
 
 use common::{NatsServer, free_port, running, until};
 use fleettop::config::parse_str;
@@ -78,6 +78,8 @@ async fn what_is_heard_on_the_bus_is_not_said_again_but_what_fleettop_derives_is
     if !NatsServer::binary_present() {
         return;
     }
+    // Sources here find a connection by a name another module's test uses.
+    let _links = common::LINKS.lock().await;
     let mut bus = Bus::start(
         "main",
         "subscribe = [\"fleet.>\"]\n",

@@ -4,7 +4,7 @@
 //! against docs/snapshot.schema.json with levels that mean what a check is
 //! for, and fleettop's own JetStream consumers kept out of the user's.
 
-mod common;
+use crate::common;
 
 use common::sshd::{self, Keys, Sshd};
 use common::{NatsServer, free_port, named, schema_valid as valid};

@@ -6,30 +6,18 @@
 //! restarts for real, and the daemon vanishing is said on its row and
 //! reconnected after.
 
+use crate::common::{needs, require};
 use fleettop::config::parse_str;
 use fleettop::model::now_millis;
 use fleettop::sources::Ctx;
 use fleettop::sources::services::docker;
 use fleettop::store::services::{Health, ServiceUpdate};
 use fleettop::store::{Store, Update};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, mpsc};
-
-fn missing(bin: &str) -> bool {
-    let found = std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).any(|d| d.join(bin).is_file()))
-        .unwrap_or(false);
-    if !found {
-        if std::env::var("FLEETTOP_IT").as_deref() == Ok("1") {
-            panic!("{bin} is needed (FLEETTOP_IT=1)");
-        }
-        eprintln!("SKIP: {bin} not installed");
-    }
-    !found
-}
 
 /// The daemon and everything it started; dropped = stopped and removed.
 struct Dockerd {
@@ -384,17 +372,13 @@ async fn a_real_dockerd_three_containers_restart_logs_and_a_vanishing_daemon() {
 /// Starts a daemon with the test image, or says why not (a skip unless
 /// FLEETTOP_IT=1).
 fn daemon() -> Option<Dockerd> {
-    if missing("dockerd") || missing("docker") || !Path::new("/usr/bin/busybox").is_file() {
-        eprintln!("SKIP: dockerd, docker or /usr/bin/busybox missing");
+    if !(require("dockerd") && require("docker") && require("/usr/bin/busybox")) {
         return None;
     }
     let dir = tempfile::Builder::new().prefix("ftdk").tempdir_in("/tmp").unwrap();
     let mut d = Dockerd { dir, child: None };
     if let Err(log) = d.start() {
-        if std::env::var("FLEETTOP_IT").as_deref() == Ok("1") {
-            panic!("dockerd did not start: {log}");
-        }
-        eprintln!("SKIP: dockerd did not start here: {log}");
+        needs(false, &format!("dockerd did not start here: {log}"));
         return None;
     }
     import_busybox(&d);

@@ -21,7 +21,7 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::{Notify, mpsc};
 
-mod common;
+use crate::common;
 use common::screen::text_trimmed as text;
 use common::{NatsServer, free_port};
 

@@ -4,7 +4,7 @@
 //! `fleet-scout` run as this user. Checked locally (/proc) and over the
 //! real test sshd (the remote script's uid column and `/proc/PID/exe`).
 
-mod common;
+use crate::common;
 
 use common::free_port;
 use common::sshd::{Keys, Sshd, host_toml, missing, user};
@@ -46,11 +46,7 @@ fn runs(pid: u32, exe: &std::path::Path) -> bool {
 
 /// None (a skip) when this user cannot start a process as another.
 fn pair() -> Option<Pair> {
-    if user() != "root" {
-        if std::env::var("FLEETTOP_IT").as_deref() == Ok("1") {
-            panic!("starting a process as nobody needs root (FLEETTOP_IT=1)");
-        }
-        eprintln!("SKIP: not root: cannot run a process as nobody");
+    if !common::needs(user() == "root", "not root: cannot run a process as nobody") {
         return None;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -168,6 +164,8 @@ async fn remote_checks_tell_the_user_and_the_executable() {
     let keys = Keys::new();
     let port = free_port();
     let _sshd = Sshd::start(&keys, port, "ident");
+    // Sources here find a connection by a name another module's test uses.
+    let _links = common::LINKS.lock().await;
     let kh = keys.path("known_hosts");
     std::fs::write(&kh, keys.known_line(port, "host_key")).unwrap();
     let toml = host_toml("box", port, &keys, &kh, "") + &checks(&p, Some("box"));

@@ -5,7 +5,7 @@
 //! sizes from 20x5 to 200x60. Nothing may panic, and with console glyphs
 //! every cell is one the console font has.
 
-mod common;
+use crate::common;
 use common::screen::{assert_console_only, text};
 use fleettop::fixture::{NOW, S, omarchy};
 use fleettop::parse::agent::FleetNotice;

@@ -117,7 +117,7 @@ never_panics! {
 /// test above (a new one cannot be forgotten in one of them).
 #[test]
 fn every_driver_is_a_fuzz_target_and_a_test() {
-    let this = std::fs::read_to_string(root().join("tests/props.rs")).unwrap();
+    let this = std::fs::read_to_string(root().join("tests/it/props.rs")).unwrap();
     for (name, _) in TARGETS {
         let target = root().join(format!("fuzz/fuzz_targets/{name}.rs"));
         assert!(target.is_file(), "{} missing", target.display());

@@ -1,7 +1,7 @@
 //! Push mode against a real `nats-server -js`: real `fleettop agent`
 //! processes publish, a real `fleettop snapshot` views (docs/push.md).
 
-mod common;
+use crate::common;
 
 use common::{NatsServer, free_port};
 use serde_json::Value;

@@ -3,7 +3,7 @@
 //! so; the kiosk unit runs read-only; kiosk rotation clears a filter left
 //! behind.
 
-mod common;
+use crate::common;
 
 use common::screen::{draw, text};
 use fleettop::action::{Action, help_rows};
@@ -128,7 +128,7 @@ fn read_only_offers_no_restart_and_says_so() {
 
 #[test]
 fn the_kiosk_unit_runs_read_only() {
-    let unit = include_str!("../assets/kiosk/fleettop-kiosk.service");
+    let unit = include_str!("../../assets/kiosk/fleettop-kiosk.service");
     let exec = unit.lines().find(|l| l.starts_with("ExecStart=")).unwrap();
     assert!(exec.contains("--kiosk") && exec.contains("--read-only"), "{exec}");
     let cfg = parse_str("[ui]\nread_only = true\n", "t").unwrap();

@@ -8,7 +8,7 @@ use fleettop::theme::{GlyphKind, Glyphs, Theme};
 use fleettop::ui::{self, Detail, View};
 use ratatui::buffer::Buffer;
 
-mod common;
+use crate::common;
 use common::screen::{find, text};
 use fleettop::fixture::{NOW, fleet, host, small};
 

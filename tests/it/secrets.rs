@@ -6,7 +6,7 @@
 //! bytes that are not HTTP (reqwest's error then names the URL), one that
 //! answers 500, a real nats-server subscribed to `>`.
 
-mod common;
+use crate::common;
 
 use common::{NatsServer, free_port};
 use fleettop::config::parse_str;

@@ -2,6 +2,7 @@
 //! open TCP ports, a real `dockerd` on a private socket, a real Syncthing,
 //! local files and processes; parsers on captured outputs; render tests.
 
+use crate::common::require;
 use fleettop::config::parse_str;
 use fleettop::parse::{launchctl, syncthing as st, systemctl};
 use fleettop::sources::services::{files, http, launchd, syncthing, tcp};
@@ -17,22 +18,6 @@ use tokio::sync::{Notify, mpsc};
 
 fn fixture(name: &str) -> String {
     std::fs::read_to_string(format!("{}/tests/fixtures/services/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
-}
-
-/// Whether a needed binary is missing: panics under FLEETTOP_IT=1, else
-/// says it skips.
-fn missing(bin: &str) -> bool {
-    let found = std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).any(|d| d.join(bin).is_file()))
-        .unwrap_or(false)
-        || std::path::Path::new(bin).is_file();
-    if !found {
-        if std::env::var("FLEETTOP_IT").as_deref() == Ok("1") {
-            panic!("{bin} is needed (FLEETTOP_IT=1)");
-        }
-        eprintln!("SKIP: {bin} not installed");
-    }
-    !found
 }
 
 // ---------------------------------------------------------------- HTTP
@@ -317,7 +302,7 @@ fn freshness_says_how_old_and_process_presence_finds_a_child() {
 /// none); where it does not (a container), an error in words, never a panic.
 #[tokio::test]
 async fn local_systemctl_answers_or_says_why() {
-    if missing("systemctl") {
+    if !require("systemctl") {
         return;
     }
     let r = fleettop::sources::services::systemd::failed_units().await;
@@ -448,7 +433,7 @@ fn syncthing_rest_responses_captured_from_a_real_instance() {
 /// A real Syncthing on loopback with a generated config.
 #[tokio::test]
 async fn real_syncthing_folder_peer_and_conflicts() {
-    if missing("syncthing") {
+    if !require("syncthing") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

@@ -1,7 +1,7 @@
 //! Render tests of the Services tab and its drill-downs at 100x30 and
 //! 80x24, and every cell a console glyph under the console glyph set.
 
-mod common;
+use crate::common;
 use common::screen::{row as screen_row, text};
 use fleettop::config::parse_str;
 use fleettop::store::services::{ContainerInfo, Health, Kind, Row, ServiceUpdate};

@@ -2,7 +2,7 @@
 //! connection, against a real OpenSSH sshd on loopback: the "remote host"
 //! is this machine, so every answer can be compared with the truth here.
 
-mod common;
+use crate::common;
 
 use common::free_port;
 use common::sshd::*;
@@ -70,6 +70,8 @@ async fn remote_checks_run_over_the_hosts_connection() {
     if missing() {
         return;
     }
+    // Sources here find a connection by a name another module's test uses.
+    let _links = common::LINKS.lock().await;
     let keys = Keys::new();
     let port = free_port();
     // A launchctl for this Linux "Mac": a script replaying a real captured

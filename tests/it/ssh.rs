@@ -1,12 +1,12 @@
 //! The SSH source against a real OpenSSH `sshd` on loopback ports, with a
 //! throwaway host key and client key; the probe parser on captured output.
 
+use crate::common;
 use fleettop::model::HostState;
 use fleettop::parse::probe;
 use fleettop::sources::ssh::{self, Tracker};
 use fleettop::store::{SourceError, Update};
 use fleettop::ui::host::collector_words;
-mod common;
 
 use common::free_port;
 use common::sshd::*;

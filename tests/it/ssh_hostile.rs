@@ -4,7 +4,7 @@
 //! shells that are not POSIX, host keys of another type, revoked keys and
 //! hashed known_hosts files.
 
-mod common;
+use crate::common;
 
 use common::free_port;
 use common::sshd::*;
@@ -212,10 +212,7 @@ async fn the_probe_runs_under_sh_whatever_the_login_shell() {
         return;
     }
     let shells = ["/usr/bin/fish", "/usr/bin/zsh"];
-    let it = std::env::var("FLEETTOP_IT").as_deref() == Ok("1");
-    if !is_root() || shells.iter().any(|s| !Path::new(s).is_file()) {
-        assert!(!it, "this test needs root and {shells:?} (FLEETTOP_IT=1)");
-        eprintln!("SKIP: needs root (to make users) and {shells:?}");
+    if !(common::needs(is_root(), "not root: cannot make users") && shells.iter().all(|s| common::require(s))) {
         return;
     }
     let keys = Keys::new();

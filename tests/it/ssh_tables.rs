@@ -1,9 +1,9 @@
 //! Which remote hosts keep their whole process table, against a real sshd.
-//! Its own test binary: `ssh::tables()` is one per process, and the other
-//! SSH tests want every table whole (as headless does).
+//! In a process of its own (`common::alone`): `ssh::tables()` is one per
+//! process, and the other SSH tests want every table whole (as headless does).
 
+use crate::common;
 use fleettop::sources::ssh::{self, TOP_PROCESSES};
-mod common;
 
 use common::free_port;
 use common::sshd::*;
@@ -35,6 +35,9 @@ impl Drop for Sleepers {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_the_open_hosts_table_is_whole_and_opening_one_polls_it_at_once() {
+    if !common::alone("ssh_tables::only_the_open_hosts_table_is_whole_and_opening_one_polls_it_at_once") {
+        return;
+    }
     if missing() {
         return;
     }

@@ -4,7 +4,7 @@
 //! `fleettop snapshot` and `fleettop check` (the real binary) and the TUI.
 //! Each is clock skew: counted, said on the row, never fresh, never a panic.
 
-mod common;
+use crate::common;
 
 use common::{NatsServer, free_port, named};
 use fleettop::store::Tab;
@@ -171,6 +171,8 @@ async fn skewed_times_replayed_from_jetstream() {
     if !NatsServer::binary_present() {
         return;
     }
+    // Sources here find a connection by a name another module's test uses.
+    let _links = common::LINKS.lock().await;
     let dir = tempfile::tempdir().unwrap();
     let server = NatsServer::start(dir.path(), free_port(), free_port());
     let client = async_nats::connect(server.url()).await.unwrap();

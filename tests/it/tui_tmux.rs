@@ -32,26 +32,6 @@ unsafe extern "C" {
 
 static NEXT: AtomicUsize = AtomicUsize::new(0);
 
-/// True when the test should run; false (after a note) when it should skip.
-fn tmux_available() -> bool {
-    let ok = Command::new("tmux")
-        .arg("-V")
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    if ok {
-        return true;
-    }
-    if std::env::var("FLEETTOP_IT").as_deref() == Ok("1") {
-        panic!(
-            "tmux is not installed but FLEETTOP_IT=1 requires the whole-app tests: \
-             install it (apt-get install tmux) or run scripts/test.sh"
-        );
-    }
-    eprintln!("skipping tui_tmux test: tmux is not installed (set FLEETTOP_IT=1 to make this fail)");
-    false
-}
-
 fn hostname() -> String {
     let name = fs::read_to_string("/proc/sys/kernel/hostname")
         .expect("read /proc/sys/kernel/hostname")
@@ -381,7 +361,7 @@ fn signal(pid: i32, sig: i32) {
 
 #[test]
 fn shows_host_and_tabs_switch_with_number_keys() {
-    if !tmux_available() {
+    if !crate::common::tmux::present() {
         return;
     }
     let tui = Tui::start();
@@ -405,7 +385,7 @@ fn shows_host_and_tabs_switch_with_number_keys() {
 
 #[test]
 fn help_overlay_opens_and_closes() {
-    if !tmux_available() {
+    if !crate::common::tmux::present() {
         return;
     }
     let tui = Tui::start();
@@ -434,7 +414,7 @@ fn help_overlay_opens_and_closes() {
 
 #[test]
 fn survives_resizes_down_to_too_small_and_back() {
-    if !tmux_available() {
+    if !crate::common::tmux::present() {
         return;
     }
     let tui = Tui::start();
@@ -463,7 +443,7 @@ fn survives_resizes_down_to_too_small_and_back() {
 
 #[test]
 fn q_quits_and_restores_the_terminal() {
-    if !tmux_available() {
+    if !crate::common::tmux::present() {
         return;
     }
     let tui = Tui::start();
@@ -483,7 +463,7 @@ fn q_quits_and_restores_the_terminal() {
 /// has it, and `q` still quits cleanly.
 #[test]
 fn a_source_panic_is_said_on_its_row_and_the_screen_keeps_drawing() {
-    if !tmux_available() {
+    if !crate::common::tmux::present() {
         return;
     }
     let tui = Tui::start_env("FLEETTOP_TEST_PANIC=source ");
@@ -530,7 +510,7 @@ fn a_source_panic_is_said_on_its_row_and_the_screen_keeps_drawing() {
 /// so; the whole text is in the log.
 #[test]
 fn a_ui_panic_restores_the_terminal_and_says_one_clean_line() {
-    if !tmux_available() {
+    if !crate::common::tmux::present() {
         return;
     }
     let tui = Tui::start_env("FLEETTOP_TEST_PANIC=ui ");
@@ -550,7 +530,7 @@ fn a_ui_panic_restores_the_terminal_and_says_one_clean_line() {
 
 #[test]
 fn sigterm_quits_and_restores_the_terminal() {
-    if !tmux_available() {
+    if !crate::common::tmux::present() {
         return;
     }
     let tui = Tui::start();
@@ -561,7 +541,7 @@ fn sigterm_quits_and_restores_the_terminal() {
 
 #[test]
 fn sighup_quits_and_restores_the_terminal() {
-    if !tmux_available() {
+    if !crate::common::tmux::present() {
         return;
     }
     let tui = Tui::start();
@@ -576,7 +556,7 @@ fn sighup_quits_and_restores_the_terminal() {
 /// report on a terminal that is gone.
 #[test]
 fn terminal_hangup_exits_cleanly() {
-    if !tmux_available() {
+    if !crate::common::tmux::present() {
         return;
     }
     // The shell ignores SIGHUP so it outlives the terminal and can record

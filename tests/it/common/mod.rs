@@ -1,4 +1,5 @@
-//! Test helpers shared by the integration tests that need a real server.
+//! Test helpers shared by the integration tests: skip-or-fail on what this
+//! machine lacks, real servers, and the store fed by real sources.
 
 #![allow(dead_code)]
 
@@ -10,6 +11,63 @@ pub mod sshd;
 pub mod tmux;
 
 const NATS_SERVER: &str = "/usr/sbin/nats-server";
+
+/// Whether the test can go on: true when `ok`. Otherwise under
+/// `FLEETTOP_IT=1` (as CI sets) the test fails saying `why`; else it says it
+/// skips and why, and the caller returns.
+pub fn needs(ok: bool, why: &str) -> bool {
+    if !ok {
+        assert_ne!(
+            std::env::var("FLEETTOP_IT").as_deref(),
+            Ok("1"),
+            "{why} (FLEETTOP_IT=1)"
+        );
+        eprintln!("skipped: {why}");
+    }
+    ok
+}
+
+/// Whether `tool` is here (a path, or a program on PATH), as [`needs`].
+pub fn require(tool: &str) -> bool {
+    let found = if tool.contains('/') {
+        std::path::Path::new(tool).is_file()
+    } else {
+        std::env::var_os("PATH").is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(tool).is_file()))
+    };
+    needs(found, &format!("{tool} is not installed"))
+}
+
+/// Held by a test whose in-process sources find a connection by a name that
+/// a test of another module also uses, in the library's process-wide tables
+/// (`sources::ssh::links`, `sources::nats::links`); not needed once the app
+/// owns those.
+pub static LINKS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// For a test that changes process-wide state it cannot put back (a global
+/// of the library): in the test process, runs this binary on `test` (its
+/// full name) alone, asserts that it passed and returns false; in that
+/// child, returns true and the test goes on.
+pub fn alone(test: &str) -> bool {
+    const CHILD: &str = "FLEETTOP_IT_ALONE";
+    if std::env::var_os(CHILD).is_some() {
+        return true;
+    }
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args([test, "--exact", "--nocapture", "--test-threads=1"])
+        .env(CHILD, "1")
+        .output()
+        .expect("the test binary runs");
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    eprint!("{stderr}");
+    assert!(
+        out.status.success() && stdout.contains("1 passed"),
+        "{test} in a process of its own:\n{stdout}{stderr}"
+    );
+    false
+}
 
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -28,14 +86,7 @@ pub struct NatsServer {
 
 impl NatsServer {
     pub fn binary_present() -> bool {
-        if std::path::Path::new(NATS_SERVER).exists() {
-            return true;
-        }
-        if std::env::var("FLEETTOP_IT").as_deref() == Ok("1") {
-            panic!("{NATS_SERVER} is missing and FLEETTOP_IT=1");
-        }
-        eprintln!("skipped: {NATS_SERVER} is not installed");
-        false
+        require(NATS_SERVER)
     }
 
     pub fn start(dir: &std::path::Path, port: u16, mport: u16) -> NatsServer {
@@ -153,7 +204,7 @@ pub async fn until(
 /// Panics, naming each place, unless `snap` is as docs/snapshot.schema.json
 /// says a snapshot is.
 pub fn schema_valid(snap: &serde_json::Value) {
-    let schema: serde_json::Value = serde_json::from_str(include_str!("../../docs/snapshot.schema.json")).unwrap();
+    let schema: serde_json::Value = serde_json::from_str(include_str!("../../../docs/snapshot.schema.json")).unwrap();
     let v = jsonschema::validator_for(&schema).expect("the schema compiles");
     let errors: Vec<String> = v
         .iter_errors(snap)

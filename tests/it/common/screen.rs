@@ -57,7 +57,7 @@ pub fn find(buf: &Buffer, needle: &str) -> (u16, u16) {
 
 /// The characters both usual Linux console fonts have.
 pub fn console_glyphs() -> HashSet<char> {
-    let set: HashSet<char> = include_str!("../../assets/console-glyphs.txt")
+    let set: HashSet<char> = include_str!("../../../assets/console-glyphs.txt")
         .lines()
         .filter_map(|l| l.strip_prefix("U+"))
         .filter_map(|l| u32::from_str_radix(l.get(..4)?, 16).ok().and_then(char::from_u32))

@@ -15,20 +15,10 @@ use tokio::sync::{Notify, mpsc};
 pub const SSHD: &str = "/usr/sbin/sshd";
 pub const KEYGEN: &str = "ssh-keygen";
 
-/// Whether sshd or ssh-keygen is missing: panics under FLEETTOP_IT=1, else
-/// says it skips.
+/// Whether sshd or ssh-keygen is missing: fails under FLEETTOP_IT=1, else
+/// says it skips ([`super::require`]).
 pub fn missing() -> bool {
-    let keygen = std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).any(|d| d.join(KEYGEN).is_file()))
-        .unwrap_or(false);
-    let found = keygen && Path::new(SSHD).is_file();
-    if !found {
-        if std::env::var("FLEETTOP_IT").as_deref() == Ok("1") {
-            panic!("{SSHD} and {KEYGEN} are needed (FLEETTOP_IT=1)");
-        }
-        eprintln!("SKIP: {SSHD} or {KEYGEN} not installed");
-    }
-    !found
+    !(super::require(SSHD) && super::require(KEYGEN))
 }
 
 pub fn keygen(path: &Path) {

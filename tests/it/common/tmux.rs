@@ -4,23 +4,10 @@
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-/// Whether tmux can run here: without it a test skips, unless
-/// `FLEETTOP_IT=1`, where a missing tmux is a failure.
+/// Whether tmux is here: without it a test skips, unless `FLEETTOP_IT=1`,
+/// where a missing tmux is a failure ([`super::require`]).
 pub fn present() -> bool {
-    if Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success())
-    {
-        return true;
-    }
-    assert_ne!(
-        std::env::var("FLEETTOP_IT").as_deref(),
-        Ok("1"),
-        "tmux is missing and FLEETTOP_IT=1"
-    );
-    eprintln!("skipped: tmux is not installed");
-    false
+    super::require("tmux")
 }
 
 pub struct Tmux(String);

@@ -1,0 +1,42 @@
+//! Every integration test of fleettop, in one binary: one module per
+//! subject, real parts (nats-server, sshd, dockerd, tmux, HTTP servers) from
+//! `common`. A test that needs a program this machine lacks skips saying so,
+//! or fails under `FLEETTOP_IT=1` ([`common::require`]).
+//!
+//! The modules run in parallel threads of one process, so a test must not
+//! change process-wide state (env vars, the current directory, a global of
+//! the library): it passes env to the children it starts, and a test that
+//! cannot help it runs in a process of its own ([`common::alone`]).
+//!
+//! `cargo test --test it ssh::` runs one module; insta snapshots are in
+//! `snapshots/`, named `it__<module>__<name>.snap`.
+
+mod common;
+
+mod agents_cli;
+mod agents_flood;
+mod agents_nats;
+mod agents_render;
+mod agents_ssh;
+mod bus_authority;
+mod cli;
+mod contracts;
+mod docker;
+mod local_sources;
+mod nats;
+mod panic_cli;
+mod process_identity;
+mod prop_render;
+mod props;
+mod push;
+mod read_only;
+mod render;
+mod secrets;
+mod services;
+mod services_render;
+mod services_ssh;
+mod ssh;
+mod ssh_hostile;
+mod ssh_tables;
+mod times;
+mod tui_tmux;
