@@ -1,9 +1,9 @@
-//! An agent daemon's signals on an SSH host, over that host's one
-//! connection ([`super::ssh::links`]): its runlog polled like `tail -F`, its
-//! heartbeat file and log freshness with the host's clock skew taken out,
-//! and its systemd unit, timer and journal. Each poll runs one fixed script;
-//! paths, unit names and positions reach it as lines on its standard input,
-//! never as part of a command line.
+//! The scripts and answer parsers of the agent operations over an SSH
+//! host's one connection ([`super::reach::ssh`]): a runlog polled like
+//! `tail -F`, a heartbeat file's and a log's times with the host's clock
+//! skew taken out, a systemd unit with its timer and journal. Each poll runs
+//! one fixed script; paths, unit names and positions reach it as lines on
+//! its standard input, never as part of a command line.
 //!
 //! The runlog is polled every second: the script gets the path and the
 //! inode and offset held, prints `<inode> <size> <from>` and then the bytes
@@ -19,49 +19,18 @@
 //! As with `tail -F`, a file truncated and written past the offset held
 //! between two polls looks like an append.
 
-use super::Ctx;
-use super::agents::{
-    LineSplitter, MAX_BACKLOG, files_every, heartbeat_field, send_lines, timer_of, timer_shown, unit_shown, warn_once,
-};
-use super::ssh::links;
-use crate::config::Daemon;
-use crate::model::{Millis, now_millis};
-use crate::parse::systemctl::SHOW_PROPERTIES;
-use crate::store::Update;
+use super::agents::{LineSplitter, MAX_BACKLOG, heartbeat_field, timer_shown, unit_shown};
+use crate::model::Millis;
 use crate::store::agents::{AgentUpdate, MAX_OUTPUT};
 use std::time::Duration;
 
 /// How long one poll may take, waiting for the host's connection included.
-const WITHIN: Duration = Duration::from_secs(10);
+pub(crate) const WITHIN: Duration = Duration::from_secs(10);
 /// At most this much of a runlog per poll: a slow link still makes
 /// progress within `WITHIN` (the backlog takes a few polls).
 pub const REMOTE_READ: u64 = 1 << 20;
 /// A heartbeat file larger than this is not read.
-const MAX_HEARTBEAT: usize = 1 << 20;
-
-/// Starts the pollers of a daemon on SSH host `host`.
-pub fn spawn(d: &Daemon, host: &str, ctx: &Ctx) {
-    if let Some(p) = &d.runlog {
-        let args = (d.name.clone(), host.to_string(), p.clone());
-        super::supervise(ctx, super::Rows::Agent(d.name.clone()), args, |(a, h, p), ctx| {
-            follow_runlog(a, h, p, ctx)
-        });
-    }
-    if d.heartbeat_file.is_some() || d.log_path.is_some() {
-        super::supervise(
-            ctx,
-            super::Rows::Agent(d.name.clone()),
-            (d.clone(), host.to_string()),
-            |(d, h), ctx| watch_files(d, h, ctx),
-        );
-    }
-    if let Some(unit) = &d.systemd_unit {
-        let args = (d.name.clone(), host.to_string(), unit.clone());
-        super::supervise(ctx, super::Rows::Agent(d.name.clone()), args, |(a, h, u), ctx| {
-            watch_unit(a, h, u, ctx)
-        });
-    }
-}
+pub(crate) const MAX_HEARTBEAT: usize = 1 << 20;
 
 /// Args: path, inode held (0: none), offset held, backlog bytes (on the
 /// first poll only), at most this many bytes. Prints `missing`,
@@ -132,15 +101,14 @@ impl RemoteRunlog {
     /// poll, and whether they are history.
     pub async fn poll(&mut self, host: &str, path: &str) -> Result<(Vec<super::agents::Line>, bool), String> {
         let args = self.args();
-        let out = links()
-            .run(
-                host,
-                RUNLOG_SCRIPT,
-                &[path, &args[0], &args[1], &args[2], &args[3]],
-                REMOTE_READ as usize + 256,
-                WITHIN,
-            )
-            .await?;
+        let out = super::reach::ssh::run(
+            host,
+            RUNLOG_SCRIPT,
+            &[path, &args[0], &args[1], &args[2], &args[3]],
+            REMOTE_READ as usize + 256,
+            WITHIN,
+        )
+        .await?;
         if out.cut {
             return Err("printed more than it should: cut".into());
         }
@@ -191,31 +159,11 @@ impl RemoteRunlog {
     }
 }
 
-async fn follow_runlog(agent: String, host: String, path: String, ctx: Ctx) {
-    let source = format!("runlog {host}:{path}");
-    let mut r = RemoteRunlog::default();
-    let mut last_error: Option<String> = None;
-    loop {
-        match r.poll(&host, &path).await {
-            Ok((lines, history)) => {
-                last_error = None;
-                if !send_lines(&ctx, &source, lines, history).await {
-                    return;
-                }
-            }
-            Err(e) => warn_once(&agent, &mut last_error, format!("{source}: {e}")),
-        }
-        if !ctx.wait(Duration::from_secs(1)).await {
-            return;
-        }
-    }
-}
-
 /// Args: heartbeat path (or empty), `1` to print its text, log path (or
 /// empty). Prints `now <secs>`, then for the log and the heartbeat a line
 /// `none`, `missing`, `unreadable` or `at <mtime secs> <size>`, then the
 /// heartbeat's first 1 MiB (and a byte) when asked.
-const FILES_SCRIPT: &str = r#"IFS= read -r hb; IFS= read -r text; IFS= read -r log
+pub(crate) const FILES_SCRIPT: &str = r#"IFS= read -r hb; IFS= read -r text; IFS= read -r log
 mt() { stat -c '%Y %s' -- "$1" 2>/dev/null || stat -f '%m %z' -- "$1" 2>/dev/null; }
 one() {
   if [ -z "$1" ]; then echo none; return; fi
@@ -280,50 +228,12 @@ pub fn files_answer(answer: &str, field: Option<&str>, local_now: Millis) -> (Op
     (hb, log)
 }
 
-async fn watch_files(d: Daemon, host: String, ctx: Ctx) {
-    let every = files_every(&d);
-    let hb = d.heartbeat_file.clone().unwrap_or_default();
-    let log = d.log_path.clone().unwrap_or_default();
-    let field = d.heartbeat_field.as_deref().filter(|_| !hb.is_empty());
-    let text = if field.is_some() { "1" } else { "0" };
-    loop {
-        let (hb_at, log_at) = match links()
-            .run(&host, FILES_SCRIPT, &[&hb, text, &log], MAX_HEARTBEAT + 4096, WITHIN)
-            .await
-        {
-            Ok(o) => files_answer(&o.text, field, now_millis()),
-            Err(e) => (Some(Err(e.clone())), Some(Err(e))),
-        };
-        let mut updates = Vec::new();
-        if let Some(at) = hb_at.filter(|_| !hb.is_empty()) {
-            updates.push(AgentUpdate::Heartbeat {
-                agent: d.name.clone(),
-                at: at.map_err(|e| format!("heartbeat {host}:{hb}: {e}")),
-            });
-        }
-        if let Some(at) = log_at.filter(|_| !log.is_empty()) {
-            updates.push(AgentUpdate::LogModified {
-                agent: d.name.clone(),
-                at: at.map_err(|e| format!("log {host}:{log}: {e}")),
-            });
-        }
-        for u in updates {
-            if !ctx.send(Update::Agents(u)).await {
-                return;
-            }
-        }
-        if !ctx.wait(every).await {
-            return;
-        }
-    }
-}
-
 /// Args: unit, its timer (or empty), the last invocation whose journal was
 /// read, the properties, the journal's bound. Prints `@@show <status>` and
 /// what `systemctl show` printed, `@@timer <status>` and the timer's, and for
 /// a new invocation that has ended `@@journal` and its journal (last: it may
 /// hold anything).
-const UNIT_SCRIPT: &str = r#"IFS= read -r u; IFS= read -r t; IFS= read -r last; IFS= read -r props; IFS= read -r max
+pub(crate) const UNIT_SCRIPT: &str = r#"IFS= read -r u; IFS= read -r t; IFS= read -r last; IFS= read -r props; IFS= read -r max
 s=$(systemctl show "$u" --timestamp=unix -p "$props" 2>&1); rc=$?
 printf '@@show %s\n%s\n' "$rc" "$s"
 if [ -n "$t" ]; then
@@ -389,51 +299,6 @@ pub fn unit_answer(agent: &str, host: &str, unit: &str, answer: &str) -> AgentUp
         unit: unit_shown(unit, show),
         timer,
         journal,
-    }
-}
-
-async fn watch_unit(agent: String, host: String, unit: String, ctx: Ctx) {
-    let timer = timer_of(&unit).unwrap_or_default();
-    let max = MAX_OUTPUT.to_string();
-    let mut last_invocation = String::new();
-    loop {
-        let u = match valid_unit(&unit) {
-            Err(e) => AgentUpdate::Unit {
-                agent: agent.clone(),
-                unit: Err(e),
-                timer: None,
-                journal: None,
-            },
-            Ok(()) => match links()
-                .run(
-                    &host,
-                    UNIT_SCRIPT,
-                    &[&unit, &timer, &last_invocation, SHOW_PROPERTIES, &max],
-                    2 * MAX_OUTPUT + 65536,
-                    WITHIN,
-                )
-                .await
-            {
-                Ok(o) => unit_answer(&agent, &host, &unit, &o.text),
-                Err(e) => AgentUpdate::Unit {
-                    agent: agent.clone(),
-                    unit: Err(format!("systemd {host}:{unit}: {e}")),
-                    timer: None,
-                    journal: None,
-                },
-            },
-        };
-        // The script reads an invocation's journal once it has ended.
-        if let AgentUpdate::Unit {
-            unit: Ok(u), journal, ..
-        } = &u
-            && (u.exited_at.is_some() || journal.is_some())
-        {
-            last_invocation = u.invocation.clone();
-        }
-        if !ctx.send(Update::Agents(u)).await || !ctx.wait(Duration::from_secs(10)).await {
-            return;
-        }
     }
 }
 

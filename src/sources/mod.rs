@@ -10,6 +10,7 @@ pub mod local;
 pub mod nats;
 pub mod procfs;
 pub mod push;
+pub(crate) mod reach;
 pub mod services;
 pub mod ssh;
 

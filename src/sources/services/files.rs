@@ -1,20 +1,34 @@
-//! Local freshness (a file's age against `max_age`) and process presence
-//! (a pattern in the process table). Liveness is not progress: a process
-//! can be present and its log stale.
+//! Freshness (a file's age against `max_age`) and process presence (a
+//! pattern in the process table), here or on a host, and their local
+//! readers. Liveness is not progress: a process can be present and its
+//! log stale.
 
-use super::{DEFAULT_INTERVAL, send};
+use super::{DEFAULT_INTERVAL, send, unknown};
 use crate::config::{FreshnessService, ProcessService};
 use crate::fmt::ago;
 use crate::sources::Ctx;
+use crate::sources::reach::Reach;
 use crate::store::services::{Health, Kind, Row, ServiceUpdate};
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
-pub async fn run_freshness(cfg: FreshnessService, ctx: Ctx) {
+/// A file's age against `max_age`, here or on a host, every `interval`.
+pub(crate) async fn run_freshness(cfg: FreshnessService, reach: Reach, ctx: Ctx) {
     let interval = cfg.interval.map_or(DEFAULT_INTERVAL, |d| d.0);
     loop {
-        let path = crate::config::expand_tilde(&cfg.path);
-        let mut r = freshness(&cfg, &path, SystemTime::now());
+        // The host unreachable is "unknown"; a file that cannot be read is
+        // the check's own error.
+        let mut r = match reach.file_age(&cfg.path).await {
+            Err(e) => {
+                let host = reach.host().unwrap_or_default();
+                let key = format!("freshness:{}", cfg.name);
+                unknown(key, Kind::Freshness, cfg.name.clone(), host, e)
+            }
+            Ok(age) => freshness_row(&cfg, age),
+        };
+        if let Some(host) = reach.host() {
+            r.source = format!("{host}:{}", cfg.path);
+        }
         r.every_ms = super::every_ms(interval);
         if !send(&ctx, ServiceUpdate::Result(Box::new(r))).await || !ctx.wait(interval).await {
             return;
@@ -24,12 +38,16 @@ pub async fn run_freshness(cfg: FreshnessService, ctx: Ctx) {
 
 /// "written 3m ago, max 20m".
 pub fn freshness(cfg: &FreshnessService, path: &Path, now: SystemTime) -> Row {
-    let age = match std::fs::metadata(path).and_then(|m| m.modified()) {
+    freshness_row(cfg, age(path, now))
+}
+
+/// A local file's age at `now` (`Ok(None)`: missing).
+pub(crate) fn age(path: &Path, now: SystemTime) -> Result<Option<Duration>, String> {
+    match std::fs::metadata(path).and_then(|m| m.modified()) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(crate::parse::sanitize::sanitize(&e.to_string())),
         Ok(m) => Ok(Some(now.duration_since(m).unwrap_or(Duration::ZERO))),
-    };
-    freshness_row(cfg, age)
+    }
 }
 
 /// The row for a file's age (`Ok(None)`: the file is missing), wherever it
@@ -64,13 +82,11 @@ pub fn freshness_row(cfg: &FreshnessService, age: Result<Option<Duration>, Strin
     r
 }
 
-pub async fn run_process(cfg: ProcessService, ctx: Ctx) {
+/// The processes matching a pattern, here or on a host, every `interval`.
+pub(crate) async fn run_process(cfg: ProcessService, reach: Reach, ctx: Ctx) {
     let interval = cfg.interval.map_or(DEFAULT_INTERVAL, |d| d.0);
     loop {
-        let cfg2 = cfg.clone();
-        let mut r = tokio::task::spawn_blocking(move || process(&cfg2, Path::new("/proc")))
-            .await
-            .unwrap_or_else(|e| process_row(&cfg, Err(e.to_string())));
+        let mut r = process_row(&cfg, reach.processes(&cfg).await);
         r.every_ms = super::every_ms(interval);
         if !send(&ctx, ServiceUpdate::Result(Box::new(r))).await || !ctx.wait(interval).await {
             return;
@@ -118,12 +134,18 @@ fn status_uid(status: &str) -> Option<u32> {
     line.split_whitespace().nth(2)?.parse().ok()
 }
 
+/// The row for the processes whose command line contains the pattern,
+/// read from a `/proc`-shaped directory ([`find`]).
+pub fn process(cfg: &ProcessService, proc_dir: &Path) -> Row {
+    process_row(cfg, find(cfg, proc_dir))
+}
+
 /// Finds the processes whose command line contains the pattern (reading a
 /// `/proc`-shaped directory; our own process does not count), with their
 /// user and, when the check names one, their executable.
-pub fn process(cfg: &ProcessService, proc_dir: &Path) -> Row {
+pub(crate) fn find(cfg: &ProcessService, proc_dir: &Path) -> Result<Found, String> {
     let me = std::process::id();
-    let found = std::fs::read_dir(proc_dir)
+    std::fs::read_dir(proc_dir)
         .map_err(|e| format!("cannot read the process table: {e}"))
         .map(|rd| {
             let mut procs = Vec::new();
@@ -154,8 +176,7 @@ pub fn process(cfg: &ProcessService, proc_dir: &Path) -> Row {
             let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
             let uid = cfg.user.as_deref().and_then(|u| uid_of(u, &passwd));
             Found { uid, procs }
-        });
-    process_row(cfg, found)
+        })
 }
 
 /// More processes matching one pattern than anyone means to check.

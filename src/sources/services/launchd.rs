@@ -1,13 +1,36 @@
 //! launchd jobs from `launchctl list` on a macOS host, over its SSH
-//! connection ([`super::remote::run_launchd`]): the output goes through
-//! [`crate::parse::launchctl::parse`] and then [`rows`].
+//! connection ([`crate::sources::reach::ssh::launchd_jobs`]): the output
+//! goes through [`crate::parse::launchctl::parse`] and then [`rows`].
 
+use super::{DEFAULT_INTERVAL, send_set, unknown};
+use crate::config::LaunchdService;
 use crate::parse::launchctl::{Cohort, Group, Job};
+use crate::sources::Ctx;
 use crate::store::services::{Health, Kind, Row};
 use std::collections::BTreeMap;
 
 pub fn scope(host: &str) -> String {
     format!("launchd:{host}")
+}
+
+/// A host's launchd jobs, every `interval`. launchd only exists on macOS
+/// hosts, reached over SSH.
+pub async fn run(cfg: LaunchdService, ctx: Ctx) {
+    let interval = cfg.interval.map_or(DEFAULT_INTERVAL, |d| d.0);
+    let host = cfg.host.get_ref().clone();
+    let name = cfg.name.clone().unwrap_or_else(|| format!("{host} launchd"));
+    loop {
+        let rows = crate::sources::reach::ssh::launchd_jobs(&host).await.map(|jobs| {
+            if jobs.errors > 0 {
+                tracing::warn!(host = %host, count = jobs.errors, first = ?jobs.first_error, "launchctl lines not understood");
+            }
+            rows(&host, &name, cfg.label_prefix.as_deref(), &jobs.value, jobs.errors)
+        });
+        let rows = rows.unwrap_or_else(|e| vec![unknown(scope(&host), Kind::Launchd, name.clone(), &host, e)]);
+        if !send_set(&ctx, scope(&host), rows, interval).await {
+            return;
+        }
+    }
 }
 
 /// A summary row (running / ok / failing by cohort), then one row per job,

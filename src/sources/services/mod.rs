@@ -2,7 +2,8 @@
 //! sends [`ServiceUpdate`]s; none of them holds state the app needs.
 //!
 //! Checks on a host that is not local (systemd, freshness, process, and
-//! launchd, always remote) run over that host's SSH connection: [`remote`].
+//! launchd, always remote) run over that host's SSH connection: each is
+//! written once against [`crate::sources::reach::Reach`].
 
 pub mod docker;
 pub mod files;
@@ -15,8 +16,9 @@ pub mod tcp;
 
 use super::Ctx;
 use crate::config::Config;
+use crate::sources::reach::Reach;
 use crate::store::Update;
-use crate::store::services::{Kind, ServiceUpdate};
+use crate::store::services::{Health, Kind, Row, ServiceUpdate};
 use std::time::Duration;
 
 pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(15);
@@ -37,6 +39,32 @@ pub fn every_ms(d: Duration) -> i64 {
 
 pub(crate) async fn send(ctx: &Ctx, u: ServiceUpdate) -> bool {
     ctx.send(Update::Services(u)).await
+}
+
+/// The row of a check that has no answer (its host did not give one).
+pub(crate) fn unknown(key: String, kind: Kind, name: String, host: &str, why: String) -> Row {
+    let mut r = Row::new(key, kind, name, Health::Unknown, why);
+    r.source = host.to_string();
+    r
+}
+
+/// Sends a host's rows of one kind (replacing the last ones), then waits
+/// for the next round; false once the app is gone.
+pub(crate) async fn send_set(ctx: &Ctx, scope: String, mut rows: Vec<Row>, interval: Duration) -> bool {
+    for r in &mut rows {
+        r.every_ms = every_ms(interval + Duration::from_secs(10));
+    }
+    send(ctx, ServiceUpdate::Set { scope, rows }).await && ctx.wait(interval).await
+}
+
+/// Where a check on `host` runs: here when it is this machine, else over
+/// its SSH connection.
+fn reach(config: &Config, host: Option<&str>) -> Reach {
+    if is_local(config, host) {
+        Reach::Local
+    } else {
+        Reach::Ssh(host.unwrap_or_default().to_string())
+    }
 }
 
 pub fn spawn(config: &Config, ctx: &Ctx) {
@@ -65,55 +93,20 @@ pub fn spawn(config: &Config, ctx: &Ctx) {
         );
     }
     for s in &config.services.systemd {
-        if is_local(config, Some(s.host.get_ref())) {
-            super::supervise(
-                ctx,
-                super::Rows::service(Kind::Systemd, systemd::scope(s.host.get_ref()), s.host.get_ref()),
-                s.clone(),
-                systemd::run,
-            );
-        } else {
-            super::supervise(
-                ctx,
-                super::Rows::service(Kind::Systemd, systemd::scope(s.host.get_ref()), s.host.get_ref()),
-                s.clone(),
-                remote::run_systemd,
-            );
-        }
+        let host = s.host.get_ref();
+        let rows = super::Rows::service(Kind::Systemd, systemd::scope(host), host);
+        let args = (s.clone(), reach(config, Some(host)));
+        super::supervise(ctx, rows, args, |(s, r), ctx| systemd::run(s, r, ctx));
     }
     for s in &config.services.freshness {
-        if is_local(config, s.host.as_ref().map(|h| h.get_ref().as_str())) {
-            super::supervise(
-                ctx,
-                super::Rows::service(Kind::Freshness, format!("freshness:{}", s.name), &s.name),
-                s.clone(),
-                files::run_freshness,
-            );
-        } else {
-            super::supervise(
-                ctx,
-                super::Rows::service(Kind::Freshness, format!("freshness:{}", s.name), &s.name),
-                s.clone(),
-                remote::run_freshness,
-            );
-        }
+        let rows = super::Rows::service(Kind::Freshness, format!("freshness:{}", s.name), &s.name);
+        let args = (s.clone(), reach(config, s.host.as_ref().map(|h| h.get_ref().as_str())));
+        super::supervise(ctx, rows, args, |(s, r), ctx| files::run_freshness(s, r, ctx));
     }
     for s in &config.services.process {
-        if is_local(config, s.host.as_ref().map(|h| h.get_ref().as_str())) {
-            super::supervise(
-                ctx,
-                super::Rows::service(Kind::Process, format!("process:{}", s.name), &s.name),
-                s.clone(),
-                files::run_process,
-            );
-        } else {
-            super::supervise(
-                ctx,
-                super::Rows::service(Kind::Process, format!("process:{}", s.name), &s.name),
-                s.clone(),
-                remote::run_process,
-            );
-        }
+        let rows = super::Rows::service(Kind::Process, format!("process:{}", s.name), &s.name);
+        let args = (s.clone(), reach(config, s.host.as_ref().map(|h| h.get_ref().as_str())));
+        super::supervise(ctx, rows, args, |(s, r), ctx| files::run_process(s, r, ctx));
     }
     for s in &config.services.syncthing {
         super::supervise(
@@ -129,7 +122,7 @@ pub fn spawn(config: &Config, ctx: &Ctx) {
             ctx,
             super::Rows::service(Kind::Launchd, launchd::scope(s.host.get_ref()), s.host.get_ref()),
             s.clone(),
-            remote::run_launchd,
+            launchd::run,
         );
     }
 }

@@ -1,21 +1,15 @@
-//! The checks that run on a remote host, over that host's one SSH
-//! connection ([`crate::sources::ssh::links`]): failed systemd units, a
-//! file's age, process presence, launchd jobs. Each is a fixed script;
-//! the values from the config (a path, a pattern) reach it on stdin, never
-//! on a command line. What comes back goes through the same parsers and
-//! row builders as the local checks.
+//! The scripts and answer parsers of the service operations over an SSH
+//! host's one connection ([`crate::sources::reach::ssh`]): failed systemd
+//! units, a file's age, the processes matching a pattern, launchd jobs.
+//! Each is a fixed script; the values from the config (a path, a pattern)
+//! reach it on stdin, never on a command line. What comes back goes through
+//! the same parsers and row builders as the local checks.
 
-use super::{DEFAULT_INTERVAL, DEFAULT_TIMEOUT, every_ms, files, launchd, send, systemd};
-use crate::config::{FreshnessService, LaunchdService, ProcessService, SystemdService};
-use crate::parse::{launchctl, systemctl};
-use crate::sources::Ctx;
-use crate::sources::ssh::{Output, links};
-use crate::store::services::{Health, Kind, Row, ServiceUpdate};
+use super::files;
+use crate::parse::systemctl;
+use crate::sources::ssh::Output;
 use files::{Candidate, Found};
 use std::time::Duration;
-
-/// More than a check needs; a host printing more is cut and says so.
-const MAX: usize = 4 << 20;
 
 /// `systemctl --failed`, JSON where it has it: the first line says which.
 pub const FAILED_UNITS: &str = r#"export SYSTEMD_COLORS=0 LC_ALL=C
@@ -48,31 +42,6 @@ done"#;
 
 pub const LAUNCHCTL_LIST: &str = "command -v launchctl >/dev/null 2>&1 || exit 127\nlaunchctl list";
 
-/// Runs `script` on `host` and hands back its output, or the words for the
-/// row when there is none.
-async fn run(host: &str, script: &str, args: &[&str], within: Duration) -> Result<Output, String> {
-    let out = links().run(host, script, args, MAX, within).await?;
-    if out.cut {
-        tracing::warn!(host, "a check printed more than {} MiB: cut", MAX >> 20);
-    }
-    Ok(out)
-}
-
-fn unknown(key: String, kind: Kind, name: String, host: &str, why: String) -> Row {
-    let mut r = Row::new(key, kind, name, Health::Unknown, why);
-    r.source = host.to_string();
-    r
-}
-
-/// Sends a host's rows of one kind (replacing the last ones), then waits
-/// for the next round; false once the app is gone.
-async fn send_set(ctx: &Ctx, scope: String, mut rows: Vec<Row>, interval: Duration) -> bool {
-    for r in &mut rows {
-        r.every_ms = every_ms(interval + Duration::from_secs(10));
-    }
-    send(ctx, ServiceUpdate::Set { scope, rows }).await && ctx.wait(interval).await
-}
-
 /// The parsed failed units, or why there are none to show.
 pub fn failed_units(out: &Output) -> Result<Vec<systemctl::Unit>, String> {
     if out.exit_status == Some(127) {
@@ -90,24 +59,6 @@ pub fn failed_units(out: &Output) -> Result<Vec<systemctl::Unit>, String> {
     }
 }
 
-pub async fn run_systemd(cfg: SystemdService, ctx: Ctx) {
-    let interval = cfg.interval.map_or(DEFAULT_INTERVAL, |d| d.0);
-    let host = cfg.host.get_ref().clone();
-    let name = cfg.name.clone().unwrap_or_else(|| format!("{host} units"));
-    loop {
-        let units = run(&host, FAILED_UNITS, &[], DEFAULT_TIMEOUT)
-            .await
-            .and_then(|o| failed_units(&o));
-        let rows = match units {
-            Ok(u) => systemd::rows(&cfg, &u),
-            Err(e) => vec![unknown(systemd::scope(&host), Kind::Systemd, name.clone(), &host, e)],
-        };
-        if !send_set(&ctx, systemd::scope(&host), rows, interval).await {
-            return;
-        }
-    }
-}
-
 /// The file's age by the host's own clock (`Ok(None)`: missing).
 pub fn file_age(out: &Output) -> Result<Option<Duration>, String> {
     let mut lines = out.text.lines();
@@ -119,30 +70,6 @@ pub fn file_age(out: &Output) -> Result<Option<Duration>, String> {
             Err(_) => Err("cannot read the file's time".into()),
         },
         _ => Err("cannot read the file's time".into()),
-    }
-}
-
-pub async fn run_freshness(cfg: FreshnessService, ctx: Ctx) {
-    let interval = cfg.interval.map_or(DEFAULT_INTERVAL, |d| d.0);
-    let host = cfg.host.as_ref().map(|h| h.get_ref().clone()).unwrap_or_default();
-    loop {
-        // The host unreachable is "unknown"; a file that cannot be read is
-        // the check's own error.
-        let mut r = match run(&host, FILE_AGE, &[&cfg.path], DEFAULT_TIMEOUT).await {
-            Err(e) => unknown(
-                format!("freshness:{}", cfg.name),
-                Kind::Freshness,
-                cfg.name.clone(),
-                &host,
-                e,
-            ),
-            Ok(o) => files::freshness_row(&cfg, file_age(&o)),
-        };
-        r.source = format!("{host}:{}", cfg.path);
-        r.every_ms = every_ms(interval);
-        if !send(&ctx, ServiceUpdate::Result(Box::new(r))).await || !ctx.wait(interval).await {
-            return;
-        }
     }
 }
 
@@ -192,67 +119,6 @@ pub fn fill_exes(found: &mut Found, out: &Output) {
         let exe = rec[i..].strip_prefix(':').map(str::to_string);
         if let Some(c) = found.procs.iter_mut().find(|c| c.pid == pid) {
             c.exe = exe;
-        }
-    }
-}
-
-/// The host's answer for a process check: its processes, and, when the
-/// check names an executable, theirs.
-async fn find_processes(host: &str, cfg: &ProcessService) -> Result<Found, String> {
-    let o = run(host, PROCESSES, &[cfg.user.as_deref().unwrap_or("")], DEFAULT_TIMEOUT).await?;
-    if o.exit_status != Some(0) {
-        return Err("ps failed on this host".into());
-    }
-    let mut found = candidates(&o, &cfg.pattern);
-    if cfg.exe.is_some() && !found.procs.is_empty() {
-        let pids: Vec<String> = found.procs.iter().map(|c| c.pid.to_string()).collect();
-        // Unreadable, every one stays "not verified".
-        if let Ok(o) = run(host, EXES, &[&pids.join(" ")], DEFAULT_TIMEOUT).await {
-            fill_exes(&mut found, &o);
-        }
-    }
-    Ok(found)
-}
-
-pub async fn run_process(cfg: ProcessService, ctx: Ctx) {
-    let interval = cfg.interval.map_or(DEFAULT_INTERVAL, |d| d.0);
-    let host = cfg.host.as_ref().map(|h| h.get_ref().clone()).unwrap_or_default();
-    loop {
-        let found = find_processes(&host, &cfg).await;
-        let mut r = files::process_row(&cfg, found);
-        r.every_ms = every_ms(interval);
-        if !send(&ctx, ServiceUpdate::Result(Box::new(r))).await || !ctx.wait(interval).await {
-            return;
-        }
-    }
-}
-
-pub async fn run_launchd(cfg: LaunchdService, ctx: Ctx) {
-    let interval = cfg.interval.map_or(DEFAULT_INTERVAL, |d| d.0);
-    let host = cfg.host.get_ref().clone();
-    let name = cfg.name.clone().unwrap_or_else(|| format!("{host} launchd"));
-    loop {
-        let rows = match run(&host, LAUNCHCTL_LIST, &[], DEFAULT_TIMEOUT).await {
-            Ok(o) if o.exit_status == Some(127) => Err("no launchctl on this host (not macOS?)".to_string()),
-            Ok(o) if o.exit_status != Some(0) => Err("launchctl list failed".to_string()),
-            Ok(o) => {
-                let jobs = launchctl::parse(&o.text);
-                if jobs.errors > 0 {
-                    tracing::warn!(host = %host, count = jobs.errors, first = ?jobs.first_error, "launchctl lines not understood");
-                }
-                Ok(launchd::rows(
-                    &host,
-                    &name,
-                    cfg.label_prefix.as_deref(),
-                    &jobs.value,
-                    jobs.errors,
-                ))
-            }
-            Err(e) => Err(e),
-        };
-        let rows = rows.unwrap_or_else(|e| vec![unknown(launchd::scope(&host), Kind::Launchd, name.clone(), &host, e)]);
-        if !send_set(&ctx, launchd::scope(&host), rows, interval).await {
-            return;
         }
     }
 }

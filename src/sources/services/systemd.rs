@@ -1,42 +1,28 @@
-//! Failed systemd units on the local host (`systemctl --failed`), JSON
-//! where systemctl supports it, else the plain table.
+//! Failed systemd units (`systemctl --failed`), on this machine or over
+//! SSH: JSON where systemctl supports it, else the plain table.
 
-use super::{DEFAULT_INTERVAL, send};
+use super::{DEFAULT_INTERVAL, send_set, unknown};
 use crate::config::SystemdService;
 use crate::parse::systemctl;
 use crate::sources::Ctx;
-use crate::store::services::{Health, Kind, Row, ServiceUpdate};
+use crate::sources::reach::Reach;
+use crate::store::services::{Health, Kind, Row};
 use std::time::Duration;
 
 pub fn scope(host: &str) -> String {
     format!("systemd:{host}")
 }
 
-pub async fn run(cfg: SystemdService, ctx: Ctx) {
+/// A host's failed units, here or over SSH, every `interval`.
+pub(crate) async fn run(cfg: SystemdService, reach: Reach, ctx: Ctx) {
     let interval = cfg.interval.map_or(DEFAULT_INTERVAL, |d| d.0);
     let host = cfg.host.get_ref().clone();
     loop {
-        let mut rows = match failed_units().await {
+        let rows = match reach.failed_units().await {
             Ok(units) => rows(&cfg, &units),
-            Err(e) => {
-                let mut r = Row::new(scope(&host), Kind::Systemd, name(&cfg), Health::Unknown, e);
-                r.source = host.clone();
-                vec![r]
-            }
+            Err(e) => vec![unknown(scope(&host), Kind::Systemd, name(&cfg), &host, e)],
         };
-        for r in &mut rows {
-            r.every_ms = super::every_ms(interval + Duration::from_secs(10));
-        }
-        if !send(
-            &ctx,
-            ServiceUpdate::Set {
-                scope: scope(&host),
-                rows,
-            },
-        )
-        .await
-            || !ctx.wait(interval).await
-        {
+        if !send_set(&ctx, scope(&host), rows, interval).await {
             return;
         }
     }
@@ -87,6 +73,7 @@ async fn run_systemctl(args: &[&str]) -> Result<std::process::Output, String> {
     }
 }
 
+/// The failed units on this machine.
 pub async fn failed_units() -> Result<Vec<systemctl::Unit>, String> {
     let o = run_systemctl(&["--failed", "--output=json", "--no-pager"]).await?;
     if o.status.success()
