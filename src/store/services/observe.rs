@@ -1,0 +1,97 @@
+//! The problems the Services rows show: failing and stale rows, groups down.
+
+use super::{Health, Kind, ServicesState};
+use crate::model::{Level, Millis};
+use crate::store::{Observation, Tab};
+use std::collections::BTreeMap;
+
+impl ServicesState {
+    /// The problems the rows show at `now`: one per failing or stale row,
+    /// plus one per group whose every member is down.
+    pub fn observations(&self, now: Millis) -> Vec<Observation> {
+        let mut out = Vec::new();
+        for s in &self.rows {
+            let r = &s.row;
+            if s.stale(now) {
+                out.push(Observation {
+                    key: format!("stale:{}", r.key),
+                    tab: Tab::Services,
+                    kind: r.kind.as_str().into(),
+                    source: r.name.clone(),
+                    title: format!(
+                        "{}: no new result (checked every {})",
+                        r.name,
+                        crate::fmt::ago(r.every_ms)
+                    ),
+                    level: Level::Warn,
+                    escalate: None,
+                    recovered: format!("{}: results again", r.name),
+                });
+            }
+            let level = match r.health {
+                Health::Error => Level::Error,
+                Health::Warn => Level::Warn,
+                _ => continue,
+            };
+            let word = if r.kind == Kind::Container { "" } else { " down" };
+            let title = if r.health == Health::Error {
+                format!("{}{word}: {}", r.name, r.detail)
+            } else {
+                format!("{}: {}", r.name, r.detail)
+            };
+            out.push(Observation {
+                key: format!("svc:{}", r.key),
+                tab: Tab::Services,
+                kind: r.kind.as_str().into(),
+                source: r.name.clone(),
+                title,
+                level,
+                escalate: None,
+                recovered: format!("{} is ok again", r.name),
+            });
+        }
+        out.extend(self.group_observations());
+        out
+    }
+
+    /// One problem per group whose every member is down: critical once
+    /// `group_rounds` results in a row agree.
+    fn group_observations(&self) -> Vec<Observation> {
+        let mut out = Vec::new();
+        // Per group: members, members down, and the fewest failed results
+        // in a row of any member (the rounds the whole group was down).
+        let mut groups: BTreeMap<&str, (usize, usize, usize)> = BTreeMap::new();
+        for s in &self.rows {
+            if let Some(g) = &s.row.group {
+                let e = groups.entry(g).or_insert((0, 0, usize::MAX));
+                e.0 += 1;
+                if s.row.health == Health::Error {
+                    e.1 += 1;
+                }
+                let failed = s.history.iter().rev().take_while(|r| r.health == Health::Error).count();
+                e.2 = e.2.min(failed);
+            }
+        }
+        for (g, (n, down, rounds)) in groups {
+            if n > 0 && n == down {
+                out.push(Observation {
+                    key: format!("group:{g}"),
+                    tab: Tab::Services,
+                    kind: "service-group".into(),
+                    source: g.to_string(),
+                    title: format!("all {g} down ({n} of {n})"),
+                    // The group is the redundancy: all of it gone, and
+                    // confirmed, is the sustained failure itself.
+                    level: if rounds >= self.group_rounds {
+                        Level::Critical
+                    } else {
+                        Level::Error
+                    },
+                    escalate: None,
+                    recovered: format!("{g}: some are up again"),
+                });
+            }
+        }
+        out
+    }
+}
