@@ -1,6 +1,7 @@
 //! Keys → actions: one table, read by `map_key` and by the help overlay, so
 //! the two cannot drift apart.
 
+use crate::tab::Tab;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -8,7 +9,7 @@ pub enum Action {
     Quit,
     NextTab,
     PrevTab,
-    GoTab(usize),
+    GoTab(Tab),
     Up,
     Down,
     Left,
@@ -89,28 +90,28 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[Char('1')],
         label: "1-4",
-        action: Action::GoTab(0),
+        action: Action::GoTab(Tab::Fleet),
         what: "go to tab Fleet, Services, NATS, Agents",
         modes: NAV,
     },
     Binding {
         keys: &[Char('2')],
         label: "",
-        action: Action::GoTab(1),
+        action: Action::GoTab(Tab::Services),
         what: "",
         modes: NAV,
     },
     Binding {
         keys: &[Char('3')],
         label: "",
-        action: Action::GoTab(2),
+        action: Action::GoTab(Tab::Nats),
         what: "",
         modes: NAV,
     },
     Binding {
         keys: &[Char('4')],
         label: "",
-        action: Action::GoTab(3),
+        action: Action::GoTab(Tab::Agents),
         what: "",
         modes: NAV,
     },
@@ -336,7 +337,7 @@ mod tests {
 
     #[test]
     fn digits_switch_tabs_and_q_quits() {
-        assert_eq!(map_key(List, key(KeyCode::Char('3'))), Some(Action::GoTab(2)));
+        assert_eq!(map_key(List, key(KeyCode::Char('3'))), Some(Action::GoTab(Tab::Nats)));
         assert_eq!(map_key(List, key(KeyCode::Char('q'))), Some(Action::Quit));
         assert_eq!(map_key(Help, key(KeyCode::Char('q'))), Some(Action::Quit));
         assert_eq!(

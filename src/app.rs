@@ -5,8 +5,10 @@
 use crate::action::{Action, map_key};
 use crate::model::{Millis, Now, now_millis};
 use crate::store::{Store, Update};
+use crate::tab::Tab;
 use crate::theme::{Depth, Glyphs, Theme, cycle_names};
-use crate::ui::{self, KioskView, Painter, View, fleet};
+use crate::ui::tabs::{self, moved};
+use crate::ui::{self, KioskView, Painter, View};
 use crossterm::event::{Event, EventStream, KeyEvent};
 use futures_util::StreamExt;
 use ratatui_textarea::TextArea;
@@ -106,72 +108,60 @@ impl App {
 
     /// The drill-down of the active tab, if one is open there.
     fn open_detail(&self) -> Option<&ui::Detail> {
-        self.view.detail.as_ref().filter(|d| d.tab == self.view.active_tab())
+        self.view.open_detail()
     }
 
-    /// Moves a selection by `delta` within `len`.
-    fn moved(sel: usize, delta: isize, len: usize) -> usize {
-        if len == 0 {
-            return 0;
-        }
-        sel.saturating_add_signed(delta).min(len - 1)
+    /// The drill-down of the active tab, to change, if one is open there.
+    fn open_detail_mut(&mut self) -> Option<&mut ui::Detail> {
+        let tab = self.view.tab;
+        self.view.detail.as_mut().filter(|d| d.tab == tab)
     }
 
     fn move_selection(&mut self, delta: isize, now: Millis) {
-        if let Some(d) = self.open_detail() {
-            let len = ui::detail_len(&self.store, d);
-            if let Some(d) = &mut self.view.detail {
-                if d.tab == crate::store::Tab::Agents {
-                    // The output viewer scrolls its text.
-                    d.scroll = Self::moved(d.scroll, delta, len);
-                } else {
-                    d.list.selected = Self::moved(d.list.selected, delta, len);
-                }
-            }
+        let tab = tabs::of(self.view.tab);
+        if let Some(d) = self.view.detail.as_mut().filter(|d| d.tab == self.view.tab) {
+            tab.detail_move(&self.store, d, delta);
         } else {
-            let len = ui::list_len(&self.store, &self.view, now);
+            let len = tab.list_len(&self.store, &self.view, now);
             let l = self.view.list_mut();
-            l.selected = Self::moved(l.selected, delta, len);
+            l.selected = moved(l.selected, delta, len);
         }
     }
 
-    /// Left/Right: tiles on the Fleet grid, runs in the output viewer.
+    /// Left/Right: what the tab's drill-down makes of them (runs in the
+    /// output viewer), else as Up/Down (tiles on the Fleet grid).
     fn move_sideways(&mut self, delta: isize, now: Millis) {
-        match self.open_detail() {
-            Some(d) if d.tab == crate::store::Tab::Agents => {
-                let runs = ui::agents::run_count(&self.store, d);
-                if let Some(d) = &mut self.view.detail {
-                    // Runs are listed newest first: Left goes to older ones.
-                    d.list.selected = Self::moved(d.list.selected, -delta, runs);
-                    d.scroll = 0;
-                }
-            }
-            _ => self.move_selection(delta, now),
+        let tab = tabs::of(self.view.tab);
+        let store = &self.store;
+        let done = self
+            .view
+            .detail
+            .as_mut()
+            .filter(|d| d.tab == self.view.tab)
+            .is_some_and(|d| tab.detail_sideways(store, d, delta));
+        if !done {
+            self.move_selection(delta, now);
         }
     }
 
-    /// Scrolls the output viewer to the next (previous) search hit; with
-    /// `first`, to the first hit of all.
+    /// Scrolls a drill-down that shows text to the next (previous) search
+    /// hit; with `first`, to the first hit of all.
     fn jump_to_match(&mut self, forward: bool, first: bool) {
         let Some(d) = self.open_detail() else { return };
-        if d.tab != crate::store::Tab::Agents {
-            return;
-        }
         let from = if first { usize::MAX } else { d.scroll };
-        if let Some(line) = ui::agents::find_match(&self.store, d, from, forward)
-            && let Some(d) = &mut self.view.detail
+        if let Some(line) = tabs::of(d.tab).find_match(&self.store, d, from, forward)
+            && let Some(d) = self.open_detail_mut()
         {
             d.scroll = line;
         }
     }
 
-    /// Up and Down move by a row of tiles on the Fleet grid.
+    /// How far Up and Down move: a row of tiles on the Fleet grid.
     fn row_step(&self, now: Millis) -> isize {
-        if self.open_detail().is_none() && self.view.active_tab() == crate::store::Tab::Fleet {
-            fleet::columns(self.size.0, ui::list_len(&self.store, &self.view, now)) as isize
-        } else {
-            1
+        if self.open_detail().is_some() {
+            return 1;
         }
+        tabs::of(self.view.tab).row_step(&self.store, &self.view, self.size.0, now)
     }
 
     pub fn on_key(&mut self, key: KeyEvent, now: Millis) {
@@ -202,16 +192,16 @@ impl App {
                 _ => None,
             };
             if let Some(d) = delta {
-                self.view.help_scroll = Self::moved(self.view.help_scroll, d, rows);
+                self.view.help_scroll = moved(self.view.help_scroll, d, rows);
                 return;
             }
         }
         let row = self.row_step(now);
         match a {
             Action::Quit => self.quit = true,
-            Action::NextTab => self.view.tab = (self.view.tab + 1) % ui::TABS.len(),
-            Action::PrevTab => self.view.tab = (self.view.tab + ui::TABS.len() - 1) % ui::TABS.len(),
-            Action::GoTab(i) => self.view.tab = i % ui::TABS.len(),
+            Action::NextTab => self.view.tab = self.view.tab.step(1),
+            Action::PrevTab => self.view.tab = self.view.tab.step(-1),
+            Action::GoTab(t) => self.view.tab = t,
             Action::Up => self.move_selection(-row, now),
             Action::Down => self.move_selection(row, now),
             Action::Left => self.move_sideways(-1, now),
@@ -235,16 +225,7 @@ impl App {
                 }
             }
             Action::Back => self.back(),
-            Action::Sort => {
-                let tab = self.view.active_tab();
-                match &mut self.view.detail {
-                    Some(d) if d.tab == tab => d.list.sort = (d.list.sort + 1) % ui::detail_sort_modes(tab).max(1),
-                    _ => {
-                        let l = self.view.list_mut();
-                        l.sort = (l.sort + 1) % ui::sort_modes(tab).max(1);
-                    }
-                }
-            }
+            Action::Sort => self.next_sort(),
             Action::Filter => {
                 let current = self.current_filter().to_string();
                 let mut ta = TextArea::new(vec![current]);
@@ -277,21 +258,17 @@ impl App {
                 }
             }
             Action::Restart => {
-                if let Some(d) = self.open_detail().filter(|d| d.tab == crate::store::Tab::Services)
-                    && let Some(s) = self.store.services.get(&d.key).filter(|s| s.row.container.is_some())
+                if let Some(q) = self
+                    .open_detail()
+                    .and_then(|d| tabs::of(d.tab).restart_question(&self.store, d))
                 {
-                    self.view.confirm = Some(format!("restart container {}? y/n", s.row.name));
+                    self.view.confirm = Some(q);
                 }
             }
             Action::Confirm(yes) => {
                 let asked = self.view.confirm.take().is_some();
-                if let Some(key) = self.open_detail().map(|d| d.key.clone()).filter(|_| asked && yes) {
-                    let words = if self.store.services.request_restart(&key) {
-                        "restarting..."
-                    } else {
-                        "cannot restart: its Docker endpoint is not connected"
-                    };
-                    self.store.services.note_action(&key, words);
+                if let Some(d) = self.view.open_detail().filter(|_| asked && yes) {
+                    tabs::of(d.tab).confirmed(&mut self.store, d);
                 }
             }
             Action::Refresh => {
@@ -304,10 +281,23 @@ impl App {
         self.sync_kiosk_view();
     }
 
-    /// A container's drill-down shows inspect details and logs fetched on demand.
+    /// `s`: the next sort mode of the drill-down, or else of the list.
+    fn next_sort(&mut self) {
+        let tab = tabs::of(self.view.tab);
+        match self.open_detail_mut() {
+            Some(d) => d.list.sort = (d.list.sort + 1) % tab.detail_sorts().max(1),
+            None => {
+                let l = self.view.list_mut();
+                l.sort = (l.sort + 1) % tab.sorts().max(1);
+            }
+        }
+    }
+
+    /// What a drill-down shows on demand (a container's inspect details
+    /// and logs) is asked for when it opens and on refresh.
     fn fetch_details(&self) {
-        if let Some(d) = self.open_detail().filter(|d| d.tab == crate::store::Tab::Services) {
-            self.store.services.request_details(&d.key);
+        if let Some(d) = self.open_detail() {
+            tabs::of(d.tab).fetch_details(&self.store, d);
         }
     }
 
@@ -320,8 +310,8 @@ impl App {
 
     fn set_filter(&mut self, text: String) {
         let text = crate::parse::sanitize::sanitize(&text);
-        let tab = self.view.active_tab();
-        let viewer = tab == crate::store::Tab::Agents && self.open_detail().is_some();
+        let search = self.open_detail().is_some() && tabs::of(self.view.tab).detail_searches();
+        let tab = self.view.tab;
         let list = match &mut self.view.detail {
             Some(d) if d.tab == tab => {
                 d.scroll = 0;
@@ -330,9 +320,9 @@ impl App {
             _ => self.view.list_mut(),
         };
         list.filter = text;
-        if viewer {
-            // In the output viewer the filter is a search: keep the run,
-            // go to the first hit.
+        if search {
+            // The filter is a search in the drill-down's text: keep the
+            // selection (the run), go to the first hit.
             self.jump_to_match(true, true);
         } else {
             list.selected = 0;
@@ -340,10 +330,9 @@ impl App {
     }
 
     fn back(&mut self) {
-        let tab = self.view.active_tab();
         if self.view.help {
             self.view.help = false;
-        } else if let Some(d) = self.view.detail.as_mut().filter(|d| d.tab == tab) {
+        } else if let Some(d) = self.open_detail_mut() {
             if d.list.filter.is_empty() {
                 self.view.detail = None;
             } else {
@@ -428,13 +417,7 @@ impl App {
     }
 
     fn chips_breathe(&self) -> bool {
-        self.view.active_tab() == crate::store::Tab::Fleet
-            && self.open_detail().is_none()
-            && self
-                .store
-                .hosts
-                .iter()
-                .any(|h| h.cur.as_ref().is_some_and(|s| s.sessions.iter().any(|(_, n)| *n > 0)))
+        self.open_detail().is_none() && tabs::of(self.view.tab).breathes(&self.store)
     }
 
     /// Whether the ticker has to scroll at the current width.
@@ -449,14 +432,14 @@ impl App {
     }
 }
 
-/// The next tab a kiosk shows: Fleet always, the others when configured.
-pub fn next_rotation_tab(current: usize, store: &Store) -> usize {
-    let c = &store.configured;
-    let shown = [true, c.services > 0, c.nats > 0, c.agents > 0];
-    (1..=ui::TABS.len())
-        .map(|i| (current + i) % ui::TABS.len())
-        .find(|i| shown[*i])
-        .unwrap_or(0)
+/// The next tab a kiosk shows: a tab with something configured for it (or
+/// that is always shown, Fleet).
+pub fn next_rotation_tab(current: Tab, store: &Store) -> Tab {
+    let shown = |t: &Tab| tabs::of(*t).configured(store).is_none_or(|n| n > 0);
+    (1..=Tab::ALL.len() as isize)
+        .map(|i| current.step(i))
+        .find(shown)
+        .unwrap_or(Tab::Fleet)
 }
 
 /// Runs the TUI until quit, a signal, or the terminal going away.

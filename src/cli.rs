@@ -1,8 +1,8 @@
 //! The command line; `fleettop man` and `fleettop completions` are made
 //! from these definitions.
 
-use crate::config::TabName;
-use clap::{Parser, Subcommand, ValueEnum};
+use crate::tab::Tab;
+use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
@@ -16,7 +16,7 @@ pub struct Cli {
     pub log_file: Option<PathBuf>,
     /// Start on this tab
     #[arg(long, value_enum)]
-    pub tab: Option<TabArg>,
+    pub tab: Option<Tab>,
     /// Theme name (see `fleettop themes`) or a theme file
     #[arg(long)]
     pub theme: Option<String>,
@@ -28,25 +28,6 @@ pub struct Cli {
     pub read_only: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum TabArg {
-    Fleet,
-    Services,
-    Nats,
-    Agents,
-}
-
-impl From<TabArg> for TabName {
-    fn from(t: TabArg) -> Self {
-        match t {
-            TabArg::Fleet => TabName::Fleet,
-            TabArg::Services => TabName::Services,
-            TabArg::Nats => TabName::Nats,
-            TabArg::Agents => TabName::Agents,
-        }
-    }
 }
 
 #[derive(Debug, Subcommand)]

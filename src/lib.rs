@@ -18,6 +18,7 @@ pub mod push_agent;
 pub mod snapshot;
 pub mod sources;
 pub mod store;
+pub mod tab;
 pub mod term;
 pub mod theme;
 pub mod ui;

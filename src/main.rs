@@ -1,6 +1,6 @@
 use clap::Parser;
 use fleettop::cli::{Cli, Command, ConfigCommand};
-use fleettop::config::{self, Config, TabName};
+use fleettop::config::{self, Config};
 use fleettop::theme::{TermEnv, Theme};
 use std::process::ExitCode;
 
@@ -172,13 +172,7 @@ fn tui(cli: &Cli, config: Config) -> color_eyre::Result<ExitCode> {
         read_only: cli.read_only || config.ui.read_only,
         ..Default::default()
     };
-    let tab: TabName = cli.tab.map(Into::into).unwrap_or(config.ui.tab);
-    view.tab = match tab {
-        TabName::Fleet => 0,
-        TabName::Services => 1,
-        TabName::Nats => 2,
-        TabName::Agents => 3,
-    };
+    view.tab = cli.tab.unwrap_or(config.ui.tab);
     let fps = (*config.ui.ticker_fps.get_ref()).clamp(1, 60);
     let mut app = App::new(fleettop::store::Store::new(&config), view, theme, glyphs, depth);
     app.ticker_period = Duration::from_secs(1) / fps;

@@ -31,16 +31,6 @@ pub struct Config {
 
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
 #[serde(rename_all = "lowercase")]
-pub enum TabName {
-    #[default]
-    Fleet,
-    Services,
-    Nats,
-    Agents,
-}
-
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
-#[serde(rename_all = "lowercase")]
 pub enum GlyphMode {
     #[default]
     Auto,
@@ -53,7 +43,7 @@ pub enum GlyphMode {
 #[serde(deny_unknown_fields, default)]
 pub struct Ui {
     pub theme: Spanned<String>,
-    pub tab: TabName,
+    pub tab: crate::tab::Tab,
     pub rotate_secs: u64,
     pub ticker_fps: Spanned<u32>,
     pub glyphs: GlyphMode,
@@ -65,7 +55,7 @@ impl Default for Ui {
     fn default() -> Self {
         Ui {
             theme: Spanned::new(0..0, "default".into()),
-            tab: TabName::Fleet,
+            tab: crate::tab::Tab::Fleet,
             rotate_secs: 0,
             ticker_fps: Spanned::new(0..0, 12),
             glyphs: GlyphMode::Auto,

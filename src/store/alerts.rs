@@ -7,14 +7,7 @@ use crate::model::{Level, Millis};
 use crate::parse::sanitize::Clean;
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
-pub enum Tab {
-    #[default]
-    Fleet,
-    Services,
-    Nats,
-    Agents,
-}
+pub use crate::tab::Tab;
 
 /// Something wrong, as one rule sees it right now.
 #[derive(Debug, Clone, PartialEq)]

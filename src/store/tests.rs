@@ -277,9 +277,9 @@ fn event_text_from_outside_is_sanitised() {
 #[test]
 fn kiosk_rotation_skips_tabs_with_nothing_configured() {
     let st = Store::new(&config(""));
-    assert_eq!(crate::app::next_rotation_tab(0, &st), 0);
+    assert_eq!(crate::app::next_rotation_tab(Tab::Fleet, &st), Tab::Fleet);
     let st = Store::new(&config("[[nats]]\nname = \"m\"\n"));
-    assert_eq!(crate::app::next_rotation_tab(0, &st), 2);
-    assert_eq!(crate::app::next_rotation_tab(2, &st), 0);
-    assert_eq!(crate::app::next_rotation_tab(1, &st), 2);
+    assert_eq!(crate::app::next_rotation_tab(Tab::Fleet, &st), Tab::Nats);
+    assert_eq!(crate::app::next_rotation_tab(Tab::Nats, &st), Tab::Fleet);
+    assert_eq!(crate::app::next_rotation_tab(Tab::Services, &st), Tab::Nats);
 }

@@ -9,84 +9,24 @@ pub mod help;
 pub mod host;
 pub mod nats;
 pub mod services;
+pub(crate) mod tabs;
 pub mod ticker;
 pub mod widgets;
 
 use crate::action::Mode;
-use crate::store::{Store, Tab};
+use crate::store::Store;
+use crate::tab::Tab;
 use crate::theme::{Glyphs, Theme};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 use ratatui_textarea::TextArea;
-
-pub const TABS: [(Tab, &str); 4] = [
-    (Tab::Fleet, "Fleet"),
-    (Tab::Services, "Services"),
-    (Tab::Nats, "NATS"),
-    (Tab::Agents, "Agents"),
-];
+pub use tabs::fleet::{FleetSort, ProcSort};
 
 /// Below this the screen only says it is too small.
 pub const MIN_WIDTH: u16 = 30;
 pub const MIN_HEIGHT: u16 = 8;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum FleetSort {
-    #[default]
-    Config,
-    Name,
-    Worst,
-    Cpu,
-    Mem,
-}
-
-impl FleetSort {
-    pub const ALL: [FleetSort; 5] = [
-        FleetSort::Config,
-        FleetSort::Name,
-        FleetSort::Worst,
-        FleetSort::Cpu,
-        FleetSort::Mem,
-    ];
-    pub fn from_index(i: usize) -> Self {
-        Self::ALL[i % Self::ALL.len()]
-    }
-    pub fn label(self) -> &'static str {
-        match self {
-            FleetSort::Config => "config",
-            FleetSort::Name => "name",
-            FleetSort::Worst => "worst",
-            FleetSort::Cpu => "cpu",
-            FleetSort::Mem => "mem",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ProcSort {
-    #[default]
-    Cpu,
-    Mem,
-    Name,
-    Pid,
-}
-
-impl ProcSort {
-    pub const ALL: [ProcSort; 4] = [ProcSort::Cpu, ProcSort::Mem, ProcSort::Name, ProcSort::Pid];
-    pub fn from_index(i: usize) -> Self {
-        Self::ALL[i % Self::ALL.len()]
-    }
-    pub fn label(self) -> &'static str {
-        match self {
-            ProcSort::Cpu => "cpu",
-            ProcSort::Mem => "mem",
-            ProcSort::Name => "name",
-            ProcSort::Pid => "pid",
-        }
-    }
-}
 
 /// Selection, sort and filter of one list.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -123,11 +63,11 @@ impl Detail {
 /// Everything about what is on screen that is not collected data.
 #[derive(Debug)]
 pub struct View {
-    pub tab: usize,
+    pub tab: Tab,
     pub help: bool,
     /// Rows the help overlay is scrolled by (small terminals).
     pub help_scroll: usize,
-    /// One per tab, in `TABS` order.
+    /// One per tab, in `Tab::ALL` order.
     pub lists: [ListView; 4],
     pub detail: Option<Detail>,
     /// Present while the filter line is being edited.
@@ -153,7 +93,7 @@ pub struct KioskView {
 impl Default for View {
     fn default() -> Self {
         View {
-            tab: 0,
+            tab: Tab::Fleet,
             help: false,
             help_scroll: 0,
             lists: Default::default(),
@@ -185,69 +125,46 @@ impl View {
     }
 
     pub fn active_tab(&self) -> Tab {
-        TABS[self.tab % TABS.len()].0
+        self.tab
     }
 
     pub fn list(&self) -> &ListView {
-        &self.lists[self.tab % TABS.len()]
+        &self.lists[self.tab.index()]
     }
 
     pub fn list_mut(&mut self) -> &mut ListView {
-        &mut self.lists[self.tab % TABS.len()]
+        &mut self.lists[self.tab.index()]
+    }
+
+    /// The drill-down, if one is open on the active tab.
+    pub fn open_detail(&self) -> Option<&Detail> {
+        self.detail.as_ref().filter(|d| d.tab == self.tab)
     }
 }
 
 /// How many rows the active tab's list has (for moving the selection).
 pub fn list_len(store: &Store, view: &View, now: i64) -> usize {
-    match view.active_tab() {
-        Tab::Fleet => fleet::visible(store, view, now).len(),
-        Tab::Services => services::len(store, view.list()),
-        Tab::Nats => nats::len(store, view.list()),
-        Tab::Agents => agents::visible(store, view.list(), now).len(),
-    }
+    tabs::of(view.tab).list_len(store, view, now)
 }
 
 /// How many sort modes `s` cycles through on a tab's list.
 pub fn sort_modes(tab: Tab) -> usize {
-    match tab {
-        Tab::Fleet => FleetSort::ALL.len(),
-        Tab::Services => services::SORTS.len(),
-        Tab::Nats => nats::SORTS.len(),
-        Tab::Agents => agents::SORTS.len(),
-    }
+    tabs::of(tab).sorts()
 }
 
 /// The drill-down for the selected row of the active tab.
 pub fn open_detail(store: &Store, view: &View, now: i64) -> Option<Detail> {
-    match view.active_tab() {
-        Tab::Fleet => {
-            let hosts = fleet::visible(store, view, now);
-            let h = hosts.get(view.list().selected.min(hosts.len().saturating_sub(1)))?;
-            Some(Detail::new(Tab::Fleet, h.name.clone()))
-        }
-        Tab::Services => services::open(store, view.list()),
-        Tab::Nats => nats::open(store, view.list()),
-        Tab::Agents => agents::open(store, view.list()),
-    }
+    tabs::of(view.tab).open(store, view, now)
 }
 
-/// Rows (or lines) inside a drill-down, and how many sort modes it has.
+/// Rows (or lines) inside a drill-down.
 pub fn detail_len(store: &Store, d: &Detail) -> usize {
-    match d.tab {
-        Tab::Fleet => store.host(&d.key).map_or(0, |h| host::processes(h, d).len()),
-        Tab::Services => services::detail_len(store, d),
-        Tab::Nats => nats::detail_len(store, d),
-        Tab::Agents => agents::detail_len(store, d),
-    }
+    tabs::of(d.tab).detail_len(store, d)
 }
 
+/// How many sort modes `s` cycles through inside a tab's drill-down.
 pub fn detail_sort_modes(tab: Tab) -> usize {
-    match tab {
-        Tab::Fleet => ProcSort::ALL.len(),
-        Tab::Services => services::DETAIL_SORTS.len(),
-        Tab::Nats => nats::DETAIL_SORTS.len(),
-        Tab::Agents => agents::DETAIL_SORTS.len(),
-    }
+    tabs::of(tab).detail_sorts()
 }
 
 pub struct Painter<'a> {
@@ -273,15 +190,10 @@ pub fn render(frame: &mut Frame, p: &Painter) {
     ])
     .areas(area);
     render_tabs(frame, top, p);
-    match (p.view.active_tab(), &p.view.detail) {
-        (Tab::Fleet, Some(d)) if d.tab == Tab::Fleet => host::render(frame, body, p, d),
-        (Tab::Services, Some(d)) if d.tab == Tab::Services => services::render_detail(frame, body, p, d),
-        (Tab::Nats, Some(d)) if d.tab == Tab::Nats => nats::render_detail(frame, body, p, d),
-        (Tab::Agents, Some(d)) if d.tab == Tab::Agents => agents::render_detail(frame, body, p, d),
-        (Tab::Fleet, _) => fleet::render(frame, body, p),
-        (Tab::Services, _) => services::render(frame, body, p),
-        (Tab::Nats, _) => nats::render(frame, body, p),
-        (Tab::Agents, _) => agents::render(frame, body, p),
+    let tab = tabs::of(p.view.tab);
+    match p.view.open_detail() {
+        Some(d) => tab.render_detail(frame, body, p, d),
+        None => tab.render(frame, body, p),
     }
     let items = ticker::items(&p.store.events, p.glyphs);
     let line = p.view.ticker.render(&items, usize::from(tick.width), p.theme, p.glyphs);
@@ -351,10 +263,10 @@ fn render_tabs(frame: &mut Frame, area: Rect, p: &Painter) {
         Span::styled(" fleettop ", t.title),
         Span::styled(p.glyphs.vline, t.border),
     ];
-    for (i, (tab, name)) in TABS.iter().enumerate() {
-        let style = if i == p.view.tab { t.tab_active } else { t.tab };
-        spans.push(Span::styled(format!(" {} {name} ", i + 1), style));
-        let (n, level) = p.store.problem_count(*tab, p.now);
+    for (i, tab) in Tab::ALL.into_iter().enumerate() {
+        let style = if tab == p.view.tab { t.tab_active } else { t.tab };
+        spans.push(Span::styled(format!(" {} {} ", i + 1, tabs::of(tab).title()), style));
+        let (n, level) = p.store.problem_count(tab, p.now);
         if n > 0 {
             spans.push(Span::styled(format!("{n}!"), t.level(level)));
             spans.push(Span::raw(" "));
@@ -385,9 +297,9 @@ fn render_status(frame: &mut Frame, area: Rect, p: &Painter) {
         frame.render_widget(input, field);
         return;
     }
-    let name = TABS[p.view.tab % TABS.len()].1;
+    let name = tabs::of(p.view.tab).title();
     let mut spans = vec![Span::styled(format!(" [{name}] "), t.status_key)];
-    let hints: &[(&str, &str)] = if p.view.detail.as_ref().is_some_and(|d| d.tab == p.view.active_tab()) {
+    let hints: &[(&str, &str)] = if p.view.open_detail().is_some() {
         &[
             ("Esc", "back"),
             ("s", "sort"),

@@ -15,7 +15,7 @@ fn draw(view: &View, w: u16, h: u16, kind: GlyphKind) -> Buffer {
 
 fn agents_tab() -> View {
     View {
-        tab: 3,
+        tab: Tab::Agents,
         ..View::default()
     }
 }
@@ -26,7 +26,7 @@ fn viewer(search: &str, alt: bool, run: usize) -> View {
     d.list.selected = run;
     d.alt = alt;
     View {
-        tab: 3,
+        tab: Tab::Agents,
         detail: Some(d),
         ..View::default()
     }

@@ -649,7 +649,7 @@ fn render_store() -> (Store, i64) {
 
 fn nats_view() -> View {
     View {
-        tab: 2,
+        tab: Tab::Nats,
         ..View::default()
     }
 }

@@ -314,7 +314,10 @@ fn store(p: &mut Pool) -> Store {
 fn views(st: &Store, p: &mut Pool) -> Vec<View> {
     let mut out = Vec::new();
     let at = |tab: usize, sel: usize| {
-        let mut v = View { tab, ..View::default() };
+        let mut v = View {
+            tab: Tab::ALL[tab],
+            ..View::default()
+        };
         v.lists[tab].selected = sel;
         v
     };
@@ -363,13 +366,16 @@ fn draw_all(texts: Vec<String>, (w, h): (u16, u16)) {
     // Three drill-downs per row: 3 hosts, 8 services, a server and its
     // streams, configured and discovered agents.
     for (tab, least) in [9, 24, 6, 9].into_iter().enumerate() {
-        let drills = views.iter().filter(|v| v.tab == tab && v.detail.is_some()).count();
+        let drills = views
+            .iter()
+            .filter(|v| v.tab.index() == tab && v.detail.is_some())
+            .count();
         assert!(drills >= least, "tab {tab} has {drills} drill-downs to draw");
     }
     for v in views {
         common::screen::draw(&st, &v, &unicode.0, &unicode.1, (w, h), NOW);
         let buf = common::screen::draw(&st, &v, &console.0, &console.1, (w, h), NOW);
-        assert_console_only(&buf, &format!("{w}x{h} tab {} detail {:?}", v.tab, v.detail));
+        assert_console_only(&buf, &format!("{w}x{h} tab {:?} detail {:?}", v.tab, v.detail));
     }
 }
 
@@ -428,7 +434,7 @@ fn the_viewer_searches_text_whose_case_changes_its_length() {
     let mut d = Detail::new(Tab::Agents, "scout");
     d.list.filter = "a".into();
     let view = View {
-        tab: 3,
+        tab: Tab::Agents,
         detail: Some(d),
         ..View::default()
     };

@@ -10,7 +10,7 @@ use fleettop::action::{Action, help_rows};
 use fleettop::app::{App, Kiosk};
 use fleettop::config::parse_str;
 use fleettop::store::services::{ContainerInfo, DockerCommand, Health, Kind, Row, ServiceUpdate};
-use fleettop::store::{Store, Update};
+use fleettop::store::{Store, Tab, Update};
 use fleettop::theme::{Depth, GlyphKind, Glyphs, Theme};
 use fleettop::ui::View;
 use std::time::Duration;
@@ -49,7 +49,7 @@ fn docker_app(read_only: bool) -> (App, mpsc::Receiver<DockerCommand>) {
         NOW,
     );
     let view = View {
-        tab: 1,
+        tab: Tab::Services,
         read_only,
         ..View::default()
     };
@@ -147,7 +147,7 @@ async fn kiosk_rotation_clears_a_filter_left_behind() {
         next_switch: tokio::time::Instant::now() - Duration::from_secs(1),
     });
     app.housekeeping(NOW);
-    assert_ne!(app.view.tab, 1, "rotated");
+    assert_ne!(app.view.tab, Tab::Services, "rotated");
     assert!(
         app.view.lists.iter().all(|l| l.filter.is_empty()),
         "{:?}",

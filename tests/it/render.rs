@@ -31,7 +31,7 @@ fn cases() -> Vec<Case> {
         ..View::default()
     };
     let tab = |i: usize| View {
-        tab: i,
+        tab: Tab::ALL[i],
         ..View::default()
     };
     vec![

@@ -221,13 +221,13 @@ async fn planted_secrets_appear_nowhere() {
     let glyphs = Glyphs::new(GlyphKind::Unicode);
     let now = fleettop::model::now_millis();
     let mut screens = String::new();
-    for tab in 0..4 {
+    for tab in Tab::ALL {
         let view = View { tab, ..View::default() };
         screens += &common::screen::text(&common::screen::draw(&store, &view, &theme, &glyphs, (220, 60), now));
     }
     for key in ["http:junk", "http:fivehundred", "syncthing:sync"] {
         let view = View {
-            tab: 1,
+            tab: Tab::Services,
             detail: Some(Detail::new(Tab::Services, key)),
             ..View::default()
         };

@@ -239,12 +239,12 @@ fn draw(store: &Store, view: &View, glyphs: &Glyphs, w: u16, h: u16) -> Buffer {
 
 fn views() -> Vec<(&'static str, View)> {
     let on = |key: &str| View {
-        tab: 1,
+        tab: Tab::Services,
         detail: Some(Detail::new(Tab::Services, key)),
         ..View::default()
     };
     let mut worst = View {
-        tab: 1,
+        tab: Tab::Services,
         ..View::default()
     };
     worst.lists[1].sort = 1;
@@ -259,7 +259,7 @@ fn views() -> Vec<(&'static str, View)> {
         (
             "services_list",
             View {
-                tab: 1,
+                tab: Tab::Services,
                 ..View::default()
             },
         ),
@@ -350,7 +350,7 @@ fn restart_asks_first_and_only_yes_sends_the_command() {
     let mut app = App::new(
         store,
         View {
-            tab: 1,
+            tab: Tab::Services,
             ..View::default()
         },
         Theme::load("default").unwrap(),
@@ -415,7 +415,7 @@ fn a_failed_result_in_the_history_has_the_error_colour() {
     let store = store();
     let theme = Theme::load("default").unwrap();
     let view = View {
-        tab: 1,
+        tab: Tab::Services,
         ..View::default()
     };
     let buf = draw(&store, &view, &Glyphs::new(GlyphKind::Unicode), 100, 30);

@@ -98,11 +98,11 @@ async fn render(config: &fleettop::config::Config) {
     let now = fleettop::model::now_millis();
     let theme = Theme::load("default").unwrap();
     let tab = View {
-        tab: 3,
+        tab: Tab::Agents,
         ..View::default()
     };
     let runs = View {
-        tab: 3,
+        tab: Tab::Agents,
         detail: Some(Detail::new(Tab::Agents, "skewbot")),
         ..View::default()
     };
