@@ -275,7 +275,7 @@ pub fn proc(data: &[u8]) {
         let _ = (p::state_word(s.state), s.is_kernel_thread());
     }
     let _ = p::state_letter(&t);
-    let _ = crate::sources::procfs::parse_passwd(&t);
+    let _ = crate::parse::proc::parse_passwd(&t);
     let _ = crate::sources::procfs::page_size_from_auxv(data);
 }
 

@@ -11,6 +11,8 @@ pub mod fmt;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod headless;
+#[cfg(test)]
+mod layers;
 pub mod logging;
 pub mod model;
 pub mod parse;

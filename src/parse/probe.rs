@@ -285,7 +285,7 @@ pub fn parse(text: &str, marker: &str) -> Parsed<ProbeSample> {
                     }
                 }
             }
-            "passwd" => v.users = crate::sources::procfs::parse_passwd(body),
+            "passwd" => v.users = super::proc::parse_passwd(body),
             "thermal" => {
                 for line in body.lines().filter(|l| !l.trim().is_empty()) {
                     let (milli, label) = line.split_once(' ').unwrap_or((line, ""));

@@ -1,11 +1,13 @@
 //! Linux `/proc` text, as the local collector reads it and as a remote host
 //! prints it over SSH: `/proc/stat`, `/proc/meminfo`, `/proc/loadavg`,
-//! `/proc/uptime`, `/proc/net/dev`, `/proc/PID/stat`, and the output of
-//! `df -P -k`.
+//! `/proc/uptime`, `/proc/net/dev`, `/proc/PID/stat`, the output of
+//! `df -P -k`, and `/etc/passwd` (uid → user name).
 //!
 //! Formats are those of proc(5) and of POSIX `df -P`. Every function takes
 //! the whole text of one file; a line it cannot read is counted in `errors`
 //! and skipped, the rest is still used, and no input panics.
+
+use std::collections::HashMap;
 
 use super::Parsed;
 use super::sanitize::sanitize;
@@ -432,6 +434,22 @@ fn word_spans(line: &str) -> Vec<(usize, usize)> {
         spans.push((s, line.len()));
     }
     spans
+}
+
+/// uid → user name of an `/etc/passwd` text (`name:password:uid:…` lines).
+pub fn parse_passwd(text: &str) -> HashMap<u32, String> {
+    let mut users = HashMap::new();
+    for line in text.lines() {
+        let mut f = line.split(':');
+        if let (Some(name), Some(_), Some(Ok(uid))) = (f.next(), f.next(), f.next().map(str::parse::<u32>))
+            && !name.is_empty()
+            && !name.starts_with('#')
+        {
+            // The first entry of a uid wins, as in getpwuid.
+            users.entry(uid).or_insert_with(|| sanitize(name));
+        }
+    }
+    users
 }
 
 #[cfg(test)]

@@ -23,6 +23,7 @@
 //! 16 K and 64 K page kernels too; no libc needed), else 4096.
 
 use crate::model::{HostSample, Millis, Process};
+use crate::parse::proc::parse_passwd;
 use crate::parse::proc::{self, PidStat, Stat};
 use crate::parse::sanitize::sanitize;
 use std::collections::HashMap;
@@ -310,22 +311,6 @@ pub fn full_name(comm: &str, argv0: Option<&str>) -> String {
         return base.to_string();
     }
     comm.to_string()
-}
-
-/// uid → user name of an `/etc/passwd` text (`name:password:uid:…` lines).
-pub fn parse_passwd(text: &str) -> HashMap<u32, String> {
-    let mut users = HashMap::new();
-    for line in text.lines() {
-        let mut f = line.split(':');
-        if let (Some(name), Some(_), Some(Ok(uid))) = (f.next(), f.next(), f.next().map(str::parse::<u32>))
-            && !name.is_empty()
-            && !name.starts_with('#')
-        {
-            // The first entry of a uid wins, as in getpwuid.
-            users.entry(uid).or_insert_with(|| sanitize(name));
-        }
-    }
-    users
 }
 
 /// The `AT_PAGESZ` value of an ELF auxiliary vector (`/proc/self/auxv`: pairs
