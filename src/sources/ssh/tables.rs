@@ -1,0 +1,87 @@
+//! Which hosts keep their whole process table, and which processes the
+//! others keep.
+
+use std::sync::Mutex;
+
+/// How many processes by CPU, and how many by memory, a host keeps when its
+/// whole table is not wanted.
+pub const TOP_PROCESSES: usize = 32;
+
+/// Which remote hosts keep their whole process table. All of them until
+/// [`Tables::show`] is first called (headless, tests); in the TUI, where only
+/// a host's drill-down shows the table, the host whose drill-down is open.
+/// Every other host keeps its [`TOP_PROCESSES`] by CPU and by memory: what
+/// its tile, the grid and a snapshot show (session chips are counted before,
+/// over every process) — hundreds of hosts must not each hold hundreds of rows.
+#[derive(Default)]
+pub struct Tables {
+    trim: std::sync::atomic::AtomicBool,
+    open: Mutex<Option<String>>,
+    changed: tokio::sync::Notify,
+}
+
+impl Tables {
+    /// From now on only `open`'s table is whole.
+    pub fn show(&self, open: Option<&str>) {
+        let was_trimming = self.trim.swap(true, std::sync::atomic::Ordering::Relaxed);
+        let mut cur = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        if !was_trimming || cur.as_deref() != open {
+            *cur = open.map(str::to_string);
+            drop(cur);
+            self.changed.notify_waiters();
+        }
+    }
+
+    pub fn whole(&self, host: &str) -> bool {
+        !self.trim.load(std::sync::atomic::Ordering::Relaxed)
+            || self.open.lock().unwrap_or_else(|e| e.into_inner()).as_deref() == Some(host)
+    }
+
+    /// Returns when `host`'s table becomes wanted whole.
+    pub(super) async fn until_whole(&self, host: &str) {
+        loop {
+            let changed = self.changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            if self.whole(host) {
+                return;
+            }
+            changed.await;
+        }
+    }
+}
+
+/// The process tables of every remote host of this process.
+pub fn tables() -> &'static Tables {
+    static TABLES: std::sync::OnceLock<Tables> = std::sync::OnceLock::new();
+    TABLES.get_or_init(Tables::default)
+}
+
+/// Which of the processes with these (CPU %, memory) to keep: the `n`
+/// busiest by CPU and the `n` largest by memory (fewer when they overlap).
+pub fn top(use_of: &[(f32, u64)], n: usize) -> Vec<bool> {
+    if use_of.len() <= n {
+        return vec![true; use_of.len()];
+    }
+    let mut keep = vec![false; use_of.len()];
+    let mut order: Vec<usize> = (0..use_of.len()).collect();
+    order.sort_unstable_by(|a, b| use_of[*b].0.total_cmp(&use_of[*a].0));
+    order.iter().take(n).for_each(|i| keep[*i] = true);
+    order.sort_unstable_by_key(|i| std::cmp::Reverse(use_of[*i].1));
+    order.iter().take(n).for_each(|i| keep[*i] = true);
+    keep
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn top_keeps_the_busiest_and_the_largest() {
+        let use_of = [(0.0, 10), (90.0, 1), (5.0, 500), (50.0, 2), (0.0, 400), (1.0, 3)];
+        let keep = top(&use_of, 2);
+        let kept: Vec<usize> = (0..use_of.len()).filter(|i| keep[*i]).collect();
+        assert_eq!(kept, [1, 2, 3, 4], "two by CPU (1, 3), two by memory (2, 4)");
+        assert_eq!(top(&use_of[..2], 2), [true, true]);
+    }
+}

@@ -1,0 +1,189 @@
+//! A host sample from two probes: CPU use is the difference between them.
+
+use super::tables::{TOP_PROCESSES, top};
+use crate::model::{HostSample, Millis, Process};
+use crate::parse::probe::ProbeSample;
+use crate::parse::proc::{self, Stat};
+use crate::store::SourceError;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// CPU use (overall, per core, per process) is a difference between two
+/// probes: what the host's task keeps of the previous one.
+#[derive(Debug, Default)]
+pub struct Tracker {
+    prev_stat: Option<Stat>,
+    /// (pid, start ticks, cpu ticks), sorted by pid: a third of a map's
+    /// memory, and hundreds of hosts keep one each.
+    prev_procs: Vec<(u32, u64, u64)>,
+    sessions: Vec<String>,
+}
+
+impl Tracker {
+    pub fn new(sessions: Vec<String>) -> Self {
+        Tracker {
+            sessions,
+            ..Default::default()
+        }
+    }
+
+    /// A host sample from a parsed probe; a host that is not Linux (or did
+    /// not say what it is) is an error, not a sample of zeros.
+    /// With `whole` false only the top processes are kept ([`top`]).
+    pub fn sample(
+        &mut self,
+        p: ProbeSample,
+        errors: usize,
+        at: Millis,
+        whole: bool,
+    ) -> Result<HostSample, SourceError> {
+        if let Some(why) = &p.garbled {
+            return Err(SourceError::Other(format!("garbled probe output: {why}")));
+        }
+        match p.system.as_str() {
+            "Linux" => {}
+            "" => return Err(SourceError::Other("the probe printed nothing usable".into())),
+            other => return Err(SourceError::Other(format!("not Linux: {other}"))),
+        }
+        let Some(stat) = p.stat else {
+            return Err(SourceError::Other("the probe printed no /proc/stat".into()));
+        };
+        let mem = p.mem.unwrap_or_default();
+        let max_pct = 100.0 * stat.cores.len().max(1) as f64;
+        let (cpu_pct, per_core, ticks_per_core) = match &self.prev_stat {
+            Some(prev) if prev.cores.len() == stat.cores.len() => {
+                let cores = stat.cores.len().max(1) as f64;
+                (
+                    proc::cpu_pct(&prev.total, &stat.total),
+                    proc::per_core_pct(&prev.cores, &stat.cores),
+                    stat.total.total().saturating_sub(prev.total.total()) as f64 / cores,
+                )
+            }
+            _ => (0.0, vec![0.0; stat.cores.len()], 0.0),
+        };
+        self.prev_stat = Some(stat);
+        let page = p.page_size.unwrap_or(4096);
+        let live: Vec<&proc::PidStat> = p.procs.iter().filter(|s| !s.is_kernel_thread()).collect();
+        let mut procs_now = Vec::with_capacity(live.len());
+        // CPU and memory of every process first: which are kept depends on
+        // them, and only the kept ones become rows (a name, a user).
+        let use_of: Vec<(f32, u64)> = live
+            .iter()
+            .map(|s| {
+                procs_now.push((s.pid, s.start_ticks, s.cpu_ticks));
+                let before = self.prev_procs.binary_search_by_key(&s.pid, |e| e.0).ok();
+                let cpu = match before.map(|i| self.prev_procs[i]) {
+                    Some((_, start, ticks)) if start == s.start_ticks && ticks_per_core > 0.0 => {
+                        (s.cpu_ticks.saturating_sub(ticks) as f64 * 100.0 / ticks_per_core).clamp(0.0, max_pct)
+                    }
+                    _ => 0.0,
+                };
+                (cpu as f32, s.rss_pages.saturating_mul(page))
+            })
+            .collect();
+        procs_now.sort_unstable_by_key(|e| e.0);
+        self.prev_procs = procs_now;
+        // Session chips count every process.
+        let sessions = self
+            .sessions
+            .iter()
+            .map(|pat| {
+                let n = live
+                    .iter()
+                    .filter(|s| crate::sources::local::name_matches(&s.comm, "", pat))
+                    .count();
+                (pat.clone(), n)
+            })
+            .collect();
+        let keep = if whole {
+            vec![true; live.len()]
+        } else {
+            top(&use_of, TOP_PROCESSES)
+        };
+        let kept = keep.iter().filter(|k| **k).count();
+        let processes_of = Some(live.len()).filter(|n| *n > kept);
+        let mut users: HashMap<u32, Arc<str>> = HashMap::new();
+        let mut processes: Vec<Process> = Vec::with_capacity(kept);
+        for ((s, (cpu, mem)), _) in live.iter().zip(use_of).zip(&keep).filter(|(_, k)| **k) {
+            let user = p
+                .uids
+                .get(&s.pid)
+                .map(|uid| {
+                    users
+                        .entry(*uid)
+                        .or_insert_with(|| p.users.get(uid).map_or_else(|| uid.to_string(), Clone::clone).into())
+                        .clone()
+                })
+                .unwrap_or_else(|| Arc::from(""));
+            processes.push(Process {
+                pid: s.pid,
+                name: crate::parse::sanitize::sanitize(&s.comm),
+                cmd: String::new(),
+                user,
+                cpu_pct: cpu,
+                mem_bytes: mem,
+                state: proc::state_word(s.state),
+            });
+        }
+        processes.sort_by_key(|p| p.pid);
+        let mut disks = p.disks;
+        disks.sort_by(|a, b| a.mount.cmp(&b.mount));
+        disks.dedup_by(|a, b| a.mount == b.mount);
+        disks.retain(|d| d.total_bytes > 0 && !is_pseudo_device(&d.device));
+        Ok(HostSample {
+            at,
+            os: p.os,
+            kernel: p.kernel,
+            cpu_pct,
+            per_core,
+            mem_used_bytes: mem.used_bytes,
+            mem_total_bytes: mem.total_bytes,
+            swap_used_bytes: mem.swap_used_bytes(),
+            swap_total_bytes: mem.swap_total_bytes,
+            disks,
+            interfaces: p.interfaces,
+            load: p.load,
+            uptime_s: p.uptime_s,
+            temps: p.temps,
+            batteries: p.batteries,
+            processes,
+            sessions,
+            gpus: p.gpus.unwrap_or_default(),
+            parse_errors: errors,
+            processes_of,
+            ..HostSample::default()
+        })
+    }
+}
+
+/// `df -P` has no file system type: the device names of the usual
+/// pseudo file systems stand in for it.
+fn is_pseudo_device(dev: &str) -> bool {
+    matches!(
+        dev,
+        "tmpfs"
+            | "devtmpfs"
+            | "overlay"
+            | "squashfs"
+            | "ramfs"
+            | "efivarfs"
+            | "proc"
+            | "sysfs"
+            | "udev"
+            | "none"
+            | "shm"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::probe;
+
+    #[test]
+    fn not_linux_is_said_plainly() {
+        let p = probe::parse("@@fleettop uname\nDarwin\n23.1.0\n@@fleettop end\n", "@@fleettop");
+        let e = Tracker::new(vec![]).sample(p.value, 0, 0, true).unwrap_err();
+        assert_eq!(e, SourceError::Other("not Linux: Darwin".into()));
+    }
+}
