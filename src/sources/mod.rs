@@ -11,6 +11,7 @@ pub mod nats;
 pub mod procfs;
 pub mod push;
 pub(crate) mod reach;
+pub(crate) mod sample;
 pub mod services;
 pub mod ssh;
 

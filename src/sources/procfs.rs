@@ -22,6 +22,7 @@
 //! `/proc/self/auxv` (what the kernel told this process at exec, so exact on
 //! 16 K and 64 K page kernels too; no libc needed), else 4096.
 
+use super::sample::{CpuUse, Parts, host_sample};
 use crate::model::{HostSample, Millis, Process};
 use crate::parse::proc::parse_passwd;
 use crate::parse::proc::{self, PidStat, Stat};
@@ -128,42 +129,24 @@ impl ProcScanner {
         errors += stat.errors + mem.errors + load.errors + uptime.errors + net.errors;
         let stat = stat.value;
 
-        let (cpu_pct, per_core, ticks_per_core) = match &self.prev_stat {
-            Some(prev) => {
-                let cores = stat.cores.len().max(1) as f64;
-                let elapsed = stat.total.total().saturating_sub(prev.total.total()) as f64 / cores;
-                (
-                    proc::cpu_pct(&prev.total, &stat.total),
-                    proc::per_core_pct(&prev.cores, &stat.cores),
-                    elapsed,
-                )
-            }
-            None => (0.0, vec![0.0; stat.cores.len()], 0.0),
-        };
-        let max_pct = 100.0 * stat.cores.len().max(1) as f64;
+        let cpu = CpuUse::between(self.prev_stat.as_ref(), &stat);
         self.prev_stat = Some(stat);
 
-        let (processes, bad) = self.processes(ticks_per_core, max_pct);
+        let (processes, bad) = self.processes(cpu.ticks_per_core, cpu.max_pct);
         errors += bad;
 
         let mut interfaces = net.value;
         interfaces.sort_by(|a, b| a.name.cmp(&b.name));
-        let mem = mem.value;
-        HostSample {
+        host_sample(Parts {
             at,
-            cpu_pct,
-            per_core,
-            mem_used_bytes: mem.used_bytes,
-            mem_total_bytes: mem.total_bytes,
-            swap_used_bytes: mem.swap_used_bytes(),
-            swap_total_bytes: mem.swap_total_bytes,
-            interfaces,
+            cpu,
+            mem: mem.value,
             load: load.value,
             uptime_s: uptime.value,
+            interfaces,
             processes,
             parse_errors: errors,
-            ..HostSample::default()
-        }
+        })
     }
 
     /// Every user process, by pid; and how many `stat` files did not parse.

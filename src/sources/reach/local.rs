@@ -1,6 +1,9 @@
 //! The operations on this machine: files and `/proc` read directly,
 //! `systemctl` and `journalctl` run as fixed programs with arguments —
-//! never a shell.
+//! never a shell. The runlog [`Follower`] keeps the file open, so what is
+//! appended to a rotated file is still read. (The `/proc` process reader
+//! and `systemctl --failed` sit beside their checks:
+//! `services::files::find`, `services::systemd::failed_units`.)
 
 use crate::config::{ProcessService, expand_tilde};
 use crate::model::Millis;
@@ -201,17 +204,8 @@ pub(crate) async fn processes(cfg: &ProcessService) -> Result<Found, String> {
 mod tests {
     use super::*;
     use crate::sources::agents::MAX_LINE;
+    use crate::sources::reach::tests::texts;
     use std::io::Write;
-
-    fn texts(lines: Vec<Line>) -> Vec<String> {
-        lines
-            .into_iter()
-            .map(|l| match l {
-                Line::Text(t) => t,
-                Line::TooLong => "<too long>".into(),
-            })
-            .collect()
-    }
 
     #[test]
     fn follows_appends_partial_lines_truncation_and_rotation() {

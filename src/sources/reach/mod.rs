@@ -137,3 +137,6 @@ impl Reach {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
