@@ -500,7 +500,26 @@ fn hits(line: &str, needle: &str) -> Vec<(usize, usize)> {
 
 #[cfg(test)]
 mod tests {
-    use super::{fold, hits};
+    use super::{fold, hits, output_text};
+    use crate::store::agents::{MAX_OUTPUT, Outcome, Run};
+
+    #[test]
+    fn a_run_dropped_for_the_budget_says_so() {
+        // What the store leaves of a run whose output the budget took.
+        let run = Run {
+            started_at: None,
+            finished_at: Some(0),
+            duration_ms: None,
+            exit_code: None,
+            trigger: String::new(),
+            outcome: Outcome::Ok,
+            output: String::new(),
+            output_cut: MAX_OUTPUT,
+            extracted: String::new(),
+        };
+        let text = output_text(&run, false);
+        assert!(text.contains("1048576 bytes") && text.contains("budget"), "{text}");
+    }
 
     #[test]
     fn search_hits_fall_on_character_boundaries() {

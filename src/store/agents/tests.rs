@@ -1,4 +1,6 @@
 use super::*;
+use crate::model::Level;
+use crate::parse::agent::Kind;
 use crate::store::{Store, Update};
 
 const S: i64 = 1000;

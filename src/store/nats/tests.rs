@@ -1,5 +1,7 @@
 use super::*;
+use crate::config::Config;
 use crate::parse::nats as p;
+use crate::store::Tab;
 use crate::store::{Store, Update};
 
 const S: i64 = 1000;
