@@ -79,17 +79,17 @@ impl App {
 
     /// The key (host name, service key, …) of the selected row of the
     /// active tab's list.
-    pub fn selected_key(&self, now: Millis) -> Option<String> {
+    pub fn selected_key(&self, now: Millis) -> Option<ui::DetailKey> {
         ui::open_detail(&self.store, &self.view, now).map(|d| d.key)
     }
 
     /// After the list re-sorted or grew, put the selection back on the row
     /// it was on, so it does not jump to whatever took its place.
-    pub fn keep_selection(&mut self, key: Option<String>, now: Millis) {
+    pub fn keep_selection(&mut self, key: Option<ui::DetailKey>, now: Millis) {
         /// Past this many rows, searching costs more than a jump is worth.
         const MAX_SCAN: usize = 500;
         let Some(key) = key else { return };
-        if self.selected_key(now).as_deref() == Some(key.as_str()) {
+        if self.selected_key(now).as_ref() == Some(&key) {
             return;
         }
         let len = ui::list_len(&self.store, &self.view, now);
@@ -99,7 +99,7 @@ impl App {
         let before = self.view.list().selected;
         for i in 0..len {
             self.view.list_mut().selected = i;
-            if self.selected_key(now).as_deref() == Some(key.as_str()) {
+            if self.selected_key(now).as_ref() == Some(&key) {
                 return;
             }
         }
@@ -180,21 +180,8 @@ impl App {
             return;
         }
         let page = self.view.page_rows.max(1) as isize;
-        if self.view.help {
-            let rows = crate::action::help_rows(self.view.read_only).len();
-            let delta = match a {
-                Action::Up => Some(-1),
-                Action::Down => Some(1),
-                Action::PageUp => Some(-page),
-                Action::PageDown => Some(page),
-                Action::Top => Some(-(rows as isize)),
-                Action::Bottom => Some(rows as isize),
-                _ => None,
-            };
-            if let Some(d) = delta {
-                self.view.help_scroll = moved(self.view.help_scroll, d, rows);
-                return;
-            }
+        if self.view.help && self.scroll_help(a, page) {
+            return;
         }
         let row = self.row_step(now);
         match a {
@@ -226,14 +213,7 @@ impl App {
             }
             Action::Back => self.back(),
             Action::Sort => self.next_sort(),
-            Action::Filter => {
-                let current = self.current_filter().to_string();
-                let mut ta = TextArea::new(vec![current]);
-                ta.move_cursor(ratatui_textarea::CursorMove::End);
-                ta.set_cursor_line_style(ratatui::style::Style::default());
-                ta.set_style(self.theme.text);
-                self.view.filter_input = Some(ta);
-            }
+            Action::Filter => self.open_filter(),
             Action::FilterKey(k) => {
                 if let Some(ta) = &mut self.view.filter_input {
                     ta.input(k);
@@ -281,6 +261,22 @@ impl App {
         self.sync_kiosk_view();
     }
 
+    /// The moving keys scroll the help overlay; `false` for other keys.
+    fn scroll_help(&mut self, a: Action, page: isize) -> bool {
+        let rows = crate::action::help_rows(self.view.read_only).len();
+        let delta = match a {
+            Action::Up => -1,
+            Action::Down => 1,
+            Action::PageUp => -page,
+            Action::PageDown => page,
+            Action::Top => -(rows as isize),
+            Action::Bottom => rows as isize,
+            _ => return false,
+        };
+        self.view.help_scroll = moved(self.view.help_scroll, delta, rows);
+        true
+    }
+
     /// `s`: the next sort mode of the drill-down, or else of the list.
     fn next_sort(&mut self) {
         let tab = tabs::of(self.view.tab);
@@ -299,6 +295,16 @@ impl App {
         if let Some(d) = self.open_detail() {
             tabs::of(d.tab).fetch_details(&self.store, d);
         }
+    }
+
+    /// `/`: the filter line, holding the current filter.
+    fn open_filter(&mut self) {
+        let current = self.current_filter().to_string();
+        let mut ta = TextArea::new(vec![current]);
+        ta.move_cursor(ratatui_textarea::CursorMove::End);
+        ta.set_cursor_line_style(ratatui::style::Style::default());
+        ta.set_style(self.theme.text);
+        self.view.filter_input = Some(ta);
     }
 
     fn current_filter(&self) -> &str {

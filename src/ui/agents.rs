@@ -1,7 +1,7 @@
 //! The Agents tab: one htop-like row per daemon with what it last said under
 //! it, and the output viewer (runs, raw or extracted output, search).
 
-use super::{Detail, ListView, Painter, fmt};
+use super::{AgentSort, Detail, ListView, Painter, fmt};
 use crate::store::agents::{Agent, AgentStatus, Outcome, Run};
 use crate::store::{Store, Tab};
 use ratatui::Frame;
@@ -9,9 +9,6 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Row, Table, TableState};
-
-pub const SORTS: &[&str] = &["config", "name", "worst", "recent"];
-pub const DETAIL_SORTS: &[&str] = &["newest"];
 
 /// The daemons in the order and filter of the list.
 pub fn visible<'a>(store: &'a Store, list: &ListView, now: i64) -> Vec<&'a Agent> {
@@ -32,11 +29,11 @@ pub fn visible<'a>(store: &'a Store, list: &ListView, now: i64) -> Vec<&'a Agent
         AgentStatus::Skipped => 4,
         AgentStatus::Ok => 5,
     };
-    match SORTS[list.sort % SORTS.len()] {
-        "name" => v.sort_by(|a, b| a.name.cmp(&b.name)),
-        "worst" => v.sort_by_key(|a| (rank(a), std::cmp::Reverse(a.fail_streak))),
-        "recent" => v.sort_by_key(|a| std::cmp::Reverse(a.last_seen())),
-        _ => {}
+    match AgentSort::from_index(list.sort) {
+        AgentSort::Name => v.sort_by(|a, b| a.name.cmp(&b.name)),
+        AgentSort::Worst => v.sort_by_key(|a| (rank(a), std::cmp::Reverse(a.fail_streak))),
+        AgentSort::Recent => v.sort_by_key(|a| std::cmp::Reverse(a.last_seen())),
+        AgentSort::Config => {}
     }
     v
 }
@@ -200,7 +197,7 @@ pub fn render(frame: &mut Frame, area: Rect, p: &Painter) {
             String::new()
         },
         g.sep,
-        SORTS[list.sort % SORTS.len()],
+        AgentSort::from_index(list.sort).label(),
         if list.filter.is_empty() {
             String::new()
         } else {

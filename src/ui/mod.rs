@@ -22,7 +22,10 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 use ratatui_textarea::TextArea;
+pub use tabs::agents::{AgentSort, RunSort};
 pub use tabs::fleet::{FleetSort, ProcSort};
+pub use tabs::nats::{ConnSort, NatsKey, NatsSort};
+pub use tabs::services::{ResultSort, ServiceSort};
 
 /// Below this the screen only says it is too small.
 pub const MIN_WIDTH: u16 = 30;
@@ -37,12 +40,49 @@ pub struct ListView {
     pub filter: String,
 }
 
-/// A drill-down: which tab, which item (host name, service key, …), and the
-/// state of the list or text inside it.
+/// Which item a drill-down is on: a name (host, service key, agent), or a
+/// NATS server, stream or consumer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DetailKey {
+    Name(String),
+    Nats(NatsKey),
+}
+
+impl Default for DetailKey {
+    fn default() -> Self {
+        DetailKey::Name(String::new())
+    }
+}
+
+impl DetailKey {
+    /// The item's name; for NATS, its server's.
+    pub fn as_str(&self) -> &str {
+        match self {
+            DetailKey::Name(n) => n,
+            DetailKey::Nats(k) => k.server(),
+        }
+    }
+}
+
+impl std::ops::Deref for DetailKey {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::fmt::Display for DetailKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A drill-down: which tab, which item, and the state of the list or text
+/// inside it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Detail {
     pub tab: Tab,
-    pub key: String,
+    pub key: DetailKey,
     pub list: ListView,
     /// Lines scrolled, for drill-downs that show text.
     pub scroll: usize,
@@ -51,10 +91,11 @@ pub struct Detail {
 }
 
 impl Detail {
+    /// A drill-down on the item of that name.
     pub fn new(tab: Tab, key: impl Into<String>) -> Self {
         Detail {
             tab,
-            key: key.into(),
+            key: DetailKey::Name(key.into()),
             ..Detail::default()
         }
     }

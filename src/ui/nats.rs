@@ -5,7 +5,7 @@
 //! with sparklines of its pending and ack-pending counts.
 
 use super::widgets::{bar, load_style, sparkline};
-use super::{Detail, ListView, Painter, fmt};
+use super::{ConnSort, Detail, DetailKey, ListView, NatsKey, NatsSort, Painter, fmt};
 use crate::model::Level;
 use crate::parse::nats::{Conn, ConsumerInfo, go_duration_secs, time_millis};
 use crate::store::nats::{LinkState, NatsServer, StreamRef, consumer_key};
@@ -16,22 +16,6 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Row as TRow, Table, TableState};
 use std::cmp::Reverse;
-
-/// The sort modes `s` cycles through, by name.
-pub const SORTS: &[&str] = &["worst", "name", "pending", "ack pending"];
-/// The connection list's sorts (nats-top's).
-pub const DETAIL_SORTS: &[&str] = &[
-    "cid",
-    "subs",
-    "pending",
-    "msgs to",
-    "msgs from",
-    "bytes to",
-    "bytes from",
-    "idle",
-];
-
-const SEP: char = '\u{1f}';
 
 const NAME_MIN: u16 = 14;
 
@@ -97,10 +81,10 @@ fn consumer_rank(s: &NatsServer, c: &ConsumerInfo) -> (Level, u64, u64) {
 }
 
 fn sort_key(sort: usize, s: &NatsServer, c: &ConsumerInfo) -> (Level, u64, u64) {
-    match SORTS.get(sort).copied().unwrap_or("worst") {
-        "pending" => (Level::Info, c.num_pending, c.num_ack_pending),
-        "ack pending" => (Level::Info, c.num_ack_pending, c.num_pending),
-        _ => consumer_rank(s, c),
+    match NatsSort::from_index(sort) {
+        NatsSort::Pending => (Level::Info, c.num_pending, c.num_ack_pending),
+        NatsSort::AckPending => (Level::Info, c.num_ack_pending, c.num_pending),
+        NatsSort::Worst | NatsSort::Name => consumer_rank(s, c),
     }
 }
 
@@ -108,9 +92,9 @@ fn sort_key(sort: usize, s: &NatsServer, c: &ConsumerInfo) -> (Level, u64, u64) 
 pub fn rows<'a>(store: &'a Store, list: &ListView) -> Vec<Row<'a>> {
     let needle = list.filter.to_lowercase();
     let hit = |s: &str| needle.is_empty() || s.to_lowercase().contains(&needle);
-    let by_name = SORTS.get(list.sort) == Some(&"name");
+    let by_name = NatsSort::from_index(list.sort) == NatsSort::Name;
     let mut servers: Vec<&NatsServer> = store.nats.servers.iter().collect();
-    if SORTS.get(list.sort) == Some(&"worst") {
+    if NatsSort::from_index(list.sort) == NatsSort::Worst {
         servers.sort_by_key(|s| Reverse(s.base_level()));
     } else if by_name {
         servers.sort_by(|a, b| a.name.cmp(&b.name));
@@ -174,14 +158,21 @@ pub fn len(store: &Store, list: &ListView) -> usize {
     rows(store, list).len()
 }
 
-fn key_of(r: &Row) -> String {
+fn key_of(r: &Row) -> NatsKey {
+    let server = r.server().name.clone();
     match r {
-        Row::Server(s) => format!("server{SEP}{}", s.name),
-        Row::Stream(s, st) => format!("stream{SEP}{}{SEP}{}{SEP}{}", s.name, st.account, st.stream.name),
-        Row::Consumer(s, st, c) => format!(
-            "consumer{SEP}{}{SEP}{}{SEP}{}{SEP}{}",
-            s.name, st.account, st.stream.name, c.name
-        ),
+        Row::Server(_) => NatsKey::Server { server },
+        Row::Stream(_, st) => NatsKey::Stream {
+            server,
+            account: st.account.to_string(),
+            stream: st.stream.name.clone(),
+        },
+        Row::Consumer(_, st, c) => NatsKey::Consumer {
+            server,
+            account: st.account.to_string(),
+            stream: st.stream.name.clone(),
+            consumer: c.name.clone(),
+        },
     }
 }
 
@@ -191,27 +182,36 @@ pub fn open(store: &Store, list: &ListView) -> Option<Detail> {
     if r.server().absent() {
         return None;
     }
-    Some(Detail::new(Tab::Nats, key_of(r)))
+    Some(Detail {
+        key: DetailKey::Nats(key_of(r)),
+        ..Detail::new(Tab::Nats, "")
+    })
 }
 
 /// What a drill-down's key points at, if it is still there.
 fn resolve<'a>(store: &'a Store, d: &Detail) -> Option<Row<'a>> {
-    let parts: Vec<&str> = d.key.split(SEP).collect();
-    let s = store.nats.server(parts.get(1)?)?;
-    let stream = |acct: &str, name: &str| {
+    let DetailKey::Nats(key) = &d.key else {
+        return None;
+    };
+    let s = store.nats.server(key.server())?;
+    let find_stream = |acct: &str, name: &str| {
         s.streams()
             .into_iter()
             .find(|st| st.account == acct && st.stream.name == name)
     };
-    match parts.as_slice() {
-        ["server", _] => Some(Row::Server(s)),
-        ["stream", _, a, n] => Some(Row::Stream(s, stream(a, n)?)),
-        ["consumer", _, a, n, c] => {
-            let st = stream(a, n)?;
-            let ci = st.stream.consumer_detail.iter().find(|x| x.name == *c)?;
+    match key {
+        NatsKey::Server { .. } => Some(Row::Server(s)),
+        NatsKey::Stream { account, stream, .. } => Some(Row::Stream(s, find_stream(account, stream)?)),
+        NatsKey::Consumer {
+            account,
+            stream,
+            consumer,
+            ..
+        } => {
+            let st = find_stream(account, stream)?;
+            let ci = st.stream.consumer_detail.iter().find(|x| x.name == *consumer)?;
             Some(Row::Consumer(s, st, ci))
         }
-        _ => None,
     }
 }
 
@@ -229,15 +229,15 @@ pub fn connections<'a>(s: &'a NatsServer, d: &Detail) -> Vec<&'a Conn> {
         })
         .collect();
     let idle = |c: &Conn| go_duration_secs(&c.idle).unwrap_or(0);
-    match DETAIL_SORTS.get(d.list.sort).copied().unwrap_or("cid") {
-        "subs" => cs.sort_by_key(|c| Reverse(c.subscriptions)),
-        "pending" => cs.sort_by_key(|c| Reverse(c.pending_bytes)),
-        "msgs to" => cs.sort_by_key(|c| Reverse(c.out_msgs)),
-        "msgs from" => cs.sort_by_key(|c| Reverse(c.in_msgs)),
-        "bytes to" => cs.sort_by_key(|c| Reverse(c.out_bytes)),
-        "bytes from" => cs.sort_by_key(|c| Reverse(c.in_bytes)),
-        "idle" => cs.sort_by_key(|c| Reverse(idle(c))),
-        _ => cs.sort_by_key(|c| c.cid),
+    match ConnSort::from_index(d.list.sort) {
+        ConnSort::Subs => cs.sort_by_key(|c| Reverse(c.subscriptions)),
+        ConnSort::Pending => cs.sort_by_key(|c| Reverse(c.pending_bytes)),
+        ConnSort::MsgsTo => cs.sort_by_key(|c| Reverse(c.out_msgs)),
+        ConnSort::MsgsFrom => cs.sort_by_key(|c| Reverse(c.in_msgs)),
+        ConnSort::BytesTo => cs.sort_by_key(|c| Reverse(c.out_bytes)),
+        ConnSort::BytesFrom => cs.sort_by_key(|c| Reverse(c.in_bytes)),
+        ConnSort::Idle => cs.sort_by_key(|c| Reverse(idle(c))),
+        ConnSort::Cid => cs.sort_by_key(|c| c.cid),
     }
     cs
 }
@@ -470,7 +470,7 @@ pub fn render(frame: &mut Frame, area: Rect, p: &Painter) {
         " servers, streams, consumers {}{filter} {} sort {} ",
         rs.len(),
         g.sep,
-        SORTS.get(list.sort).copied().unwrap_or("worst")
+        NatsSort::from_index(list.sort).label()
     );
     let spark_w = usize::from(bottom.width).saturating_sub(88).min(20);
     render_list(frame, bottom, p, &rs, sel, &title, spark_w);
@@ -964,7 +964,7 @@ fn render_connections(frame: &mut Frame, area: Rect, p: &Painter, s: &NatsServer
     }
     shown.sort_unstable();
     let cs = connections(s, d);
-    let sort = DETAIL_SORTS.get(d.list.sort).copied().unwrap_or("cid");
+    let sort = ConnSort::from_index(d.list.sort).label();
     let header: Vec<String> = shown
         .iter()
         .map(|&i| {

@@ -2,7 +2,7 @@
 //! its last results, or for a container its details and log tail.
 
 use super::widgets::sparkline;
-use super::{Detail, ListView, Painter, fmt};
+use super::{Detail, ListView, Painter, ServiceSort, fmt};
 use crate::store::services::{Health, Service};
 use crate::store::{Store, Tab};
 use ratatui::Frame;
@@ -10,10 +10,6 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Row, Table, TableState};
-
-/// The sort modes `s` cycles through, by name.
-pub const SORTS: &[&str] = &["config", "worst", "name", "kind"];
-pub const DETAIL_SORTS: &[&str] = &["time"];
 
 /// The rows the list shows, in its order and filter.
 pub fn visible<'a>(store: &'a Store, list: &ListView) -> Vec<&'a Service> {
@@ -30,11 +26,11 @@ pub fn visible<'a>(store: &'a Store, list: &ListView) -> Vec<&'a Service> {
                 || s.row.kind.as_str().contains(&needle)
         })
         .collect();
-    match SORTS.get(list.sort).copied().unwrap_or("config") {
-        "worst" => rows.sort_by_key(|s| s.row.health.rank()),
-        "name" => rows.sort_by_key(|s| s.row.name.to_lowercase()),
-        "kind" => rows.sort_by_key(|s| s.row.kind),
-        _ => {}
+    match ServiceSort::from_index(list.sort) {
+        ServiceSort::Worst => rows.sort_by_key(|s| s.row.health.rank()),
+        ServiceSort::Name => rows.sort_by_key(|s| s.row.name.to_lowercase()),
+        ServiceSort::Kind => rows.sort_by_key(|s| s.row.kind),
+        ServiceSort::Config => {}
     }
     rows
 }
@@ -177,7 +173,7 @@ pub fn render(frame: &mut Frame, area: Rect, p: &Painter) {
         p.store.services.rows.len(),
         g.sep,
         g.sep,
-        SORTS.get(list.sort).unwrap_or(&"config"),
+        ServiceSort::from_index(list.sort).label(),
     );
     let widths = [
         Constraint::Length(1),

@@ -751,7 +751,7 @@ fn the_list_sorts_and_filters() {
             "stream EMPTY"
         ]
     );
-    view.lists[2].sort = ui::nats::SORTS.iter().position(|s| *s == "name").unwrap();
+    view.lists[2].sort = ui::NatsSort::ALL.iter().position(|s| s.label() == "name").unwrap();
     assert_eq!(
         names(&view)[..4],
         ["server edge", "server main", "stream EMPTY", "stream ORDERS"]
@@ -769,7 +769,7 @@ fn connections_sort_like_nats_top() {
     let cids = |d: &Detail| ui::nats::connections(s, d).iter().map(|c| c.cid).collect::<Vec<_>>();
     let by_cid = cids(&d);
     assert!(by_cid.windows(2).all(|w| w[0] <= w[1]), "{by_cid:?}");
-    d.list.sort = ui::nats::DETAIL_SORTS.iter().position(|x| *x == "subs").unwrap();
+    d.list.sort = ui::ConnSort::ALL.iter().position(|x| x.label() == "subs").unwrap();
     let subs: Vec<u64> = ui::nats::connections(s, &d).iter().map(|c| c.subscriptions).collect();
     assert!(subs.windows(2).all(|w| w[0] >= w[1]), "{subs:?}");
     d.list.filter = "zzz-nothing".into();

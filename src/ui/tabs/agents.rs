@@ -35,7 +35,7 @@ impl TabView for Agents {
     }
 
     fn sorts(&self) -> usize {
-        agents::SORTS.len()
+        AgentSort::ALL.len()
     }
 
     fn open(&self, store: &Store, view: &View, _now: i64) -> Option<Detail> {
@@ -47,7 +47,7 @@ impl TabView for Agents {
     }
 
     fn detail_sorts(&self) -> usize {
-        agents::DETAIL_SORTS.len()
+        RunSort::ALL.len()
     }
 
     fn render(&self, frame: &mut Frame, area: Rect, p: &Painter) {
@@ -81,4 +81,14 @@ impl TabView for Agents {
     fn find_match(&self, store: &Store, d: &Detail, from: usize, forward: bool) -> Option<usize> {
         agents::find_match(store, d, from, forward)
     }
+}
+
+sort_modes! {
+    /// The sort modes of the daemon list.
+    AgentSort { Config => "config", Name => "name", Worst => "worst", Recent => "recent" }
+}
+
+sort_modes! {
+    /// The one order of the runs in the output viewer.
+    RunSort { Newest => "newest" }
 }

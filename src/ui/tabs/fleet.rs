@@ -62,59 +62,12 @@ impl TabView for Fleet {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum FleetSort {
-    #[default]
-    Config,
-    Name,
-    Worst,
-    Cpu,
-    Mem,
+sort_modes! {
+    /// The sort modes of the host tiles.
+    FleetSort { Config => "config", Name => "name", Worst => "worst", Cpu => "cpu", Mem => "mem" }
 }
 
-impl FleetSort {
-    pub const ALL: [FleetSort; 5] = [
-        FleetSort::Config,
-        FleetSort::Name,
-        FleetSort::Worst,
-        FleetSort::Cpu,
-        FleetSort::Mem,
-    ];
-    pub fn from_index(i: usize) -> Self {
-        Self::ALL[i % Self::ALL.len()]
-    }
-    pub fn label(self) -> &'static str {
-        match self {
-            FleetSort::Config => "config",
-            FleetSort::Name => "name",
-            FleetSort::Worst => "worst",
-            FleetSort::Cpu => "cpu",
-            FleetSort::Mem => "mem",
-        }
-    }
-}
-
-/// The sort modes of a host's process list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ProcSort {
-    #[default]
-    Cpu,
-    Mem,
-    Name,
-    Pid,
-}
-
-impl ProcSort {
-    pub const ALL: [ProcSort; 4] = [ProcSort::Cpu, ProcSort::Mem, ProcSort::Name, ProcSort::Pid];
-    pub fn from_index(i: usize) -> Self {
-        Self::ALL[i % Self::ALL.len()]
-    }
-    pub fn label(self) -> &'static str {
-        match self {
-            ProcSort::Cpu => "cpu",
-            ProcSort::Mem => "mem",
-            ProcSort::Name => "name",
-            ProcSort::Pid => "pid",
-        }
-    }
+sort_modes! {
+    /// The sort modes of a host's process list.
+    ProcSort { Cpu => "cpu", Mem => "mem", Name => "name", Pid => "pid" }
 }

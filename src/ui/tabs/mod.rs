@@ -6,6 +6,35 @@
 //! Adding a tab: a variant in `crate::tab::Tab`, a file here implementing
 //! `TabView`, and its line in `of`.
 
+/// A tab's sort modes, an enum: `ALL` in the order `s` cycles through, a
+/// label for each, and the mode at a list's sort index (wrapping).
+macro_rules! sort_modes {
+    ($(#[$m:meta])* $name:ident { $first:ident => $fl:literal $(, $v:ident => $l:literal)* $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+        pub enum $name {
+            #[default]
+            $first,
+            $($v),*
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$name::$first, $($name::$v),*];
+
+            pub fn from_index(i: usize) -> Self {
+                Self::ALL[i % Self::ALL.len()]
+            }
+
+            pub fn label(self) -> &'static str {
+                match self {
+                    $name::$first => $fl,
+                    $($name::$v => $l),*
+                }
+            }
+        }
+    };
+}
+
 pub(crate) mod agents;
 pub(crate) mod fleet;
 pub(crate) mod nats;

@@ -31,7 +31,7 @@ impl TabView for Nats {
     }
 
     fn sorts(&self) -> usize {
-        nats::SORTS.len()
+        NatsSort::ALL.len()
     }
 
     fn open(&self, store: &Store, view: &View, _now: i64) -> Option<Detail> {
@@ -43,7 +43,7 @@ impl TabView for Nats {
     }
 
     fn detail_sorts(&self) -> usize {
-        nats::DETAIL_SORTS.len()
+        ConnSort::ALL.len()
     }
 
     fn render(&self, frame: &mut Frame, area: Rect, p: &Painter) {
@@ -52,5 +52,51 @@ impl TabView for Nats {
 
     fn render_detail(&self, frame: &mut Frame, area: Rect, p: &Painter, d: &Detail) {
         nats::render_detail(frame, area, p, d);
+    }
+}
+
+sort_modes! {
+    /// The sort modes of the server, stream and consumer list.
+    NatsSort { Worst => "worst", Name => "name", Pending => "pending", AckPending => "ack pending" }
+}
+
+sort_modes! {
+    /// The sort modes of a server's connection list (nats-top's).
+    ConnSort {
+        Cid => "cid",
+        Subs => "subs",
+        Pending => "pending",
+        MsgsTo => "msgs to",
+        MsgsFrom => "msgs from",
+        BytesTo => "bytes to",
+        BytesFrom => "bytes from",
+        Idle => "idle",
+    }
+}
+
+/// What a NATS drill-down is on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NatsKey {
+    Server {
+        server: String,
+    },
+    Stream {
+        server: String,
+        account: String,
+        stream: String,
+    },
+    Consumer {
+        server: String,
+        account: String,
+        stream: String,
+        consumer: String,
+    },
+}
+
+impl NatsKey {
+    pub fn server(&self) -> &str {
+        match self {
+            NatsKey::Server { server } | NatsKey::Stream { server, .. } | NatsKey::Consumer { server, .. } => server,
+        }
     }
 }

@@ -35,7 +35,7 @@ impl TabView for Services {
     }
 
     fn sorts(&self) -> usize {
-        services::SORTS.len()
+        ServiceSort::ALL.len()
     }
 
     fn open(&self, store: &Store, view: &View, _now: i64) -> Option<Detail> {
@@ -47,7 +47,7 @@ impl TabView for Services {
     }
 
     fn detail_sorts(&self) -> usize {
-        services::DETAIL_SORTS.len()
+        ResultSort::ALL.len()
     }
 
     fn render(&self, frame: &mut Frame, area: Rect, p: &Painter) {
@@ -77,4 +77,14 @@ impl TabView for Services {
     fn fetch_details(&self, store: &Store, d: &Detail) {
         store.services.request_details(&d.key);
     }
+}
+
+sort_modes! {
+    /// The sort modes of the check list.
+    ServiceSort { Config => "config", Worst => "worst", Name => "name", Kind => "kind" }
+}
+
+sort_modes! {
+    /// The one order inside a check's drill-down.
+    ResultSort { Time => "time" }
 }
