@@ -75,11 +75,14 @@ async fn subscribed(store: &mut Store, rx: &mut mpsc::Receiver<Update>, client: 
 
 #[tokio::test]
 async fn what_is_heard_on_the_bus_is_not_said_again_but_what_fleettop_derives_is() {
+    // Its sources find a connection by a name (in the library's process-wide
+    // links) that another module's test also uses.
+    if !common::alone("bus_authority::what_is_heard_on_the_bus_is_not_said_again_but_what_fleettop_derives_is") {
+        return;
+    }
     if !NatsServer::binary_present() {
         return;
     }
-    // Sources here find a connection by a name another module's test uses.
-    let _links = common::LINKS.lock().await;
     let mut bus = Bus::start(
         "main",
         "subscribe = [\"fleet.>\"]\n",

@@ -37,16 +37,12 @@ pub fn require(tool: &str) -> bool {
     needs(found, &format!("{tool} is not installed"))
 }
 
-/// Held by a test whose in-process sources find a connection by a name that
-/// a test of another module also uses, in the library's process-wide tables
-/// (`sources::ssh::links`, `sources::nats::links`); not needed once the app
-/// owns those.
-pub static LINKS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-/// For a test that changes process-wide state it cannot put back (a global
-/// of the library): in the test process, runs this binary on `test` (its
-/// full name) alone, asserts that it passed and returns false; in that
-/// child, returns true and the test goes on.
+/// For a test that changes or depends on process-wide state (a global of the
+/// library: `sources::ssh::tables`, or a connection found by a name another
+/// module's test also uses in `sources::{ssh,nats}::links`): in the test
+/// process, runs this binary on `test` (its full name) alone, asserts that
+/// it passed and returns false; in that child, returns true and the test
+/// goes on. Not needed once the app owns those handles.
 pub fn alone(test: &str) -> bool {
     const CHILD: &str = "FLEETTOP_IT_ALONE";
     if std::env::var_os(CHILD).is_some() {
