@@ -49,18 +49,12 @@ impl Tracker {
             return Err(SourceError::Other("the probe printed no /proc/stat".into()));
         };
         let mem = p.mem.unwrap_or_default();
-        let max_pct = 100.0 * stat.cores.len().max(1) as f64;
-        let (cpu_pct, per_core, ticks_per_core) = match &self.prev_stat {
-            Some(prev) if prev.cores.len() == stat.cores.len() => {
-                let cores = stat.cores.len().max(1) as f64;
-                (
-                    proc::cpu_pct(&prev.total, &stat.total),
-                    proc::per_core_pct(&prev.cores, &stat.cores),
-                    stat.total.total().saturating_sub(prev.total.total()) as f64 / cores,
-                )
-            }
-            _ => (0.0, vec![0.0; stat.cores.len()], 0.0),
-        };
+        let same_cores = self
+            .prev_stat
+            .as_ref()
+            .filter(|prev| prev.cores.len() == stat.cores.len());
+        let cpu = crate::sources::sample::CpuUse::between(same_cores, &stat);
+        let (ticks_per_core, max_pct) = (cpu.ticks_per_core, cpu.max_pct);
         self.prev_stat = Some(stat);
         let page = p.page_size.unwrap_or(4096);
         let live: Vec<&proc::PidStat> = p.procs.iter().filter(|s| !s.is_kernel_thread()).collect();
@@ -130,28 +124,26 @@ impl Tracker {
         disks.sort_by(|a, b| a.mount.cmp(&b.mount));
         disks.dedup_by(|a, b| a.mount == b.mount);
         disks.retain(|d| d.total_bytes > 0 && !is_pseudo_device(&d.device));
-        Ok(HostSample {
+        let parts = crate::sources::sample::Parts {
             at,
-            os: p.os,
-            kernel: p.kernel,
-            cpu_pct,
-            per_core,
-            mem_used_bytes: mem.used_bytes,
-            mem_total_bytes: mem.total_bytes,
-            swap_used_bytes: mem.swap_used_bytes(),
-            swap_total_bytes: mem.swap_total_bytes,
-            disks,
-            interfaces: p.interfaces,
+            cpu,
+            mem,
             load: p.load,
             uptime_s: p.uptime_s,
+            interfaces: p.interfaces,
+            processes,
+            parse_errors: errors,
+        };
+        Ok(HostSample {
+            os: p.os,
+            kernel: p.kernel,
+            disks,
             temps: p.temps,
             batteries: p.batteries,
-            processes,
             sessions,
             gpus: p.gpus.unwrap_or_default(),
-            parse_errors: errors,
             processes_of,
-            ..HostSample::default()
+            ..crate::sources::sample::host_sample(parts)
         })
     }
 }
