@@ -1,5 +1,7 @@
 //! Rendering: a pure function of the store, the view state, the theme and
-//! `now`. No I/O, no locks, no clocks.
+//! `now`. No I/O, no locks, no clocks. The screen is the tab bar, the
+//! active tab's body (its `tabs::TabView`: list or drill-down), the ticker
+//! and the status line.
 
 pub mod agents;
 pub mod empty;
@@ -109,7 +111,7 @@ pub struct View {
     /// Rows the help overlay is scrolled by (small terminals).
     pub help_scroll: usize,
     /// One per tab, in `Tab::ALL` order.
-    pub lists: [ListView; 4],
+    pub lists: [ListView; Tab::ALL.len()],
     pub detail: Option<Detail>,
     /// Present while the filter line is being edited.
     pub filter_input: Option<TextArea<'static>>,

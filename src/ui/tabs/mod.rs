@@ -116,6 +116,9 @@ pub(crate) fn of(tab: Tab) -> &'static dyn TabView {
     }
 }
 
+#[cfg(test)]
+mod tests;
+
 /// Moves a selection by `delta` within `len`.
 pub(crate) fn moved(sel: usize, delta: isize, len: usize) -> usize {
     if len == 0 {
