@@ -52,25 +52,7 @@ pub fn omarchy(at: i64, rx: u64, tokens: f64) -> HostSample {
         mem_total_bytes: 31 * GIB,
         swap_used_bytes: GIB / 5,
         swap_total_bytes: 8 * GIB,
-        disks: vec![
-            Disk {
-                mount: "/".into(),
-                device: "nvme0n1p2".into(),
-                fs: "ext4".into(),
-                total_bytes: 480 * GIB,
-                used_bytes: 300 * GIB,
-                // 24 GiB reserved for root, as ext4 keeps 5 %.
-                available_bytes: 156 * GIB,
-            },
-            Disk {
-                mount: "/home".into(),
-                device: "nvme1n1".into(),
-                fs: "btrfs".into(),
-                total_bytes: 1000 * GIB,
-                used_bytes: 910 * GIB,
-                available_bytes: 90 * GIB,
-            },
-        ],
+        disks: omarchy_disks(),
         interfaces: vec![
             Interface {
                 name: "enp5s0".into(),
@@ -104,19 +86,7 @@ pub fn omarchy(at: i64, rx: u64, tokens: f64) -> HostSample {
             proc(999, "vllm", 75.0, 9000),
         ],
         sessions: vec![("claude".into(), 3), ("codex".into(), 1)],
-        gpus: vec![Gpu {
-            index: 0,
-            name: "NVIDIA GeForce RTX 4090".into(),
-            util_pct: Some(56.0),
-            mem_used_bytes: Some(12 * GIB),
-            mem_total_bytes: Some(24 * GIB),
-            temp_c: Some(61.0),
-            processes: vec![GpuProcess {
-                pid: 999,
-                name: "vllm".into(),
-                mem_bytes: Some(11 * GIB),
-            }],
-        }],
+        gpus: omarchy_gpus(),
         inference: Some(InferenceCounters {
             running: Some(2.0),
             waiting: Some(1.0),
@@ -125,6 +95,46 @@ pub fn omarchy(at: i64, rx: u64, tokens: f64) -> HostSample {
         }),
         ..HostSample::default()
     }
+}
+
+/// omarchy's disks: a root nearly two thirds full, a home at 91 %.
+fn omarchy_disks() -> Vec<Disk> {
+    vec![
+        Disk {
+            mount: "/".into(),
+            device: "nvme0n1p2".into(),
+            fs: "ext4".into(),
+            total_bytes: 480 * GIB,
+            used_bytes: 300 * GIB,
+            // 24 GiB reserved for root, as ext4 keeps 5 %.
+            available_bytes: 156 * GIB,
+        },
+        Disk {
+            mount: "/home".into(),
+            device: "nvme1n1".into(),
+            fs: "btrfs".into(),
+            total_bytes: 1000 * GIB,
+            used_bytes: 910 * GIB,
+            available_bytes: 90 * GIB,
+        },
+    ]
+}
+
+/// omarchy's GPU, serving vllm.
+fn omarchy_gpus() -> Vec<Gpu> {
+    vec![Gpu {
+        index: 0,
+        name: "NVIDIA GeForce RTX 4090".into(),
+        util_pct: Some(56.0),
+        mem_used_bytes: Some(12 * GIB),
+        mem_total_bytes: Some(24 * GIB),
+        temp_c: Some(61.0),
+        processes: vec![GpuProcess {
+            pid: 999,
+            name: "vllm".into(),
+            mem_bytes: Some(11 * GIB),
+        }],
+    }]
 }
 
 pub fn small(at: i64, name: &str) -> HostSample {

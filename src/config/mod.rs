@@ -285,8 +285,21 @@ fn duplicate_names(text: &str) -> Vec<Problem> {
     out
 }
 
+/// Every problem of a parsed config, section by section, each with the
+/// span it points at.
 fn validate(c: &Config) -> Vec<Problem> {
     let mut out: Vec<Problem> = Vec::new();
+    validate_ui(c, &mut out);
+    let host_names = validate_hosts(c, &mut out);
+    validate_nats(c, &mut out);
+    validate_push(c, &mut out);
+    validate_refs(c, &host_names, &mut out);
+    validate_alerts(c, &mut out);
+    out
+}
+
+/// `[ui]`: the ticker's frame rate and the theme.
+fn validate_ui(c: &Config, out: &mut Vec<Problem>) {
     let fps = c.ui.ticker_fps.get_ref();
     if !(1..=60).contains(fps) {
         out.push((c.ui.ticker_fps.span(), format!("ticker_fps must be 1..=60, not {fps}")));
@@ -305,7 +318,11 @@ fn validate(c: &Config) -> Vec<Problem> {
             ),
         ));
     }
+}
 
+/// `[[hosts]]`: one kind each, names, SSH targets, URLs, intervals.
+/// Returns the host names (the local host's default name included).
+fn validate_hosts(c: &Config, out: &mut Vec<Problem>) -> BTreeSet<String> {
     let mut host_names = BTreeSet::new();
     for h in &c.hosts {
         let kinds = [h.local, h.ssh.is_some(), h.nats].iter().filter(|b| **b).count();
@@ -339,7 +356,7 @@ fn validate(c: &Config) -> Vec<Problem> {
             out.push((ssh.span(), e));
         }
         if let Some(u) = &h.metrics_url {
-            check_http_url(u, &mut out);
+            check_http_url(u, out);
         }
         for (what, d) in [("interval", h.interval), ("timeout", h.timeout)] {
             if d.is_some_and(|d| d.0.is_zero()) {
@@ -347,14 +364,18 @@ fn validate(c: &Config) -> Vec<Problem> {
             }
         }
     }
+    host_names
+}
 
+/// `[[nats]]`: names, URLs, and the servers `[fleet]` and `[agents]` name.
+fn validate_nats(c: &Config, out: &mut Vec<Problem>) {
     let mut seen = BTreeSet::new();
     for n in &c.nats {
         if !seen.insert(n.name.get_ref().clone()) {
             out.push((n.name.span(), format!("duplicate [[nats]] name {:?}", n.name.get_ref())));
         }
         if let Some(u) = &n.monitor_url {
-            check_http_url(u, &mut out);
+            check_http_url(u, out);
         }
         if let Some(u) = &n.url {
             let s = u.get_ref();
@@ -382,10 +403,12 @@ fn validate(c: &Config) -> Vec<Problem> {
             Some(_) => {}
         }
     }
+}
 
-    // Push mode (`nats = true` hosts, `discover = "nats"`) reads the bucket
-    // over a connection: `[fleet] nats` (checked above), else the only
-    // [[nats]] with a url.
+/// Push mode (`nats = true` hosts, `discover = "nats"`) reads the bucket
+/// over a connection: `[fleet] nats` (checked in `validate_nats`), else the
+/// only [[nats]] with a url.
+fn validate_push(c: &Config, out: &mut Vec<Problem>) {
     let push_host = c.hosts.iter().find(|h| h.nats);
     if (push_host.is_some() || c.fleet.discover == Discover::Nats) && c.fleet.nats.is_none() {
         let with_url = c.nats.iter().filter(|n| n.url.is_some()).count();
@@ -399,7 +422,10 @@ fn validate(c: &Config) -> Vec<Problem> {
             out.push((span, why.into()));
         }
     }
+}
 
+/// `[services]` and `[agents]`: the hosts they name exist; URLs are HTTP.
+fn validate_refs(c: &Config, host_names: &BTreeSet<String>, out: &mut Vec<Problem>) {
     let host_refs = c
         .services
         .systemd
@@ -421,9 +447,12 @@ fn validate(c: &Config) -> Vec<Problem> {
         .map(|s| &s.url)
         .chain(c.services.syncthing.iter().map(|s| &s.url))
     {
-        check_http_url(u, &mut out);
+        check_http_url(u, out);
     }
+}
 
+/// `[alerts]`: the disk percentages.
+fn validate_alerts(c: &Config, out: &mut Vec<Problem>) {
     let (w, cr) = (&c.alerts.disk_warn_pct, &c.alerts.disk_critical_pct);
     for p in [w, cr] {
         if !(0.0..=100.0).contains(p.get_ref()) {
@@ -433,7 +462,6 @@ fn validate(c: &Config) -> Vec<Problem> {
     if w.get_ref() > cr.get_ref() {
         out.push((w.span(), "disk_warn_pct is above disk_critical_pct".into()));
     }
-    out
 }
 
 fn check_http_url(u: &toml::Spanned<String>, out: &mut Vec<Problem>) {

@@ -1,5 +1,7 @@
 //! The Agents tab's state: every daemon's runs (bounded), counts, fail
 //! streak, heartbeat and log freshness, and the rules that read them.
+//! Here the types; `apply` takes updates (and keeps the output budgets),
+//! `record` files a run event, `observe` holds the rules.
 
 use super::events::NewEvent;
 use crate::logging::LogBudget;

@@ -1,5 +1,7 @@
 //! The NATS tab's state: every server, its JetStream streams and consumers,
 //! the state of fleettop's own NATS connection, and the alert rules on them.
+//! Here the types; `apply` takes updates, `observe` holds the rules,
+//! `message` turns a bus message into a ticker event, `snap` is the snapshot.
 
 use super::SourceError;
 use crate::model::{Level, Millis};

@@ -1,6 +1,8 @@
 //! The Services tab's state: one row per check (an HTTP URL, a TCP port, a
 //! container, a failed unit, a file's freshness, a process, a Syncthing
-//! folder, a launchd job), each with its last 60 results.
+//! folder, a launchd job), each with its last 60 results. Here the types;
+//! `apply` takes updates, `observe` holds the rules, `configured` makes the
+//! rows the config asks for, `container` reads Docker's words.
 
 use crate::model::Millis;
 use std::collections::{BTreeMap, VecDeque};
