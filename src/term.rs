@@ -12,9 +12,10 @@ use crate::ui::{self, Painter};
 use crossterm::{cursor, execute, terminal};
 use ratatui::Terminal;
 use ratatui::backend::{Backend, CrosstermBackend};
-use ratatui::buffer::Buffer;
+use ratatui::buffer::{Buffer, Cell};
 use std::io::{self, Stdout, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
+use unicode_width::UnicodeWidthStr;
 
 /// The terminal is raw and on the alternate screen (so there is something
 /// to restore: `snapshot | jq` must get no escape codes on any path).
@@ -75,17 +76,25 @@ impl Screen {
         Ok(())
     }
 
-    /// An animation step: only the ticker's row is rendered and sent, and
-    /// of it only the cells that changed.
+    /// An animation step: only the ticker's row is rendered, and of it one
+    /// run goes out, from the first cell that changed to the last. (A
+    /// scrolling row changes almost everywhere; sending the few unchanged
+    /// cells between costs fewer bytes than a cursor move around each.)
     pub fn step<B: Backend>(&mut self, t: &mut Terminal<B>, p: &Painter) -> Result<(), B::Error> {
         let Some(row) = ui::ticker::row(self.shown.area) else {
             return Ok(());
         };
-        let before = self.row_cells(row);
+        let start = self.shown.index_of(row.x, row.y);
+        let span = start..start + usize::from(row.width);
+        let before = self.shown.content[span.clone()].to_vec();
         ui::ticker::step(&mut self.shown, p);
-        let after = self.row_cells(row);
-        t.backend_mut().draw(before.diff(&after).into_iter())?;
-        Backend::flush(t.backend_mut())?;
+        let after = &self.shown.content[span];
+        let changed = |i: &usize| before[*i] != after[*i];
+        if let (Some(first), Some(last)) = ((0..after.len()).find(changed), (0..after.len()).rfind(changed)) {
+            t.backend_mut()
+                .draw(run(after, first, last).map(|(i, c)| (row.x + i, row.y, c)))?;
+            Backend::flush(t.backend_mut())?;
+        }
         self.stepped = true;
         Ok(())
     }
@@ -96,18 +105,24 @@ impl Screen {
         t.autoresize()
     }
 
-    fn row_cells(&self, row: ratatui::layout::Rect) -> Buffer {
-        let start = self.shown.index_of(row.x, row.y);
-        Buffer {
-            area: row,
-            content: self.shown.content[start..start + usize::from(row.width)].to_vec(),
-        }
-    }
-
     /// The last frame as the terminal shows it.
     pub fn shown(&self) -> &Buffer {
         &self.shown
     }
+}
+
+/// The cells of `row` from `first` to `last` (indices in the row), without
+/// the columns a wide character covers: writing those would erase it.
+fn run(row: &[Cell], first: usize, last: usize) -> impl Iterator<Item = (u16, &Cell)> {
+    let mut covered = 0;
+    row.iter().enumerate().take(last + 1).filter_map(move |(i, c)| {
+        if covered > 0 {
+            covered -= 1;
+            return None;
+        }
+        covered = c.symbol().width().saturating_sub(1);
+        (i >= first).then(|| (u16::try_from(i).unwrap_or(u16::MAX), c))
+    })
 }
 
 /// Idempotent, and nothing at all when the terminal was not entered.
