@@ -1,9 +1,12 @@
 //! What a frame costs: the whole 100x30 Fleet tab and the host drill-down,
-//! rendered into a TestBackend (no terminal I/O), plus the reducer's apply.
+//! rendered into a TestBackend (no terminal I/O), one ticker step (only its
+//! row rendered and sent), plus the reducer's apply.
 //! `cargo bench --bench render`; figures go in the README.
 
 use fleettop::fixture::{NOW, fleet, host, omarchy};
-use fleettop::store::Tab;
+use fleettop::model::Level;
+use fleettop::store::{NewEvent, Store, Tab};
+use fleettop::term::Screen;
 use fleettop::theme::{GlyphKind, Glyphs, Theme};
 use fleettop::ui::{self, Detail, Painter, View};
 use ratatui::Terminal;
@@ -52,6 +55,43 @@ fn host_detail_100x30(b: divan::Bencher) {
         ..View::default()
     };
     b.bench_local(frame(&view, GlyphKind::Unicode));
+}
+
+/// One animation step at 100 columns, with a ticker full of coloured events.
+#[divan::bench]
+fn ticker_step_100x30(b: divan::Bencher) {
+    let mut store = fleet();
+    let levels = [Level::Info, Level::Warn, Level::Error, Level::Critical];
+    for i in 0..24 {
+        let event = NewEvent {
+            level: levels[i % levels.len()],
+            title: format!("web-{i} restarted"),
+            detail: "exit 1 after 3s".into(),
+            ..NewEvent::default()
+        };
+        store.events.push(NOW, event);
+    }
+    let theme = Theme::load("default").unwrap();
+    let glyphs = Glyphs::new(GlyphKind::Unicode);
+    let mut view = View::default();
+    let mut term = Terminal::new(TestBackend::new(100, 30)).unwrap();
+    let mut screen = Screen::default();
+    screen.draw(&mut term, &paint(&store, &view, &theme, &glyphs)).unwrap();
+    b.bench_local(|| {
+        let items = ui::ticker::items(&store.events, &glyphs);
+        view.ticker.step(&items, 100);
+        screen.step(&mut term, &paint(&store, &view, &theme, &glyphs)).unwrap();
+    });
+}
+
+fn paint<'a>(store: &'a Store, view: &'a View, theme: &'a Theme, glyphs: &'a Glyphs) -> Painter<'a> {
+    Painter {
+        store,
+        view,
+        theme,
+        glyphs,
+        now: NOW,
+    }
 }
 
 #[divan::bench]

@@ -431,10 +431,10 @@ impl App {
         self.size.0 >= ui::MIN_WIDTH && self.size.1 >= ui::MIN_HEIGHT && !self.store.events.is_empty()
     }
 
+    /// One cell on; the loop sends only the ticker's row for it.
     pub fn step_ticker(&mut self) {
         let items = ui::ticker::items(&self.store.events, &self.glyphs);
         self.view.ticker.step(&items, usize::from(self.size.0));
-        self.dirty = true;
     }
 }
 
@@ -470,6 +470,9 @@ where
     // at their own moments); a key, a resize or a ticker step at once.
     let mut last_draw = Instant::now() - DATA_FRAME;
     let mut urgent = true;
+    // A ticker step while nothing else changed: only its row goes out.
+    let mut stepped = false;
+    let mut screen = crate::term::Screen::default();
     let size = terminal.size()?;
     app.size = (size.width, size.height);
     app.sync_kiosk_view();
@@ -480,12 +483,15 @@ where
             let size = terminal.size()?;
             app.size = (size.width, size.height);
             app.view.page_rows = usize::from(size.height.saturating_sub(8));
-            terminal.draw(|f| ui::render(f, &app.painter(now)))?;
+            screen.draw(terminal, &app.painter(now))?;
             app.sync_process_tables();
             app.dirty = false;
             urgent = false;
             last_draw = Instant::now();
+        } else if stepped {
+            screen.step(terminal, &app.painter(now_millis()))?;
         }
+        stepped = false;
         if app.quit {
             return Ok(());
         }
@@ -502,7 +508,7 @@ where
                 Some(Ok(Event::Resize(w, h))) => {
                     urgent = true;
                     app.size = (w, h);
-                    terminal.autoresize()?;
+                    screen.autoresize(terminal)?;
                     app.dirty = true;
                 }
                 Some(Ok(_)) => {}
@@ -536,7 +542,9 @@ where
                 if next_frame < Instant::now() {
                     next_frame = Instant::now() + app.ticker_period;
                 }
-                urgent = true;
+                // Data waiting for its frame goes out with this step, whole.
+                urgent = app.dirty;
+                stepped = !app.dirty;
                 app.step_ticker();
             }
             _ = tokio::time::sleep_until(data_due), if app.dirty && !urgent => {}

@@ -2,12 +2,20 @@
 //! the UI panics (main catches it), and (through the app loop) on SIGTERM
 //! and SIGHUP. A source task's panic does not touch the terminal: its
 //! supervisor says it on the source's rows and starts it again.
+//!
+//! Start-up asks the terminal nothing (no `ESC [6n` cursor query): a serial
+//! console or a pty that never answers must not stall or kill the first frame.
+//! [`Screen`] sends frames: whole ones, and animation steps that send only
+//! the ticker's row.
 
+use crate::ui::{self, Painter};
 use crossterm::{cursor, execute, terminal};
 use ratatui::Terminal;
-use ratatui::backend::CrosstermBackend;
+use ratatui::backend::{Backend, CrosstermBackend};
+use ratatui::buffer::{Buffer, Cell};
 use std::io::{self, Stdout, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
+use unicode_width::UnicodeWidthStr;
 
 /// The terminal is raw and on the alternate screen (so there is something
 /// to restore: `snapshot | jq` must get no escape codes on any path).
@@ -31,14 +39,90 @@ pub fn enter() -> io::Result<Term> {
     ENTERED.store(true, Ordering::SeqCst);
     terminal::enable_raw_mode()?;
     let mut out = io::stdout();
-    if let Err(e) = execute!(out, terminal::EnterAlternateScreen, cursor::Hide) {
+    // Cleared here, not with `Terminal::clear`, which first asks the
+    // terminal where its cursor is and fails when nothing answers.
+    let clear = terminal::Clear(terminal::ClearType::All);
+    if let Err(e) = execute!(out, terminal::EnterAlternateScreen, cursor::Hide, clear) {
         restore();
         return Err(e);
     }
     let backend = CrosstermBackend::new(BufStdout(io::BufWriter::with_capacity(64 * 1024, io::stdout())));
-    let mut t = Terminal::new(backend)?;
-    t.clear()?;
-    Ok(t)
+    // A full-screen viewport starts at the origin: `Terminal::new` queries
+    // only the size (an ioctl), never the cursor.
+    Terminal::new(backend)
+}
+
+/// What is on the terminal: the last full frame with the animation steps
+/// since drawn into it.
+#[derive(Debug, Default)]
+pub struct Screen {
+    shown: Buffer,
+    /// Steps went out since the last full frame: the terminal's own copy of
+    /// the screen (what ratatui diffs the next frame against) lags behind.
+    stepped: bool,
+}
+
+impl Screen {
+    /// A whole frame.
+    pub fn draw<B: Backend>(&mut self, t: &mut Terminal<B>, p: &Painter) -> Result<(), B::Error> {
+        if std::mem::take(&mut self.stepped) && t.current_buffer_mut().area == self.shown.area {
+            // What the terminal shows becomes what the next frame is diffed
+            // against (swap_buffers makes the current buffer the previous).
+            t.current_buffer_mut().clone_from(&self.shown);
+            t.swap_buffers();
+        }
+        let done = t.draw(|f| ui::render(f, p))?;
+        self.shown.clone_from(done.buffer);
+        Ok(())
+    }
+
+    /// An animation step: only the ticker's row is rendered, and of it one
+    /// run goes out, from the first cell that changed to the last. (A
+    /// scrolling row changes almost everywhere; sending the few unchanged
+    /// cells between costs fewer bytes than a cursor move around each.)
+    pub fn step<B: Backend>(&mut self, t: &mut Terminal<B>, p: &Painter) -> Result<(), B::Error> {
+        let Some(row) = ui::ticker::row(self.shown.area) else {
+            return Ok(());
+        };
+        let start = self.shown.index_of(row.x, row.y);
+        let span = start..start + usize::from(row.width);
+        let before = self.shown.content[span.clone()].to_vec();
+        ui::ticker::step(&mut self.shown, p);
+        let after = &self.shown.content[span];
+        let changed = |i: &usize| before[*i] != after[*i];
+        if let (Some(first), Some(last)) = ((0..after.len()).find(changed), (0..after.len()).rfind(changed)) {
+            t.backend_mut()
+                .draw(run(after, first, last).map(|(i, c)| (row.x + i, row.y, c)))?;
+            Backend::flush(t.backend_mut())?;
+        }
+        self.stepped = true;
+        Ok(())
+    }
+
+    /// Follows a resize: ratatui clears the screen and redraws it whole.
+    pub fn autoresize<B: Backend>(&mut self, t: &mut Terminal<B>) -> Result<(), B::Error> {
+        self.stepped = false;
+        t.autoresize()
+    }
+
+    /// The last frame as the terminal shows it.
+    pub fn shown(&self) -> &Buffer {
+        &self.shown
+    }
+}
+
+/// The cells of `row` from `first` to `last` (indices in the row), without
+/// the columns a wide character covers: writing those would erase it.
+fn run(row: &[Cell], first: usize, last: usize) -> impl Iterator<Item = (u16, &Cell)> {
+    let mut covered = 0;
+    row.iter().enumerate().take(last + 1).filter_map(move |(i, c)| {
+        if covered > 0 {
+            covered -= 1;
+            return None;
+        }
+        covered = c.symbol().width().saturating_sub(1);
+        (i >= first).then(|| (u16::try_from(i).unwrap_or(u16::MAX), c))
+    })
 }
 
 /// Idempotent, and nothing at all when the terminal was not entered.

@@ -225,27 +225,30 @@ pub fn render(frame: &mut Frame, p: &Painter) {
         render_too_small(frame, area, p.theme);
         return;
     }
-    let [top, body, tick, status] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Min(1),
-        Constraint::Length(1),
-        Constraint::Length(1),
-    ])
-    .areas(area);
+    let [top, body, tick, status] = screen_areas(area);
     render_tabs(frame, top, p);
     let tab = tabs::of(p.view.tab);
     match p.view.open_detail() {
         Some(d) => tab.render_detail(frame, body, p, d),
         None => tab.render(frame, body, p),
     }
-    let items = ticker::items(&p.store.events, p.glyphs);
-    let line = p.view.ticker.render(&items, usize::from(tick.width), p.theme, p.glyphs);
-    frame.render_widget(Paragraph::new(line), tick);
+    ticker::render_row(frame.buffer_mut(), tick, p);
     render_status(frame, status, p);
     if p.view.help {
         help::render(frame, body, p);
     }
     restrict_glyphs(frame.buffer_mut(), p.glyphs.kind);
+}
+
+/// Tab bar, body, ticker and status line of a screen big enough for them.
+pub(crate) fn screen_areas(area: Rect) -> [Rect; 4] {
+    Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area)
 }
 
 /// The characters the Linux console's fonts have (`console-glyphs.txt`).

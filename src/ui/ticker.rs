@@ -1,10 +1,15 @@
 //! The bottom ticker. Its scroll position lives here, anchored to the event
-//! at the left edge, so new events never make it jump or restart.
+//! at the left edge, so new events never make it jump or restart. An
+//! animation step redraws only its row into the last full frame ([`step`]).
 
+use super::{MIN_HEIGHT, MIN_WIDTH, Painter};
 use crate::model::Level;
 use crate::store::EventRing;
 use crate::theme::{Glyphs, Theme};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget};
 use unicode_width::UnicodeWidthChar;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -45,6 +50,36 @@ fn level_prefix(l: Level) -> &'static str {
         Level::Error => "ERROR ",
         Level::Critical => "CRITICAL ",
     }
+}
+
+/// Draws the ticker into `row` of `buf`, as the full frame does.
+pub(crate) fn render_row(buf: &mut Buffer, row: Rect, p: &Painter) {
+    let items = items(&p.store.events, p.glyphs);
+    let line = p.view.ticker.render(&items, usize::from(row.width), p.theme, p.glyphs);
+    Paragraph::new(line).render(row, buf);
+}
+
+/// The ticker's row on a screen of `area`, if it is big enough for one.
+pub fn row(area: Rect) -> Option<Rect> {
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        return None;
+    }
+    let [_, _, row, _] = super::screen_areas(area);
+    Some(row)
+}
+
+/// An animation step, pure like the full render: `last` holds the last full
+/// frame of `p`'s store and view, and gets only the ticker's row redrawn,
+/// so it equals `ui::render` of `p` when nothing but the ticker moved since.
+/// Returns that row, or `None` on a screen too small to have a ticker.
+pub fn step(last: &mut Buffer, p: &Painter) -> Option<Rect> {
+    let row = row(last.area)?;
+    let mut fresh = Buffer::empty(row);
+    render_row(&mut fresh, row, p);
+    super::restrict_glyphs(&mut fresh, p.glyphs.kind);
+    let start = last.index_of(row.x, row.y);
+    last.content[start..start + fresh.content.len()].clone_from_slice(&fresh.content);
+    Some(row)
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
