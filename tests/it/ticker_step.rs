@@ -221,7 +221,7 @@ fn check(c: &Case) -> Result<(), TestCaseError> {
     let theme = Theme::load(c.theme).unwrap();
     let g = Glyphs::new(c.glyphs);
     let mut view = View {
-        tab: c.tab,
+        tab: fleettop::tab::Tab::ALL[c.tab % fleettop::tab::Tab::ALL.len()],
         help: c.help,
         ..View::default()
     };
