@@ -4,9 +4,10 @@
 
 use crate::action::{Action, map_key};
 use crate::model::{Millis, Now, now_millis};
-use crate::store::{Store, Update};
+use crate::store::Store;
 use crate::theme::{Depth, Glyphs, Theme, cycle_names};
 use crate::ui::{self, KioskView, Painter, View, fleet};
+use crate::update::Update;
 use crossterm::event::{Event, EventStream, KeyEvent};
 use futures_util::StreamExt;
 use ratatui_textarea::TextArea;

@@ -80,6 +80,7 @@ const ALLOWED: &[(&str, &str)] = &[
     ("store::tests", "app"),
     ("theme", "config"),
     ("webhook", "store"),
+    ("update", "snapshot"),
 ];
 
 /// One reference from a module to a top-level crate module.

@@ -23,4 +23,5 @@ pub mod store;
 pub mod term;
 pub mod theme;
 pub mod ui;
+pub mod update;
 pub mod webhook;

@@ -7,8 +7,9 @@
 //! level in `level`; an agent's run status is its `status`.
 
 use crate::model::{Gpu, HostState, Level, Millis, rfc3339};
-use crate::store::services::{Health, Service};
+use crate::store::services::Service;
 use crate::store::{Event, HostEntry, Store};
+use crate::update::services::Health;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 

@@ -6,8 +6,10 @@
 use fleettop::config::parse_str;
 use fleettop::model::now_millis;
 use fleettop::sources::Ctx;
-use fleettop::store::agents::{Agent, AgentStatus, AgentUpdate};
-use fleettop::store::{Store, Update};
+use fleettop::store::Store;
+use fleettop::store::{agents::Agent, agents::AgentStatus};
+use fleettop::update::Update;
+use fleettop::update::agents::AgentUpdate;
 mod common;
 
 use common::sshd::*;

@@ -4,8 +4,8 @@
 use fleettop::model::HostState;
 use fleettop::parse::probe;
 use fleettop::sources::ssh::{self, Tracker};
-use fleettop::store::{SourceError, Update};
 use fleettop::ui::host::collector_words;
+use fleettop::update::{SourceError, Update};
 mod common;
 
 use common::free_port;

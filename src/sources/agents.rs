@@ -10,8 +10,8 @@ use super::Ctx;
 use crate::config::{Config, Daemon, expand_tilde};
 use crate::model::Millis;
 use crate::parse::systemctl::{SHOW_PROPERTIES, UnitShow, parse_show};
-use crate::store::Update;
-use crate::store::agents::AgentUpdate;
+use crate::update::Update;
+use crate::update::agents::AgentUpdate;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::os::unix::fs::MetadataExt;
@@ -405,7 +405,7 @@ async fn replay_stream(
             let c = s
                 .create_consumer(OrderedConfig {
                     // How the NATS tab knows it is fleettop's, not the user's.
-                    description: Some(crate::store::nats::OWN_CONSUMER.into()),
+                    description: Some(crate::update::nats::OWN_CONSUMER.into()),
                     filter_subject: subject.clone(),
                     deliver_policy: DeliverPolicy::ByStartTime { start_time },
                     ..Default::default()
@@ -569,7 +569,7 @@ async fn run_program(program: &str, args: &[&str]) -> Result<String, String> {
             crate::parse::sanitize::sanitize(err.lines().next().unwrap_or("failed"))
         ));
     }
-    let body = &out.stdout[..out.stdout.len().min(crate::store::agents::MAX_OUTPUT)];
+    let body = &out.stdout[..out.stdout.len().min(crate::update::agents::MAX_OUTPUT)];
     Ok(String::from_utf8_lossy(body).into_owned())
 }
 
@@ -626,7 +626,7 @@ async fn watch_unit(agent: String, unit: String, ctx: Ctx) {
             .await
             .ok();
         }
-        let u = crate::store::agents::AgentUpdate::Unit {
+        let u = crate::update::agents::AgentUpdate::Unit {
             agent: agent.clone(),
             unit: show,
             timer,

@@ -27,8 +27,8 @@ use super::ssh::links;
 use crate::config::Daemon;
 use crate::model::{Millis, now_millis};
 use crate::parse::systemctl::SHOW_PROPERTIES;
-use crate::store::Update;
-use crate::store::agents::{AgentUpdate, MAX_OUTPUT};
+use crate::update::Update;
+use crate::update::{agents::AgentUpdate, agents::MAX_OUTPUT};
 use std::time::Duration;
 
 /// How long one poll may take, waiting for the host's connection included.

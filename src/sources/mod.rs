@@ -15,10 +15,10 @@ pub mod ssh;
 
 use crate::config::Config;
 use crate::parse::agent::FleetNotice;
-use crate::store::agents::AgentUpdate;
-use crate::store::nats::{LinkState, LinkStats, NatsUpdate};
-use crate::store::services::{Health, Kind, Row, ServiceUpdate};
-use crate::store::{PushUpdate, SourceError, Update};
+use crate::update::agents::AgentUpdate;
+use crate::update::{PushUpdate, SourceError, Update};
+use crate::update::{nats::LinkState, nats::LinkStats, nats::NatsUpdate};
+use crate::update::{services::Health, services::Kind, services::Row, services::ServiceUpdate};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, mpsc};

@@ -10,7 +10,7 @@ use super::Ctx;
 use crate::config::{Config, Discover, Nats};
 use crate::parse::sanitize::sanitize;
 use crate::snapshot::HostSnap;
-use crate::store::{PushUpdate, Update};
+use crate::update::{PushUpdate, Update};
 use std::time::Duration;
 
 pub const BUCKET: &str = "fleettop_hosts";

@@ -24,7 +24,7 @@ use crate::model::{HostSample, Millis, Process};
 use crate::parse::known_hosts;
 use crate::parse::probe::{self, ProbeSample};
 use crate::parse::proc::{self, Stat};
-use crate::store::{SourceError, Update};
+use crate::update::{SourceError, Update};
 use russh::ChannelMsg;
 use russh::client::{self, Handle};
 use russh::keys::{HashAlg, PrivateKeyWithHashAlg, PublicKey};

@@ -1,10 +1,11 @@
 //! Per-host state and the rules that read it.
 
+use super::AlertRules;
 use super::alerts::{Observation, Tab};
 use super::events::NewEvent;
-use super::{AlertRules, SourceError};
 use crate::config::Host;
 use crate::model::{HostSample, HostState, Level, Millis};
+use crate::update::SourceError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HostKind {

@@ -13,53 +13,8 @@ pub use events::{Event, EventRing, NewEvent};
 pub use hosts::{HostEntry, HostKind, IfaceRate, PushedRates, sample_from_snap};
 
 use crate::config::Config;
-use crate::model::{HostSample, Level, Millis, Now};
-
-/// Error from a source, in words for the row that shows it.
-#[derive(Debug, Clone, PartialEq)]
-pub enum SourceError {
-    Auth(String),
-    Unreachable(String),
-    Other(String),
-}
-
-impl std::fmt::Display for SourceError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            SourceError::Auth(s) | SourceError::Unreachable(s) | SourceError::Other(s) => f.write_str(s),
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-pub enum Update {
-    Host {
-        name: String,
-        result: Result<Box<HostSample>, SourceError>,
-    },
-    Services(services::ServiceUpdate),
-    Nats(nats::NatsUpdate),
-    Agents(agents::AgentUpdate),
-    Push(PushUpdate),
-}
-
-/// From the push-mode watcher of the `fleettop_hosts` bucket.
-#[derive(Debug, Clone)]
-pub enum PushUpdate {
-    /// A host's JSON, sampled at `at` by its agent.
-    Host {
-        key: String,
-        snap: Box<crate::snapshot::HostSnap>,
-        at: Millis,
-    },
-    /// The bucket's values at start have all been read.
-    Ready,
-    /// A value that is not a host JSON (counted, logged by the source).
-    Malformed { key: String },
-    /// The watcher cannot reach the bucket (said on the pushed rows).
-    /// Why the bucket cannot be read: outside text (a server's words).
-    Down(crate::parse::sanitize::Clean),
-}
+use crate::model::{Level, Millis, Now};
+use crate::update::{PushUpdate, SourceError, Update};
 
 /// A difference between how far the wall and the monotonic clock moved
 /// that is taken as a step of the wall clock.
@@ -205,7 +160,7 @@ impl Store {
         let mut echoes = Vec::new();
         // Events made of NATS messages are not published again: two
         // fleettops on one bus would echo them forever.
-        let publish = !matches!(update, Update::Nats(nats::NatsUpdate::Message { .. }));
+        let publish = !matches!(update, Update::Nats(crate::update::nats::NatsUpdate::Message { .. }));
         match update {
             Update::Host { name, result } => {
                 let Some(i) = self.hosts.iter().position(|h| h.name == name) else {

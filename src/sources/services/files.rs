@@ -6,7 +6,7 @@ use super::{DEFAULT_INTERVAL, send};
 use crate::config::{FreshnessService, ProcessService};
 use crate::fmt::ago;
 use crate::sources::Ctx;
-use crate::store::services::{Health, Kind, Row, ServiceUpdate};
+use crate::update::{services::Health, services::Kind, services::Row, services::ServiceUpdate};
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 

@@ -3,7 +3,7 @@
 //! [`crate::parse::launchctl::parse`] and then [`rows`].
 
 use crate::parse::launchctl::{Cohort, Group, Job};
-use crate::store::services::{Health, Kind, Row};
+use crate::update::{services::Health, services::Kind, services::Row};
 use std::collections::BTreeMap;
 
 pub fn scope(host: &str) -> String {

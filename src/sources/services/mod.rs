@@ -15,8 +15,8 @@ pub mod tcp;
 
 use super::Ctx;
 use crate::config::Config;
-use crate::store::Update;
-use crate::store::services::{Kind, ServiceUpdate};
+use crate::update::Update;
+use crate::update::{services::Kind, services::ServiceUpdate};
 use std::time::Duration;
 
 pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(15);

@@ -10,7 +10,7 @@ use crate::config::{FreshnessService, LaunchdService, ProcessService, SystemdSer
 use crate::parse::{launchctl, systemctl};
 use crate::sources::Ctx;
 use crate::sources::ssh::{Output, links};
-use crate::store::services::{Health, Kind, Row, ServiceUpdate};
+use crate::update::{services::Health, services::Kind, services::Row, services::ServiceUpdate};
 use files::{Candidate, Found};
 use std::time::Duration;
 

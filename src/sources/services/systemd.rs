@@ -5,7 +5,7 @@ use super::{DEFAULT_INTERVAL, send};
 use crate::config::SystemdService;
 use crate::parse::systemctl;
 use crate::sources::Ctx;
-use crate::store::services::{Health, Kind, Row, ServiceUpdate};
+use crate::update::{services::Health, services::Kind, services::Row, services::ServiceUpdate};
 use std::time::Duration;
 
 pub fn scope(host: &str) -> String {

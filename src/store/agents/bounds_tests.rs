@@ -1,7 +1,8 @@
 //! What bounds the Agents tab: the config, not whoever publishes.
 
 use super::*;
-use crate::store::{Store, Update};
+use crate::store::Store;
+use crate::update::Update;
 
 const T: i64 = 1_780_000_000_000;
 

@@ -1,5 +1,6 @@
 use super::*;
-use crate::store::{Store, Update};
+use crate::store::Store;
+use crate::update::Update;
 
 const S: i64 = 1000;
 const T: i64 = 1_780_000_000_000;

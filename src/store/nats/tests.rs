@@ -1,6 +1,7 @@
 use super::*;
 use crate::parse::nats as p;
-use crate::store::{Store, Update};
+use crate::store::Store;
+use crate::update::Update;
 
 const S: i64 = 1000;
 const T0: i64 = 1_780_000_000_000;
