@@ -8,8 +8,8 @@
 
 use super::Ctx;
 use crate::config::{Config, Discover, Nats};
+use crate::parse::push::HostSnap;
 use crate::parse::sanitize::sanitize;
-use crate::snapshot::HostSnap;
 use crate::update::{PushUpdate, Update};
 use std::time::Duration;
 

@@ -42,7 +42,7 @@ pub enum PushUpdate {
     /// A host's JSON, sampled at `at` by its agent.
     Host {
         key: String,
-        snap: Box<crate::snapshot::HostSnap>,
+        snap: Box<crate::parse::push::HostSnap>,
         at: Millis,
     },
     /// The bucket's values at start have all been read.
