@@ -9,7 +9,8 @@
 use crate::model::{HostState, Level, Millis, rfc3339};
 use crate::parse::push::{DiskSnap, HostSnap, InferenceSnap, TopSnap};
 use crate::store::services::Service;
-use crate::store::{Event, HostEntry, Store};
+use crate::store::{HostEntry, Store};
+use crate::update::Event;
 use crate::update::services::Health;
 use serde::Serialize;
 

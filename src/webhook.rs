@@ -4,7 +4,7 @@
 
 use crate::model::{Level, Millis, now_millis};
 use crate::sources::Ctx;
-use crate::store::Event;
+use crate::update::Event;
 use crate::update::Update;
 use crate::update::nats::NatsUpdate;
 use std::collections::HashMap;

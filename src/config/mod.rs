@@ -470,6 +470,11 @@ pub fn parse_ssh_target(s: &str) -> Result<(String, String, u16), String> {
     Ok((user.to_string(), host, port))
 }
 
+/// Push mode is configured: a `nats = true` host or `[fleet] discover = "nats"`.
+pub fn push_wanted(config: &Config) -> bool {
+    config.fleet.discover == Discover::Nats || config.hosts.iter().any(|h| h.nats)
+}
+
 /// This machine's hostname, for the local host's default name.
 pub fn local_hostname() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")

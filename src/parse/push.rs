@@ -71,3 +71,20 @@ pub struct HostSnap {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub interval_ms: Option<u64>,
 }
+
+/// The bucket key (and subject token) of a host name: what a key may hold
+/// (`A-Z a-z 0-9 - _`), anything else as `_`, at most 200 characters.
+pub fn push_key(name: &str) -> String {
+    let k: String = name
+        .chars()
+        .take(200)
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if k.is_empty() { "_".into() } else { k }
+}

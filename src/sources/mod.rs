@@ -48,7 +48,7 @@ impl Ctx {
 
 /// Starts a task for every source in the config. Returns the outlet for new
 /// events (published to NATS, POSTed to the webhook), if anything wants them.
-pub fn spawn_all(config: &Config, ctx: &Ctx) -> Option<mpsc::Sender<crate::store::Event>> {
+pub fn spawn_all(config: &Config, ctx: &Ctx) -> Option<mpsc::Sender<crate::update::Event>> {
     for h in config.hosts.iter().filter(|h| h.local) {
         supervise(ctx, Rows::Host(h.display_name()), h.clone(), local::run);
     }

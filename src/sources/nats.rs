@@ -12,7 +12,7 @@ use super::{Ctx, http_client, http_error_words, read_bounded};
 use crate::config::{Config, Nats};
 use crate::model::now_millis;
 use crate::parse::nats as p;
-use crate::store::Event;
+use crate::update::Event;
 use crate::update::{SourceError, Update};
 use crate::update::{nats::LinkState, nats::LinkStats, nats::MonitorSample, nats::NatsUpdate};
 use std::collections::{BTreeMap, VecDeque};

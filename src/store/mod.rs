@@ -9,12 +9,13 @@ pub mod nats;
 pub mod services;
 
 pub use alerts::{Conditions, Observation, Problem, Tab};
-pub use events::{Event, EventRing, NewEvent};
+pub use events::{EventRing, NewEvent};
 pub use hosts::{HostEntry, HostKind, IfaceRate, PushedRates, sample_from_snap};
 
 use crate::config::Config;
 use crate::model::{Level, Millis, Now};
-use crate::update::{PushUpdate, SourceError, Update};
+use crate::parse::push::push_key;
+use crate::update::{Event, PushUpdate, SourceError, Update};
 
 /// A difference between how far the wall and the monotonic clock moved
 /// that is taken as a step of the wall clock.
@@ -113,7 +114,7 @@ impl Store {
             nats: nats::NatsState::new(config),
             agents: agents::AgentsState::new(config),
             push: PushState {
-                wanted: crate::sources::push::wanted(config),
+                wanted: crate::config::push_wanted(config),
                 discover: config.fleet.discover == crate::config::Discover::Nats,
                 ..PushState::default()
             },
@@ -346,23 +347,6 @@ impl Store {
         let ps: Vec<Problem> = self.problems(now).into_iter().filter(|p| p.tab == tab).collect();
         (ps.len(), ps.iter().map(|p| p.level).max().unwrap_or(Level::Info))
     }
-}
-
-/// The bucket key (and subject token) of a host name: what a key may hold
-/// (`A-Z a-z 0-9 - _`), anything else as `_`, at most 200 characters.
-pub fn push_key(name: &str) -> String {
-    let k: String = name
-        .chars()
-        .take(200)
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if k.is_empty() { "_".into() } else { k }
 }
 
 #[cfg(test)]

@@ -1,12 +1,14 @@
-//! The messages sources send to the store: one [`Update`] per result, with
-//! the per-source kinds in `services`, `nats` and `agents`. Sources depend on
-//! this module, never on the store; the store applies these.
+//! The messages between the sources and the store: one [`Update`] per
+//! result in (per-source kinds in `services`, `nats` and `agents`), and the
+//! [`Event`]s the store sends out to the outlet (NATS publishing, webhooks).
+//! Sources depend on this module, never on the store.
 
 pub mod agents;
 pub mod nats;
 pub mod services;
 
-use crate::model::{HostSample, Millis};
+use crate::model::{HostSample, Level, Millis};
+use serde::Serialize;
 
 /// Error from a source, in words for the row that shows it.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,4 +54,21 @@ pub enum PushUpdate {
     /// The watcher cannot reach the bucket (said on the pushed rows).
     /// Why the bucket cannot be read: outside text (a server's words).
     Down(crate::parse::sanitize::Clean),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Event {
+    #[serde(skip)]
+    pub id: u64,
+    #[serde(serialize_with = "ser_time")]
+    pub at: Millis,
+    pub level: Level,
+    pub kind: String,
+    pub source: String,
+    pub title: String,
+    pub detail: String,
+}
+
+fn ser_time<S: serde::Serializer>(at: &Millis, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&crate::model::rfc3339(*at))
 }
