@@ -64,7 +64,6 @@ const TEST_EXTRA: &[&str] = &["fixture"];
 /// Today's back-arrows, being removed: (module path or its prefix, target).
 const ALLOWED: &[(&str, &str)] = &[
     ("config", "theme"),
-    ("logging", "config"),
     ("model", "parse"),
     ("snapshot::tests", "headless"),
     // tests of how the store takes a source's output, still beside the source

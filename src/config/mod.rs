@@ -74,11 +74,6 @@ fn config_home() -> Option<PathBuf> {
     etcetera::choose_base_strategy().ok().map(|s| s.config_dir())
 }
 
-pub fn state_home() -> Option<PathBuf> {
-    use etcetera::BaseStrategy;
-    etcetera::choose_base_strategy().ok().and_then(|s| s.state_dir())
-}
-
 pub fn expand_tilde(p: &str) -> PathBuf {
     if let Some(rest) = p.strip_prefix("~/")
         && let Some(home) = std::env::var_os("HOME")
