@@ -4,7 +4,7 @@
 //!
 //! `cargo run --release --example push_flood -- nats://127.0.0.1:4222 2000 5`
 
-use fleettop::snapshot::{DiskSnap, HostSnap, TopSnap};
+use fleettop::parse::push::{DiskSnap, HostSnap, TopSnap};
 use fleettop::sources::push;
 use std::time::Duration;
 

@@ -4,7 +4,8 @@
 
 use crate::action::{Action, map_key};
 use crate::model::{Millis, Now, now_millis};
-use crate::store::{Store, Update};
+use crate::store::Store;
+use crate::update::Update;
 use crate::tab::Tab;
 use crate::theme::{Depth, Glyphs, Theme, cycle_names};
 use crate::ui::tabs::{self, moved};

@@ -3,7 +3,8 @@
 
 use crate::config::parse_str;
 use crate::model::{Battery, Disk, Gpu, GpuProcess, HostSample, InferenceCounters, Interface, Process, Temp};
-use crate::store::{SourceError, Store, Update};
+use crate::store::Store;
+use crate::update::{SourceError, Update};
 
 pub const S: i64 = 1000;
 pub const T0: i64 = 1_780_000_000_000;
@@ -216,7 +217,7 @@ agent_fail_streak_critical = 3
 
 fn agent_event(json: &str) -> Update {
     match crate::parse::agent::parse(json) {
-        Ok(crate::parse::agent::Parsed::Run(event)) => Update::Agents(crate::store::agents::AgentUpdate::Event {
+        Ok(crate::parse::agent::Parsed::Run(event)) => Update::Agents(crate::update::agents::AgentUpdate::Event {
             event,
             source: "fixture".into(),
             history: false,
@@ -259,7 +260,7 @@ pub fn agents_fleet() -> Store {
         );
     }
     st.apply(
-        Update::Agents(crate::store::agents::AgentUpdate::Heartbeat {
+        Update::Agents(crate::update::agents::AgentUpdate::Heartbeat {
             agent: "deacon".into(),
             at: Ok(NOW - 9 * 60 * S),
         }),

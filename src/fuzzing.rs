@@ -11,7 +11,8 @@ use crate::model::Millis;
 use crate::parse::{self, sanitize::sanitize};
 use crate::sources::agents::{LineSplitter, event_update};
 use crate::sources::ssh::{Output, Tracker};
-use crate::store::{PushUpdate, Store, Update, nats::NatsUpdate, services::ServiceUpdate};
+use crate::store::Store;
+use crate::update::{PushUpdate, Update, nats::NatsUpdate, services::ServiceUpdate};
 
 /// 2027-01-15: later than any fixture, early enough for "now + skew".
 pub const NOW: Millis = 1_800_000_000_000;
@@ -236,7 +237,7 @@ pub fn nats(data: &[u8]) {
     for i in 0..2 {
         let at = NOW + i * 5000;
         let result = p::varz(varz.as_bytes()).map(|varz| {
-            Box::new(crate::store::nats::MonitorSample {
+            Box::new(crate::update::nats::MonitorSample {
                 at,
                 varz,
                 jsz: p::jsz(jsz.as_bytes()),
@@ -244,7 +245,7 @@ pub fn nats(data: &[u8]) {
                 health: p::healthz(healthz.as_bytes()),
             })
         });
-        let result = result.map_err(crate::store::SourceError::Other);
+        let result = result.map_err(crate::update::SourceError::Other);
         st.apply(
             Update::Nats(NatsUpdate::Monitor {
                 name: "main".into(),

@@ -24,4 +24,5 @@ pub mod tab;
 pub mod term;
 pub mod theme;
 pub mod ui;
+pub mod update;
 pub mod webhook;

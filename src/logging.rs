@@ -15,8 +15,13 @@ pub const MAX_LOG: u64 = 4 << 20;
 pub const KEEP: usize = 2;
 const MINUTE: Millis = 60_000;
 
+fn state_home() -> Option<PathBuf> {
+    use etcetera::BaseStrategy;
+    etcetera::choose_base_strategy().ok().and_then(|s| s.state_dir())
+}
+
 pub fn default_path() -> Option<PathBuf> {
-    crate::config::state_home()
+    state_home()
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))
         .map(|d| d.join("fleettop").join("fleettop.log"))
 }

@@ -5,8 +5,8 @@
 
 use crate::config::{Config, Host};
 use crate::model::now_millis;
+use crate::parse::push::HostSnap;
 use crate::parse::redact::{redact_text, redact_url};
-use crate::snapshot::HostSnap;
 use crate::sources::local::Collector;
 use crate::sources::{gpu, inference, push};
 use crate::store::HostEntry;

@@ -4,8 +4,9 @@
 
 use crate::model::{Level, Millis, now_millis};
 use crate::sources::Ctx;
-use crate::store::nats::NatsUpdate;
-use crate::store::{Event, Update};
+use crate::update::Event;
+use crate::update::Update;
+use crate::update::nats::NatsUpdate;
 use std::collections::HashMap;
 use std::time::Duration;
 use tokio::sync::mpsc;

@@ -74,11 +74,6 @@ fn config_home() -> Option<PathBuf> {
     etcetera::choose_base_strategy().ok().map(|s| s.config_dir())
 }
 
-pub fn state_home() -> Option<PathBuf> {
-    use etcetera::BaseStrategy;
-    etcetera::choose_base_strategy().ok().and_then(|s| s.state_dir())
-}
-
 pub fn expand_tilde(p: &str) -> PathBuf {
     if let Some(rest) = p.strip_prefix("~/")
         && let Some(home) = std::env::var_os("HOME")
@@ -496,6 +491,11 @@ pub fn parse_ssh_target(s: &str) -> Result<(String, String, u16), String> {
         return Err(bad());
     }
     Ok((user.to_string(), host, port))
+}
+
+/// Push mode is configured: a `nats = true` host or `[fleet] discover = "nats"`.
+pub fn push_wanted(config: &Config) -> bool {
+    config.fleet.discover == Discover::Nats || config.hosts.iter().any(|h| h.nats)
 }
 
 /// This machine's hostname, for the local host's default name.

@@ -15,6 +15,7 @@ pub mod power_supply;
 pub mod probe;
 pub mod proc;
 pub mod prometheus;
+pub mod push;
 pub mod redact;
 pub mod sanitize;
 pub mod syncthing;

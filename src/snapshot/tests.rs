@@ -3,9 +3,9 @@
 
 use super::*;
 use crate::model::{Disk, HostSample};
-use crate::store::agents::AgentUpdate;
-use crate::store::services::{ContainerInfo, Kind, Row, ServiceUpdate};
-use crate::store::{SourceError, Update};
+use crate::update::agents::AgentUpdate;
+use crate::update::{SourceError, Update};
+use crate::update::{services::ContainerInfo, services::Kind, services::Row, services::ServiceUpdate};
 
 const S: i64 = 1000;
 const T: i64 = 1_780_000_000_000;

@@ -11,8 +11,8 @@ use super::reach::Reach;
 use crate::config::{Config, Daemon};
 use crate::model::Millis;
 use crate::parse::systemctl::{UnitShow, parse_show};
-use crate::store::Update;
-use crate::store::agents::AgentUpdate;
+use crate::update::Update;
+use crate::update::agents::AgentUpdate;
 use std::time::Duration;
 
 /// A line longer than this is not an event: dropped and counted.
@@ -341,7 +341,7 @@ async fn replay_stream(
             let c = s
                 .create_consumer(OrderedConfig {
                     // How the NATS tab knows it is fleettop's, not the user's.
-                    description: Some(crate::store::nats::OWN_CONSUMER.into()),
+                    description: Some(crate::update::nats::OWN_CONSUMER.into()),
                     filter_subject: subject.clone(),
                     deliver_policy: DeliverPolicy::ByStartTime { start_time },
                     ..Default::default()

@@ -21,7 +21,7 @@
 
 use super::agents::{LineSplitter, MAX_BACKLOG, heartbeat_field, timer_shown, unit_shown};
 use crate::model::Millis;
-use crate::store::agents::{AgentUpdate, MAX_OUTPUT};
+use crate::update::agents::{AgentUpdate, MAX_OUTPUT};
 use std::time::Duration;
 
 /// How long one poll may take, waiting for the host's connection included.

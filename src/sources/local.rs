@@ -9,7 +9,7 @@ use crate::config::{GpuMode, Host};
 use crate::model::{Disk, HostSample, Millis, Process, Temp};
 use crate::parse::power_supply;
 use crate::parse::sanitize::sanitize;
-use crate::store::{SourceError, Update};
+use crate::update::{SourceError, Update};
 use std::time::Duration;
 use sysinfo::{Components, DiskRefreshKind, Disks, System};
 

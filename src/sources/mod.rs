@@ -17,10 +17,10 @@ pub mod ssh;
 
 use crate::config::Config;
 use crate::parse::agent::FleetNotice;
-use crate::store::agents::AgentUpdate;
-use crate::store::nats::{LinkState, LinkStats, NatsUpdate};
-use crate::store::services::{Health, Kind, Row, ServiceUpdate};
-use crate::store::{PushUpdate, SourceError, Update};
+use crate::update::agents::AgentUpdate;
+use crate::update::{PushUpdate, SourceError, Update};
+use crate::update::{nats::LinkState, nats::LinkStats, nats::NatsUpdate};
+use crate::update::{services::Health, services::Kind, services::Row, services::ServiceUpdate};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, mpsc};
@@ -50,7 +50,7 @@ impl Ctx {
 
 /// Starts a task for every source in the config. Returns the outlet for new
 /// events (published to NATS, POSTed to the webhook), if anything wants them.
-pub fn spawn_all(config: &Config, ctx: &Ctx) -> Option<mpsc::Sender<crate::store::Event>> {
+pub fn spawn_all(config: &Config, ctx: &Ctx) -> Option<mpsc::Sender<crate::update::Event>> {
     for h in config.hosts.iter().filter(|h| h.local) {
         supervise(ctx, Rows::Host(h.display_name()), h.clone(), local::run);
     }

@@ -7,10 +7,10 @@
 //! Also the helpers the agent shares: which `[[nats]]`, the bucket, the key.
 
 use super::Ctx;
-use crate::config::{Config, Discover, Nats};
+use crate::config::{Config, Nats, push_wanted};
+use crate::parse::push::HostSnap;
 use crate::parse::sanitize::sanitize;
-use crate::snapshot::HostSnap;
-use crate::store::{PushUpdate, Update};
+use crate::update::{PushUpdate, Update};
 use std::time::Duration;
 
 pub const BUCKET: &str = "fleettop_hosts";
@@ -23,12 +23,7 @@ pub const MAX_VALUE: usize = 256 << 10;
 /// count once a minute.
 const LOG_FIRST: u64 = 10;
 
-pub use crate::store::push_key;
-
-/// Push mode is configured: a `nats = true` host or `[fleet] discover = "nats"`.
-pub fn wanted(config: &Config) -> bool {
-    config.fleet.discover == Discover::Nats || config.hosts.iter().any(|h| h.nats)
-}
+pub use crate::parse::push::push_key;
 
 /// The `[[nats]]` push mode uses: `[fleet] nats`, else the only one with a `url`.
 pub fn which_nats(config: &Config) -> Result<&Nats, String> {
@@ -130,7 +125,7 @@ fn sanitize_strings(v: &mut serde_json::Value) {
 
 /// Starts the bucket watcher when push mode is configured.
 pub fn spawn(config: &Config, ctx: &Ctx) {
-    if !wanted(config) {
+    if !push_wanted(config) {
         return;
     }
     match which_nats(config) {

@@ -6,8 +6,8 @@
 use super::events::NewEvent;
 use crate::logging::LogBudget;
 use crate::model::Millis;
-use crate::parse::agent::{AgentEvent, FleetNotice};
 use crate::parse::systemctl::UnitShow;
+use crate::update::agents::{AgentUpdate, MAX_OUTPUT};
 use std::collections::{HashSet, VecDeque};
 
 mod apply;
@@ -18,8 +18,6 @@ pub use observe::process_present;
 
 /// Runs kept per daemon.
 pub const MAX_RUNS: usize = 50;
-/// Output kept per run; the tail is kept, the head is cut.
-pub const MAX_OUTPUT: usize = 1 << 20;
 /// Output kept per agent, all its kept runs together: past it, the oldest
 /// runs' outputs go first.
 pub const AGENT_OUTPUT_BUDGET: usize = 2 << 20;
@@ -244,44 +242,6 @@ pub fn expected_per_hour(schedule: &str) -> Option<f64> {
         return Some(per_hour_minutes * hours_fraction);
     }
     None
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum AgentUpdate {
-    /// A run event; `history` when it was replayed (a runlog's backlog,
-    /// JetStream): it counts, but is not news for the ticker.
-    Event {
-        event: AgentEvent,
-        source: String,
-        history: bool,
-    },
-    /// An event that could not be read: counted and logged.
-    BadEvent {
-        source: String,
-        error: String,
-    },
-    Heartbeat {
-        agent: String,
-        at: Result<Millis, String>,
-    },
-    LogModified {
-        agent: String,
-        at: Result<Millis, String>,
-    },
-    /// The daemon's systemd unit (and timer), and the journal of its last
-    /// run when that run is new.
-    Unit {
-        agent: String,
-        unit: Result<Box<UnitShow>, String>,
-        timer: Option<Box<UnitShow>>,
-        journal: Option<String>,
-    },
-    Notice(FleetNotice),
-    /// Events over a subject's rate budget, dropped by the source.
-    Throttled(u64),
-    /// One agent subject's history is in (replayed, or there was none to
-    /// replay): `snapshot` waits for all of them.
-    Replayed,
 }
 
 #[derive(Debug, Clone, Default)]

@@ -1,10 +1,11 @@
 //! Time in the store: times from outside checked on arrival (clock skew),
 //! and fleettop's own wall clock stepping under it.
 
-use super::agents::{AgentStatus, AgentUpdate};
+use super::agents::AgentStatus;
 use super::*;
-use crate::model::{Disk, HostState, Now};
+use crate::model::{Disk, HostSample, HostState, Now};
 use crate::parse::agent::{self, Parsed};
+use crate::update::agents::AgentUpdate;
 
 const S: i64 = 1000;
 const YEAR: i64 = 365 * 86_400 * S;

@@ -2,25 +2,8 @@
 //! and NATS publishing.
 
 use crate::model::{Level, Millis};
-use serde::Serialize;
+use crate::update::Event;
 use std::collections::VecDeque;
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Event {
-    #[serde(skip)]
-    pub id: u64,
-    #[serde(serialize_with = "ser_time")]
-    pub at: Millis,
-    pub level: Level,
-    pub kind: String,
-    pub source: String,
-    pub title: String,
-    pub detail: String,
-}
-
-fn ser_time<S: serde::Serializer>(at: &Millis, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&crate::model::rfc3339(*at))
-}
 
 /// The kind of an event whose kind someone outside named: one of a fixed
 /// set. Their word stays in the title; a kind is a subject fleettop

@@ -1,10 +1,11 @@
 //! Per-host state and the rules that read it.
 
+use super::AlertRules;
 use super::alerts::{Observation, Tab};
 use super::events::NewEvent;
-use super::{AlertRules, SourceError};
 use crate::config::Host;
 use crate::model::{HostSample, HostState, Level, Millis};
+use crate::update::SourceError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HostKind {
@@ -91,7 +92,7 @@ impl HostEntry {
     /// than the one held is ignored; one dated before 1970 or in the future
     /// is clock skew: counted and said on the row, and the sample dropped
     /// (a host whose clock is ahead must not look fresh for ever).
-    pub fn accept_pushed(&mut self, snap: &crate::snapshot::HostSnap, at: Millis, now: Millis) -> bool {
+    pub fn accept_pushed(&mut self, snap: &crate::parse::push::HostSnap, at: Millis, now: Millis) -> bool {
         let Some(at) = crate::model::checked_time(at, now) else {
             self.clock_skew = self.clock_skew.saturating_add(1);
             let said = format!("clock skew: sampled at {}", crate::model::rfc3339(at));
@@ -303,7 +304,7 @@ pub(super) fn state_observation(h: &HostEntry, r: &AlertRules, now: Millis) -> O
 }
 
 /// The numbers of a pushed host JSON as a sample the UI and the rules read.
-pub fn sample_from_snap(s: &crate::snapshot::HostSnap, at: Millis) -> HostSample {
+pub fn sample_from_snap(s: &crate::parse::push::HostSnap, at: Millis) -> HostSample {
     use crate::model::{Battery, Disk, InferenceCounters, Process, Temp};
     use crate::parse::sanitize::sanitize;
     const MAX_LIST: usize = 64;

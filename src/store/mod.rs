@@ -9,57 +9,13 @@ pub mod nats;
 pub mod services;
 
 pub use alerts::{Conditions, Observation, Problem, Tab};
-pub use events::{Event, EventRing, NewEvent};
+pub use events::{EventRing, NewEvent};
 pub use hosts::{HostEntry, HostKind, IfaceRate, PushedRates, sample_from_snap};
 
 use crate::config::Config;
-use crate::model::{HostSample, Level, Millis, Now};
-
-/// Error from a source, in words for the row that shows it.
-#[derive(Debug, Clone, PartialEq)]
-pub enum SourceError {
-    Auth(String),
-    Unreachable(String),
-    Other(String),
-}
-
-impl std::fmt::Display for SourceError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            SourceError::Auth(s) | SourceError::Unreachable(s) | SourceError::Other(s) => f.write_str(s),
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-pub enum Update {
-    Host {
-        name: String,
-        result: Result<Box<HostSample>, SourceError>,
-    },
-    Services(services::ServiceUpdate),
-    Nats(nats::NatsUpdate),
-    Agents(agents::AgentUpdate),
-    Push(PushUpdate),
-}
-
-/// From the push-mode watcher of the `fleettop_hosts` bucket.
-#[derive(Debug, Clone)]
-pub enum PushUpdate {
-    /// A host's JSON, sampled at `at` by its agent.
-    Host {
-        key: String,
-        snap: Box<crate::snapshot::HostSnap>,
-        at: Millis,
-    },
-    /// The bucket's values at start have all been read.
-    Ready,
-    /// A value that is not a host JSON (counted, logged by the source).
-    Malformed { key: String },
-    /// The watcher cannot reach the bucket (said on the pushed rows).
-    /// Why the bucket cannot be read: outside text (a server's words).
-    Down(crate::parse::sanitize::Clean),
-}
+use crate::model::{Level, Millis, Now};
+use crate::parse::push::push_key;
+use crate::update::{Event, PushUpdate, SourceError, Update};
 
 /// A difference between how far the wall and the monotonic clock moved
 /// that is taken as a step of the wall clock.
@@ -158,7 +114,7 @@ impl Store {
             nats: nats::NatsState::new(config),
             agents: agents::AgentsState::new(config),
             push: PushState {
-                wanted: crate::sources::push::wanted(config),
+                wanted: crate::config::push_wanted(config),
                 discover: config.fleet.discover == crate::config::Discover::Nats,
                 ..PushState::default()
             },
@@ -205,7 +161,7 @@ impl Store {
         let mut echoes = Vec::new();
         // Events made of NATS messages are not published again: two
         // fleettops on one bus would echo them forever.
-        let publish = !matches!(update, Update::Nats(nats::NatsUpdate::Message { .. }));
+        let publish = !matches!(update, Update::Nats(crate::update::nats::NatsUpdate::Message { .. }));
         match update {
             Update::Host { name, result } => {
                 let Some(i) = self.hosts.iter().position(|h| h.name == name) else {
@@ -391,23 +347,6 @@ impl Store {
         let ps: Vec<Problem> = self.problems(now).into_iter().filter(|p| p.tab == tab).collect();
         (ps.len(), ps.iter().map(|p| p.level).max().unwrap_or(Level::Info))
     }
-}
-
-/// The bucket key (and subject token) of a host name: what a key may hold
-/// (`A-Z a-z 0-9 - _`), anything else as `_`, at most 200 characters.
-pub fn push_key(name: &str) -> String {
-    let k: String = name
-        .chars()
-        .take(200)
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if k.is_empty() { "_".into() } else { k }
 }
 
 #[cfg(test)]

@@ -498,7 +498,8 @@ fn hits(line: &str, needle: &str) -> Vec<(usize, usize)> {
 #[cfg(test)]
 mod tests {
     use super::{fold, hits, output_text};
-    use crate::store::agents::{MAX_OUTPUT, Outcome, Run};
+    use crate::store::agents::{Outcome, Run};
+    use crate::update::agents::MAX_OUTPUT;
 
     #[test]
     fn a_run_dropped_for_the_budget_says_so() {

@@ -3,8 +3,9 @@
 
 use super::widgets::sparkline;
 use super::{Detail, ListView, Painter, ServiceSort, fmt};
-use crate::store::services::{Health, Service};
+use crate::store::services::Service;
 use crate::store::{Store, Tab};
+use crate::update::services::Health;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;

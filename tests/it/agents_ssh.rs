@@ -7,8 +7,10 @@ use crate::common;
 use fleettop::config::parse_str;
 use fleettop::model::now_millis;
 use fleettop::sources::Ctx;
-use fleettop::store::agents::{Agent, AgentStatus, AgentUpdate};
-use fleettop::store::{Store, Update};
+use fleettop::store::Store;
+use fleettop::store::agents::{Agent, AgentStatus};
+use fleettop::update::Update;
+use fleettop::update::agents::AgentUpdate;
 
 use common::sshd::*;
 use common::{free_port, stand_in};

@@ -10,10 +10,11 @@ use fleettop::config::{Config, parse_str};
 use fleettop::model::{Level, now_millis};
 use fleettop::parse::nats as p;
 use fleettop::sources::{self, Ctx};
-use fleettop::store::nats::{LinkState, MonitorSample, NatsUpdate};
-use fleettop::store::{SourceError, Store, Tab, Update};
+use fleettop::store::{Store, Tab};
 use fleettop::theme::{GlyphKind, Glyphs, Theme};
 use fleettop::ui::{self, Detail, View};
+use fleettop::update::{SourceError, Update};
+use fleettop::update::{nats::LinkState, nats::MonitorSample, nats::NatsUpdate};
 use futures_util::StreamExt;
 use ratatui::buffer::Buffer;
 use std::sync::{Arc, Mutex};
@@ -625,7 +626,7 @@ fn render_store() -> (Store, i64) {
     store.apply(
         Update::Nats(NatsUpdate::Link {
             name: "main".into(),
-            stats: fleettop::store::nats::LinkStats {
+            stats: fleettop::update::nats::LinkStats {
                 state: LinkState::Connected,
                 published: 12,
                 dropped: 0,

@@ -9,12 +9,15 @@ use crate::common;
 use common::screen::{assert_console_only, text};
 use fleettop::fixture::{NOW, S, omarchy};
 use fleettop::parse::agent::FleetNotice;
-use fleettop::store::agents::AgentUpdate;
-use fleettop::store::nats::{LinkState, LinkStats, MonitorSample, NatsUpdate};
-use fleettop::store::services::{ContainerInfo, Health, Kind, Row, ServiceUpdate};
-use fleettop::store::{SourceError, Store, Tab, Update};
+use fleettop::store::{Store, Tab};
 use fleettop::theme::{GlyphKind, Glyphs, Theme};
 use fleettop::ui::{self, Detail, KioskView, View};
+use fleettop::update::agents::AgentUpdate;
+use fleettop::update::{SourceError, Update};
+use fleettop::update::{nats::LinkState, nats::LinkStats, nats::MonitorSample, nats::NatsUpdate};
+use fleettop::update::{
+    services::ContainerInfo, services::Health, services::Kind, services::Row, services::ServiceUpdate,
+};
 use proptest::prelude::*;
 use ratatui_textarea::TextArea;
 use serde_json::Value;

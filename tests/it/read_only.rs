@@ -9,10 +9,14 @@ use common::screen::{draw, text};
 use fleettop::action::{Action, help_rows};
 use fleettop::app::{App, Kiosk};
 use fleettop::config::parse_str;
-use fleettop::store::services::{ContainerInfo, DockerCommand, Health, Kind, Row, ServiceUpdate};
-use fleettop::store::{Store, Tab, Update};
+use fleettop::store::{Store, Tab};
 use fleettop::theme::{Depth, GlyphKind, Glyphs, Theme};
 use fleettop::ui::View;
+use fleettop::update::Update;
+use fleettop::update::{
+    services::ContainerInfo, services::DockerCommand, services::Health, services::Kind, services::Row,
+    services::ServiceUpdate,
+};
 use std::time::Duration;
 use tokio::sync::mpsc;
 

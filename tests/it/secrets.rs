@@ -80,7 +80,7 @@ async fn the_syncthing_client_follows_no_redirect_with_its_api_key() {
         .unwrap()
         .unwrap();
     task.abort();
-    let fleettop::store::Update::Services(fleettop::store::services::ServiceUpdate::Set { rows, .. }) = u else {
+    let fleettop::update::Update::Services(fleettop::update::services::ServiceUpdate::Set { rows, .. }) = u else {
         panic!("{u:?}");
     };
     assert_eq!(rows[0].detail, "HTTP 302 from /rest/system/status");
@@ -192,7 +192,7 @@ async fn planted_secrets_appear_nowhere() {
     let failed = |s: &Store, key: &str| {
         s.services
             .get(key)
-            .is_some_and(|r| r.row.health == fleettop::store::services::Health::Error)
+            .is_some_and(|r| r.row.health == fleettop::update::services::Health::Error)
     };
     while !(failed(&store, "http:junk")
         && failed(&store, "http:fivehundred")

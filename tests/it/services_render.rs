@@ -4,10 +4,13 @@
 use crate::common;
 use common::screen::{row as screen_row, text};
 use fleettop::config::parse_str;
-use fleettop::store::services::{ContainerInfo, Health, Kind, Row, ServiceUpdate};
-use fleettop::store::{Store, Tab, Update};
+use fleettop::store::{Store, Tab};
 use fleettop::theme::{GlyphKind, Glyphs, Theme};
 use fleettop::ui::{Detail, View};
+use fleettop::update::Update;
+use fleettop::update::{
+    services::ContainerInfo, services::Health, services::Kind, services::Row, services::ServiceUpdate,
+};
 use ratatui::buffer::Buffer;
 
 const S: i64 = 1000;
@@ -21,7 +24,7 @@ fn row(key: &str, kind: Kind, name: &str, h: Health, detail: &str, source: &str)
 }
 
 fn container(name: &str, state: &str, restarts: i64, exit: Option<i64>, started: i64) -> Row {
-    let (h, d) = fleettop::store::services::container_health(state, "", exit);
+    let (h, d) = fleettop::update::services::container_health(state, "", exit);
     let mut r = row(&format!("docker:local/{name}"), Kind::Container, name, h, &d, "local");
     r.container = Some(ContainerInfo {
         endpoint: "local".into(),
@@ -337,7 +340,7 @@ fn console_glyphs_only_and_no_escape_reaches_the_screen() {
 fn restart_asks_first_and_only_yes_sends_the_command() {
     use fleettop::action::Action;
     use fleettop::app::App;
-    use fleettop::store::services::DockerCommand;
+    use fleettop::update::services::DockerCommand;
     let mut store = store();
     let (tx, mut rx) = tokio::sync::mpsc::channel(4);
     store.apply(

@@ -5,8 +5,8 @@ use crate::common;
 use fleettop::model::HostState;
 use fleettop::parse::probe;
 use fleettop::sources::ssh::{self, Tracker};
-use fleettop::store::{SourceError, Update};
 use fleettop::ui::host::collector_words;
+use fleettop::update::{SourceError, Update};
 
 use common::free_port;
 use common::sshd::*;

@@ -10,7 +10,7 @@ use common::free_port;
 use common::sshd::*;
 use fleettop::parse::proc::parse_pid_stat;
 use fleettop::sources::ssh;
-use fleettop::store::SourceError;
+use fleettop::update::SourceError;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

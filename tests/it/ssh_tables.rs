@@ -66,7 +66,7 @@ async fn only_the_open_hosts_table_is_whole_and_opening_one_polls_it_at_once() {
             .await
             .expect("a sample of both hosts within a minute")
             .unwrap();
-        if let fleettop::store::Update::Host { name, result } = u {
+        if let fleettop::update::Update::Host { name, result } = u {
             let s = result.unwrap_or_else(|e| panic!("{name}: {e}"));
             *(if name == "open" { &mut open } else { &mut shut }) = Some(s);
         }

@@ -199,8 +199,10 @@ async fn skewed_times_replayed_from_jetstream() {
 /// the overflow), and the store then calls them clock skew.
 #[test]
 fn times_from_a_host_at_the_ends_of_i64_saturate() {
-    use fleettop::store::agents::{AgentStatus, AgentUpdate};
-    use fleettop::store::{Store, Update};
+    use fleettop::store::Store;
+    use fleettop::store::agents::AgentStatus;
+    use fleettop::update::Update;
+    use fleettop::update::agents::AgentUpdate;
     let max = i64::MAX;
     let now = 1_778_351_400_000;
     for answer in [

@@ -11,7 +11,7 @@ use crate::parse::systemctl::SHOW_PROPERTIES;
 use crate::sources::agents::{Line, LineSplitter, MAX_BACKLOG, heartbeat_field, timer_of, timer_shown, unit_shown};
 use crate::sources::agents_remote::FileTime;
 use crate::sources::services::files::{self, Found};
-use crate::store::agents::AgentUpdate;
+use crate::update::agents::AgentUpdate;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::os::unix::fs::MetadataExt;
@@ -147,7 +147,7 @@ async fn run_program(program: &str, args: &[&str]) -> Result<String, String> {
             crate::parse::sanitize::sanitize(err.lines().next().unwrap_or("failed"))
         ));
     }
-    let body = &out.stdout[..out.stdout.len().min(crate::store::agents::MAX_OUTPUT)];
+    let body = &out.stdout[..out.stdout.len().min(crate::update::agents::MAX_OUTPUT)];
     Ok(String::from_utf8_lossy(body).into_owned())
 }
 

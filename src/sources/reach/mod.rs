@@ -15,7 +15,7 @@ use crate::parse::systemctl;
 use crate::sources::agents::Line;
 use crate::sources::agents_remote::{FileTime, RemoteRunlog};
 use crate::sources::services::files::Found;
-use crate::store::agents::AgentUpdate;
+use crate::update::agents::AgentUpdate;
 use local::Follower;
 use std::time::Duration;
 

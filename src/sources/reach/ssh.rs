@@ -16,7 +16,7 @@ use crate::sources::services::DEFAULT_TIMEOUT;
 use crate::sources::services::files::Found;
 use crate::sources::services::remote::{self as scripts, candidates, fill_exes};
 use crate::sources::ssh::{Output, links};
-use crate::store::agents::{AgentUpdate, MAX_OUTPUT};
+use crate::update::agents::{AgentUpdate, MAX_OUTPUT};
 use std::time::Duration;
 
 /// More than a service check needs; a host printing more is cut and says so.

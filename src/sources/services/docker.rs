@@ -8,8 +8,9 @@ use crate::config::DockerService;
 use crate::model::Millis;
 use crate::parse::redact::redact_url;
 use crate::sources::Ctx;
-use crate::store::services::{
-    ContainerInfo, DockerCommand, Health, Kind, LOG_LINES, Row, ServiceUpdate, container_health,
+use crate::update::{
+    services::ContainerInfo, services::DockerCommand, services::Health, services::Kind, services::LOG_LINES,
+    services::Row, services::ServiceUpdate, services::container_health,
 };
 use bollard::Docker;
 use bollard::query_parameters::{

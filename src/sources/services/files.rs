@@ -8,7 +8,7 @@ use crate::config::{FreshnessService, ProcessService};
 use crate::fmt::ago;
 use crate::sources::Ctx;
 use crate::sources::reach::Reach;
-use crate::store::services::{Health, Kind, Row, ServiceUpdate};
+use crate::update::services::{Health, Kind, Row, ServiceUpdate};
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 

@@ -4,7 +4,7 @@ use super::{DEFAULT_INTERVAL, DEFAULT_TIMEOUT, send};
 use crate::config::{ExpectStatus, HttpService};
 use crate::parse::redact::redact_url;
 use crate::sources::{Ctx, http_client, http_error_words, read_bounded};
-use crate::store::services::{Health, Kind, Row, ServiceUpdate};
+use crate::update::{services::Health, services::Kind, services::Row, services::ServiceUpdate};
 use std::time::{Duration, Instant};
 
 /// A body is read only this far (for `body_contains`).

@@ -6,7 +6,7 @@ use super::{DEFAULT_INTERVAL, send_set, unknown};
 use crate::config::LaunchdService;
 use crate::parse::launchctl::{Cohort, Group, Job};
 use crate::sources::Ctx;
-use crate::store::services::{Health, Kind, Row};
+use crate::update::services::{Health, Kind, Row};
 use std::collections::BTreeMap;
 
 pub fn scope(host: &str) -> String {

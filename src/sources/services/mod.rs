@@ -17,8 +17,8 @@ pub mod tcp;
 use super::Ctx;
 use crate::config::Config;
 use crate::sources::reach::Reach;
-use crate::store::Update;
-use crate::store::services::{Health, Kind, Row, ServiceUpdate};
+use crate::update::Update;
+use crate::update::services::{Health, Kind, Row, ServiceUpdate};
 use std::time::Duration;
 
 pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(15);

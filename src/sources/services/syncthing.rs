@@ -6,7 +6,7 @@ use crate::config::SyncthingService;
 use crate::fmt::bytes;
 use crate::parse::syncthing as st;
 use crate::sources::{Ctx, http_client_with, http_error_words, read_bounded};
-use crate::store::services::{Health, Kind, Row, ServiceUpdate};
+use crate::update::{services::Health, services::Kind, services::Row, services::ServiceUpdate};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

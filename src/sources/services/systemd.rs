@@ -6,7 +6,7 @@ use crate::config::SystemdService;
 use crate::parse::systemctl;
 use crate::sources::Ctx;
 use crate::sources::reach::Reach;
-use crate::store::services::{Health, Kind, Row};
+use crate::update::services::{Health, Kind, Row};
 use std::time::Duration;
 
 pub fn scope(host: &str) -> String {

@@ -3,7 +3,7 @@
 use super::{DEFAULT_INTERVAL, DEFAULT_TIMEOUT, send};
 use crate::config::TcpService;
 use crate::sources::Ctx;
-use crate::store::services::{Health, Kind, Row, ServiceUpdate};
+use crate::update::{services::Health, services::Kind, services::Row, services::ServiceUpdate};
 use std::time::{Duration, Instant};
 
 pub async fn run(cfg: TcpService, ctx: Ctx) {

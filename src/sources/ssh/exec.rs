@@ -1,7 +1,7 @@
 //! One command on a new channel of a host's connection, its output bounded.
 
 use super::verify::{Conn, ssh_words};
-use crate::store::SourceError;
+use crate::update::SourceError;
 use russh::ChannelMsg;
 
 /// What one exec of the probe returned.

@@ -35,7 +35,7 @@ use super::Ctx;
 use crate::config::{GpuMode, Host, expand_tilde, parse_ssh_target};
 use crate::model::HostSample;
 use crate::parse::probe;
-use crate::store::{SourceError, Update};
+use crate::update::{SourceError, Update};
 use exec::{ExecError, exec};
 use links::{Link, SHARED_CHANNELS};
 use std::path::PathBuf;

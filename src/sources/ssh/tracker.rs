@@ -4,7 +4,7 @@ use super::tables::{TOP_PROCESSES, top};
 use crate::model::{HostSample, Millis, Process};
 use crate::parse::probe::ProbeSample;
 use crate::parse::proc::{self, Stat};
-use crate::store::SourceError;
+use crate::update::SourceError;
 use std::collections::HashMap;
 use std::sync::Arc;
 

@@ -3,7 +3,7 @@
 
 use super::Target;
 use crate::parse::known_hosts;
-use crate::store::SourceError;
+use crate::update::SourceError;
 use russh::client::{self, Handle};
 use russh::keys::{HashAlg, PrivateKeyWithHashAlg, PublicKey};
 use std::path::PathBuf;

@@ -1,7 +1,8 @@
 //! What bounds the Agents tab: the config, not whoever publishes.
 
 use super::*;
-use crate::store::{Store, Update};
+use crate::store::Store;
+use crate::update::Update;
 
 const T: i64 = 1_780_000_000_000;
 
@@ -131,13 +132,13 @@ fn all_agents_outputs_share_one_budget_and_the_oldest_go_first() {
 }
 
 /// Everything the store sends to the outlet (NATS publishing, the webhook).
-fn outlet(st: &mut Store) -> tokio::sync::mpsc::Receiver<crate::store::Event> {
+fn outlet(st: &mut Store) -> tokio::sync::mpsc::Receiver<crate::update::Event> {
     let (tx, rx) = tokio::sync::mpsc::channel(100);
     st.outlet = Some(tx);
     rx
 }
 
-fn published(rx: &mut tokio::sync::mpsc::Receiver<crate::store::Event>) -> Vec<String> {
+fn published(rx: &mut tokio::sync::mpsc::Receiver<crate::update::Event>) -> Vec<String> {
     std::iter::from_fn(|| rx.try_recv().ok()).map(|e| e.title).collect()
 }
 

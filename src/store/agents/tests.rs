@@ -1,7 +1,9 @@
 use super::*;
 use crate::model::Level;
 use crate::parse::agent::Kind;
-use crate::store::{Store, Update};
+use crate::parse::agent::AgentEvent;
+use crate::store::Store;
+use crate::update::Update;
 
 const S: i64 = 1000;
 const T: i64 = 1_780_000_000_000;

@@ -1,6 +1,6 @@
 //! A container's health and edge events, in Docker's words.
 
-use super::{ContainerInfo, Health};
+use super::ContainerInfo;
 use crate::model::Level;
 use crate::store::NewEvent;
 
@@ -46,21 +46,3 @@ pub(super) fn container_edges(name: &str, old: &ContainerInfo, new: &ContainerIn
     }
 }
 
-/// A container's row health from Docker's words.
-pub fn container_health(state: &str, health: &str, exit_code: Option<i64>) -> (Health, String) {
-    match (state, health) {
-        (_, "unhealthy") => (Health::Error, "unhealthy".into()),
-        ("restarting", _) => (Health::Warn, "restarting".into()),
-        ("exited", _) | ("dead", _) => match exit_code {
-            Some(0) => (Health::Ok, "exited (0)".into()),
-            Some(c) => (Health::Error, format!("exited ({c})")),
-            None => (Health::Error, state.to_string()),
-        },
-        ("running", "starting") => (Health::Ok, "running, health starting".into()),
-        ("running", "healthy") => (Health::Ok, "running, healthy".into()),
-        ("running", _) => (Health::Ok, "running".into()),
-        ("paused", _) => (Health::Warn, "paused".into()),
-        ("created", _) => (Health::Unknown, "created".into()),
-        (s, _) => (Health::Unknown, s.to_string()),
-    }
-}

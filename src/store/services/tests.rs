@@ -1,6 +1,7 @@
 use super::*;
 use crate::model::Level;
 use crate::store::Conditions;
+use crate::update::services::container_health;
 
 fn state() -> (ServicesState, Conditions) {
     let c = crate::config::parse_str("", "test").unwrap();

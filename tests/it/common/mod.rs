@@ -162,7 +162,7 @@ pub fn running(
     config: &fleettop::config::Config,
 ) -> (
     fleettop::store::Store,
-    tokio::sync::mpsc::Receiver<fleettop::store::Update>,
+    tokio::sync::mpsc::Receiver<fleettop::update::Update>,
     fleettop::sources::Ctx,
 ) {
     let (tx, rx) = tokio::sync::mpsc::channel(256);
@@ -179,7 +179,7 @@ pub fn running(
 /// what it waited for and what the agents were.
 pub async fn until(
     store: &mut fleettop::store::Store,
-    rx: &mut tokio::sync::mpsc::Receiver<fleettop::store::Update>,
+    rx: &mut tokio::sync::mpsc::Receiver<fleettop::update::Update>,
     what: &str,
     cond: impl Fn(&fleettop::store::Store) -> bool,
 ) {
