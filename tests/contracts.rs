@@ -311,10 +311,7 @@ async fn fleettops_own_consumers_are_not_the_users() {
     )
     .unwrap();
     let (tx, mut rx) = tokio::sync::mpsc::channel(256);
-    let ctx = Ctx {
-        tx,
-        refresh: std::sync::Arc::new(tokio::sync::Notify::new()),
-    };
+    let ctx = Ctx::new(tx);
     let mut store = Store::new(&config);
     store.outlet = sources::spawn_all(&config, &ctx);
     let jsz_url = format!(

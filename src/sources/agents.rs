@@ -336,7 +336,7 @@ async fn follow_runlog(agent: String, path: PathBuf, ctx: Ctx) {
 /// subscription.
 async fn follow_nats(nats: String, subjects: Vec<String>, replay: Duration, ctx: Ctx) {
     let client = loop {
-        if let Some(c) = super::nats::links().client(&nats, Duration::from_secs(5)).await {
+        if let Some(c) = ctx.handles.nats.client(&nats, Duration::from_secs(5)).await {
             break c;
         }
         if ctx.tx.is_closed() {

@@ -1,5 +1,5 @@
 //! An agent daemon's signals on an SSH host, over that host's one
-//! connection ([`super::ssh::links`]): its runlog polled like `tail -F`, its
+//! connection ([`super::ssh::Links`], from the context): its runlog polled like `tail -F`, its
 //! heartbeat file and log freshness with the host's clock skew taken out,
 //! and its systemd unit, timer and journal. Each poll runs one fixed script;
 //! paths, unit names and positions reach it as lines on its standard input,
@@ -23,7 +23,7 @@ use super::Ctx;
 use super::agents::{
     LineSplitter, MAX_BACKLOG, files_every, heartbeat_field, send_lines, timer_of, timer_shown, unit_shown, warn_once,
 };
-use super::ssh::links;
+use super::ssh::Links;
 use crate::config::Daemon;
 use crate::model::{Millis, now_millis};
 use crate::parse::systemctl::SHOW_PROPERTIES;
@@ -130,9 +130,14 @@ impl RemoteRunlog {
 
     /// The complete lines that appeared in `path` on `host` since the last
     /// poll, and whether they are history.
-    pub async fn poll(&mut self, host: &str, path: &str) -> Result<(Vec<super::agents::Line>, bool), String> {
+    pub async fn poll(
+        &mut self,
+        ssh: &Links,
+        host: &str,
+        path: &str,
+    ) -> Result<(Vec<super::agents::Line>, bool), String> {
         let args = self.args();
-        let out = links()
+        let out = ssh
             .run(
                 host,
                 RUNLOG_SCRIPT,
@@ -196,7 +201,7 @@ async fn follow_runlog(agent: String, host: String, path: String, ctx: Ctx) {
     let mut r = RemoteRunlog::default();
     let mut last_error: Option<String> = None;
     loop {
-        match r.poll(&host, &path).await {
+        match r.poll(&ctx.handles.ssh, &host, &path).await {
             Ok((lines, history)) => {
                 last_error = None;
                 if !send_lines(&ctx, &source, lines, history).await {
@@ -287,7 +292,9 @@ async fn watch_files(d: Daemon, host: String, ctx: Ctx) {
     let field = d.heartbeat_field.as_deref().filter(|_| !hb.is_empty());
     let text = if field.is_some() { "1" } else { "0" };
     loop {
-        let (hb_at, log_at) = match links()
+        let (hb_at, log_at) = match ctx
+            .handles
+            .ssh
             .run(&host, FILES_SCRIPT, &[&hb, text, &log], MAX_HEARTBEAT + 4096, WITHIN)
             .await
         {
@@ -404,7 +411,9 @@ async fn watch_unit(agent: String, host: String, unit: String, ctx: Ctx) {
                 timer: None,
                 journal: None,
             },
-            Ok(()) => match links()
+            Ok(()) => match ctx
+                .handles
+                .ssh
                 .run(
                     &host,
                     UNIT_SCRIPT,

@@ -278,8 +278,9 @@ pub async fn connect_options(n: &Nats) -> Result<async_nats::ConnectOptions, Str
         .reconnect_delay_callback(|attempt| Duration::from_millis((250u64 << attempt.min(5)).min(5000))))
 }
 
-/// The clients of the connections made so far, by `[[nats]]` name, for the
-/// parts of fleettop that reuse them.
+/// The clients of an app's connections made so far, by `[[nats]]` name, for
+/// the parts of fleettop that reuse them (a handle in
+/// [`Handles`](super::Handles): clones share it).
 #[derive(Clone, Default)]
 pub struct Links(Arc<Mutex<BTreeMap<String, async_nats::Client>>>);
 
@@ -323,12 +324,6 @@ pub fn subject_matches(pattern: &str, subject: &str) -> bool {
         }
     }
     subj.next().is_none()
-}
-
-/// Every connection made by this process.
-pub fn links() -> &'static Links {
-    static LINKS: std::sync::OnceLock<Links> = std::sync::OnceLock::new();
-    LINKS.get_or_init(Links::default)
 }
 
 async fn link(n: Nats, ctx: Ctx, outbox: Outbox, agent_subjects: Vec<String>) {
@@ -401,7 +396,7 @@ async fn link(n: Nats, ctx: Ctx, outbox: Outbox, agent_subjects: Vec<String>) {
             return;
         }
     };
-    links().put(&name, client.clone());
+    ctx.handles.nats.put(&name, client.clone());
     let mut subs = futures_util::stream::SelectAll::new();
     for s in &n.subscribe {
         match client.subscribe(s.clone()).await {

@@ -119,10 +119,7 @@ pub fn running(
     fleettop::sources::Ctx,
 ) {
     let (tx, rx) = tokio::sync::mpsc::channel(256);
-    let ctx = fleettop::sources::Ctx {
-        tx,
-        refresh: std::sync::Arc::new(tokio::sync::Notify::new()),
-    };
+    let ctx = fleettop::sources::Ctx::new(tx);
     let mut store = fleettop::store::Store::new(config);
     store.outlet = fleettop::sources::spawn_all(config, &ctx);
     (store, rx, ctx)

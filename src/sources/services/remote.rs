@@ -1,5 +1,5 @@
 //! The checks that run on a remote host, over that host's one SSH
-//! connection ([`crate::sources::ssh::links`]): failed systemd units, a
+//! connection ([`crate::sources::ssh::Links`], from the context): failed systemd units, a
 //! file's age, process presence, launchd jobs. Each is a fixed script;
 //! the values from the config (a path, a pattern) reach it on stdin, never
 //! on a command line. What comes back goes through the same parsers and
@@ -9,7 +9,7 @@ use super::{DEFAULT_INTERVAL, DEFAULT_TIMEOUT, every_ms, files, launchd, send, s
 use crate::config::{FreshnessService, LaunchdService, ProcessService, SystemdService};
 use crate::parse::{launchctl, systemctl};
 use crate::sources::Ctx;
-use crate::sources::ssh::{Output, links};
+use crate::sources::ssh::{Links, Output};
 use crate::store::services::{Health, Kind, Row, ServiceUpdate};
 use files::{Candidate, Found};
 use std::time::Duration;
@@ -50,8 +50,8 @@ pub const LAUNCHCTL_LIST: &str = "command -v launchctl >/dev/null 2>&1 || exit 1
 
 /// Runs `script` on `host` and hands back its output, or the words for the
 /// row when there is none.
-async fn run(host: &str, script: &str, args: &[&str], within: Duration) -> Result<Output, String> {
-    let out = links().run(host, script, args, MAX, within).await?;
+async fn run(ssh: &Links, host: &str, script: &str, args: &[&str], within: Duration) -> Result<Output, String> {
+    let out = ssh.run(host, script, args, MAX, within).await?;
     if out.cut {
         tracing::warn!(host, "a check printed more than {} MiB: cut", MAX >> 20);
     }
@@ -95,7 +95,7 @@ pub async fn run_systemd(cfg: SystemdService, ctx: Ctx) {
     let host = cfg.host.get_ref().clone();
     let name = cfg.name.clone().unwrap_or_else(|| format!("{host} units"));
     loop {
-        let units = run(&host, FAILED_UNITS, &[], DEFAULT_TIMEOUT)
+        let units = run(&ctx.handles.ssh, &host, FAILED_UNITS, &[], DEFAULT_TIMEOUT)
             .await
             .and_then(|o| failed_units(&o));
         let rows = match units {
@@ -128,7 +128,7 @@ pub async fn run_freshness(cfg: FreshnessService, ctx: Ctx) {
     loop {
         // The host unreachable is "unknown"; a file that cannot be read is
         // the check's own error.
-        let mut r = match run(&host, FILE_AGE, &[&cfg.path], DEFAULT_TIMEOUT).await {
+        let mut r = match run(&ctx.handles.ssh, &host, FILE_AGE, &[&cfg.path], DEFAULT_TIMEOUT).await {
             Err(e) => unknown(
                 format!("freshness:{}", cfg.name),
                 Kind::Freshness,
@@ -198,8 +198,15 @@ pub fn fill_exes(found: &mut Found, out: &Output) {
 
 /// The host's answer for a process check: its processes, and, when the
 /// check names an executable, theirs.
-async fn find_processes(host: &str, cfg: &ProcessService) -> Result<Found, String> {
-    let o = run(host, PROCESSES, &[cfg.user.as_deref().unwrap_or("")], DEFAULT_TIMEOUT).await?;
+async fn find_processes(ssh: &Links, host: &str, cfg: &ProcessService) -> Result<Found, String> {
+    let o = run(
+        ssh,
+        host,
+        PROCESSES,
+        &[cfg.user.as_deref().unwrap_or("")],
+        DEFAULT_TIMEOUT,
+    )
+    .await?;
     if o.exit_status != Some(0) {
         return Err("ps failed on this host".into());
     }
@@ -207,7 +214,7 @@ async fn find_processes(host: &str, cfg: &ProcessService) -> Result<Found, Strin
     if cfg.exe.is_some() && !found.procs.is_empty() {
         let pids: Vec<String> = found.procs.iter().map(|c| c.pid.to_string()).collect();
         // Unreadable, every one stays "not verified".
-        if let Ok(o) = run(host, EXES, &[&pids.join(" ")], DEFAULT_TIMEOUT).await {
+        if let Ok(o) = run(ssh, host, EXES, &[&pids.join(" ")], DEFAULT_TIMEOUT).await {
             fill_exes(&mut found, &o);
         }
     }
@@ -218,7 +225,7 @@ pub async fn run_process(cfg: ProcessService, ctx: Ctx) {
     let interval = cfg.interval.map_or(DEFAULT_INTERVAL, |d| d.0);
     let host = cfg.host.as_ref().map(|h| h.get_ref().clone()).unwrap_or_default();
     loop {
-        let found = find_processes(&host, &cfg).await;
+        let found = find_processes(&ctx.handles.ssh, &host, &cfg).await;
         let mut r = files::process_row(&cfg, found);
         r.every_ms = every_ms(interval);
         if !send(&ctx, ServiceUpdate::Result(Box::new(r))).await || !ctx.wait(interval).await {
@@ -232,7 +239,7 @@ pub async fn run_launchd(cfg: LaunchdService, ctx: Ctx) {
     let host = cfg.host.get_ref().clone();
     let name = cfg.name.clone().unwrap_or_else(|| format!("{host} launchd"));
     loop {
-        let rows = match run(&host, LAUNCHCTL_LIST, &[], DEFAULT_TIMEOUT).await {
+        let rows = match run(&ctx.handles.ssh, &host, LAUNCHCTL_LIST, &[], DEFAULT_TIMEOUT).await {
             Ok(o) if o.exit_status == Some(127) => Err("no launchctl on this host (not macOS?)".to_string()),
             Ok(o) if o.exit_status != Some(0) => Err("launchctl list failed".to_string()),
             Ok(o) => {
