@@ -21,4 +21,3 @@ pub mod store;
 pub mod term;
 pub mod theme;
 pub mod ui;
-pub mod webhook;

@@ -8,6 +8,7 @@ pub mod gpu;
 pub mod inference;
 pub mod local;
 pub mod nats;
+pub(crate) mod outlet;
 pub mod procfs;
 pub mod push;
 pub mod services;
@@ -85,7 +86,8 @@ pub fn spawn_all(config: &Config, ctx: &Ctx) -> Option<mpsc::Sender<crate::store
     services::spawn(config, ctx);
     agents::spawn(config, ctx);
     push::spawn(config, ctx);
-    nats::spawn(config, ctx)
+    let outboxes = nats::spawn(config, ctx);
+    outlet::spawn(config, ctx, outboxes)
 }
 
 /// The rows that say a source task crashed.

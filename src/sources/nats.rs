@@ -1,29 +1,28 @@
 //! The NATS sources: for each `[[nats]]`, a task polling its monitoring
 //! endpoints (`monitor_url`) and a task holding fleettop's NATS connection
 //! (`url`) that puts subscribed messages on the ticker and publishes every
-//! ticker event. Events reach the connections (and the webhook) through one
-//! outlet channel that the store writes to without ever waiting.
+//! ticker event. Events reach the connections' outboxes through the event
+//! outlet ([`super::outlet`]).
 //!
 //! Other parts (agents, push mode) reuse the connection through
 //! [`connect_options`] and [`Links`]: a connection is made once per
 //! `[[nats]]` and its `async_nats::Client` (cheap to clone) is handed out.
 
+use super::outlet::{OUTBOX_CAP, Outbox, event_json, event_subject};
 use super::{Ctx, http_client, http_error_words, read_bounded};
 use crate::config::{Config, Nats};
 use crate::model::now_millis;
 use crate::parse::nats as p;
 use crate::store::nats::{LinkState, LinkStats, MonitorSample, NatsUpdate};
-use crate::store::{Event, SourceError, Update};
-use std::collections::{BTreeMap, VecDeque};
+use crate::store::{SourceError, Update};
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::mpsc;
 
 /// No monitoring body is held beyond this (a `/jsz` of a few hundred
 /// streams is well under it).
 pub const MAX_BODY: usize = 8 << 20;
-/// Events waiting for a connection that is down: the oldest go first.
-pub const OUTBOX_CAP: usize = 1000;
 const AUTH_VIOLATION: &str = "authorization violation (check creds, token or user/password)";
 /// Subscribed messages put on the ticker per second and subject (bursts of
 /// twice that), and for all subjects together; the rest are counted.
@@ -32,10 +31,10 @@ pub const TICKER_PER_S: f64 = 200.0;
 const DEFAULT_INTERVAL: Duration = Duration::from_secs(5);
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(4);
 
-/// Starts the monitoring and connection tasks. Returns the outlet the store
-/// sends new events to, when anything (a connection or a webhook) wants them.
-pub fn spawn(config: &Config, ctx: &Ctx) -> Option<mpsc::Sender<Event>> {
-    let mut sinks: Vec<Sink> = Vec::new();
+/// Starts the monitoring and connection tasks. Returns the outboxes of the
+/// connections, for the event outlet ([`super::outlet`]) to fill.
+pub(crate) fn spawn(config: &Config, ctx: &Ctx) -> Vec<Outbox> {
+    let mut outboxes = Vec::new();
     for n in &config.nats {
         if n.monitor_url.is_some() {
             super::supervise(
@@ -47,7 +46,7 @@ pub fn spawn(config: &Config, ctx: &Ctx) -> Option<mpsc::Sender<Event>> {
         }
         if n.url.is_some() {
             let outbox = Outbox::new(OUTBOX_CAP);
-            sinks.push(Sink::Outbox(outbox.clone()));
+            outboxes.push(outbox.clone());
             // Agent run subjects on this server belong to the Agents source,
             // which puts each run on the ticker once, in words.
             let agents = if config.agents.nats.as_ref().map(|a| a.get_ref()) == Some(n.name.get_ref()) {
@@ -61,106 +60,7 @@ pub fn spawn(config: &Config, ctx: &Ctx) -> Option<mpsc::Sender<Event>> {
             });
         }
     }
-    if let Some(url) = config.alerts.webhook_url.as_ref().filter(|u| !u.0.is_empty()) {
-        let (tx, rx) = mpsc::channel(64);
-        sinks.push(Sink::Channel(tx));
-        tokio::spawn(crate::webhook::run(url.0.clone(), rx, ctx.clone()));
-    }
-    if sinks.is_empty() {
-        return None;
-    }
-    let (tx, mut rx) = mpsc::channel::<Event>(256);
-    tokio::spawn(async move {
-        while let Some(ev) = rx.recv().await {
-            for s in &sinks {
-                match s {
-                    Sink::Outbox(o) => o.push(ev.clone()),
-                    Sink::Channel(c) => {
-                        let _ = c.try_send(ev.clone());
-                    }
-                }
-            }
-        }
-    });
-    Some(tx)
-}
-
-enum Sink {
-    Outbox(Outbox),
-    Channel(mpsc::Sender<Event>),
-}
-
-/// A bounded queue of events to publish that drops its oldest when full.
-#[derive(Clone, Default)]
-pub struct Outbox {
-    inner: Arc<Mutex<(VecDeque<Event>, u64)>>,
-    cap: usize,
-    ready: Arc<Notify>,
-}
-
-impl Outbox {
-    pub fn new(cap: usize) -> Self {
-        Outbox {
-            inner: Arc::default(),
-            cap: cap.max(1),
-            ready: Arc::default(),
-        }
-    }
-
-    pub fn push(&self, e: Event) {
-        if let Ok(mut g) = self.inner.lock() {
-            if g.0.len() >= self.cap {
-                g.0.pop_front();
-                g.1 += 1;
-            }
-            g.0.push_back(e);
-        }
-        self.ready.notify_one();
-    }
-
-    fn pop(&self) -> Option<Event> {
-        self.inner.lock().ok()?.0.pop_front()
-    }
-
-    fn unpop(&self, e: Event) {
-        if let Ok(mut g) = self.inner.lock() {
-            g.0.push_front(e);
-            if g.0.len() > self.cap {
-                g.0.pop_back();
-                g.1 += 1;
-            }
-        }
-    }
-
-    /// (waiting, dropped so far)
-    pub fn counts(&self) -> (usize, u64) {
-        self.inner.lock().map(|g| (g.0.len(), g.1)).unwrap_or((0, 0))
-    }
-}
-
-/// The JSON of an event (docs/events.md), as published and POSTed.
-pub fn event_json(e: &Event) -> Vec<u8> {
-    serde_json::to_vec(e).unwrap_or_default()
-}
-
-/// `<publish_prefix>.<kind>`, with characters a subject cannot hold replaced.
-pub fn event_subject(prefix: &str, kind: &str) -> String {
-    let token: String = kind
-        .chars()
-        .map(|c| {
-            if c.is_whitespace() || c == '*' || c == '>' {
-                '_'
-            } else {
-                c
-            }
-        })
-        .collect();
-    let tokens: Vec<&str> = token.split('.').filter(|t| !t.is_empty()).collect();
-    if tokens.is_empty() {
-        format!("{prefix}.event")
-    } else {
-        format!("{prefix}.{}", tokens.join("."))
-    }
+    outboxes
 }
 
 async fn get(client: &reqwest::Client, url: &str) -> Result<(u16, Vec<u8>), String> {
@@ -484,7 +384,6 @@ async fn link(n: Nats, ctx: Ctx, outbox: Outbox, agent_subjects: Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Level;
 
     #[test]
     fn subjects_match_like_nats() {
@@ -496,41 +395,5 @@ mod tests {
         assert!(subject_matches("fleet.peer_joined", "fleet.peer_joined"));
         assert!(!subject_matches("fleet.peer_joined", "fleet.peer_left"));
         assert!(!subject_matches("fleet.daemon.scout", "fleet.daemon"));
-    }
-
-    fn ev(title: &str) -> Event {
-        Event {
-            id: 0,
-            at: 0,
-            level: Level::Info,
-            kind: "k".into(),
-            source: "s".into(),
-            title: title.into(),
-            detail: String::new(),
-        }
-    }
-
-    #[test]
-    fn the_outbox_keeps_the_newest_and_counts_what_it_dropped() {
-        let o = Outbox::new(3);
-        for i in 0..5 {
-            o.push(ev(&i.to_string()));
-        }
-        assert_eq!(o.counts(), (3, 2));
-        let first = o.pop().unwrap();
-        assert_eq!(first.title, "2");
-        // A failed publish puts it back in front.
-        o.unpop(first);
-        let titles: Vec<String> = std::iter::from_fn(|| o.pop()).map(|e| e.title).collect();
-        assert_eq!(titles, ["2", "3", "4"]);
-    }
-
-    #[test]
-    fn subjects_are_prefix_dot_kind() {
-        assert_eq!(event_subject("fleet.fleettop", "nats.link"), "fleet.fleettop.nats.link");
-        assert_eq!(event_subject("p", "a b>*"), "p.a_b__");
-        assert_eq!(event_subject("p", ""), "p.event");
-        assert_eq!(event_subject("p", ".."), "p.event");
-        assert_eq!(event_subject("p", "a..b."), "p.a.b");
     }
 }
