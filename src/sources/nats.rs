@@ -226,6 +226,136 @@ pub fn subject_matches(pattern: &str, subject: &str) -> bool {
     subj.next().is_none()
 }
 
+/// What a connection event says of the link, if anything.
+fn link_state(ev: async_nats::Event) -> Option<LinkState> {
+    match ev {
+        async_nats::Event::Connected => Some(LinkState::Connected),
+        async_nats::Event::Disconnected => Some(LinkState::Down("disconnected".into())),
+        async_nats::Event::Closed => Some(LinkState::Down("closed".into())),
+        // The server closes the connection after this; its reason is
+        // what the user needs to see, not "disconnected".
+        async_nats::Event::ServerError(async_nats::ServerError::AuthorizationViolation) => {
+            Some(LinkState::Down(AUTH_VIOLATION.into()))
+        }
+        async_nats::Event::ServerError(e) => {
+            tracing::warn!(
+                "NATS server error: {}",
+                crate::parse::sanitize::sanitize(&e.to_string())
+            );
+            None
+        }
+        // A failed connect attempt (the first one too) says why here.
+        async_nats::Event::ClientError(e) => {
+            let why = e.to_string();
+            Some(LinkState::Down(
+                if why.contains("authorization") || why.contains("authentication") {
+                    AUTH_VIOLATION.into()
+                } else {
+                    crate::parse::sanitize::sanitize(&crate::parse::redact::redact_text(&why))
+                },
+            ))
+        }
+        _ => None,
+    }
+}
+
+/// Connects `[[nats]]` `n` (the first connect goes on in the background);
+/// its link states come on the receiver. On failure, says so on its row
+/// and returns None.
+async fn open(n: &Nats, url: &str, name: &str, ctx: &Ctx) -> Option<(async_nats::Client, mpsc::Receiver<LinkState>)> {
+    let down = |why: String| {
+        let stats = LinkStats {
+            state: LinkState::Down(why),
+            ..LinkStats::default()
+        };
+        Update::Nats(NatsUpdate::Link {
+            name: name.to_string(),
+            stats,
+        })
+    };
+    let (state_tx, state_rx) = mpsc::channel::<LinkState>(16);
+    let opts = match connect_options(n).await {
+        Ok(o) => o,
+        Err(e) => {
+            ctx.send(down(e)).await;
+            return None;
+        }
+    };
+    let opts = opts.event_callback(move |ev| {
+        let tx = state_tx.clone();
+        async move {
+            if let Some(st) = link_state(ev) {
+                let _ = tx.try_send(st);
+            }
+        }
+    });
+    match opts.connect(url).await {
+        Ok(c) => Some((c, state_rx)),
+        Err(e) => {
+            let why = crate::parse::sanitize::sanitize(&crate::parse::redact::redact_text(&e.to_string()));
+            ctx.send(down(why)).await;
+            None
+        }
+    }
+}
+
+/// Publishes what waits in `outbox` while the connection is up; a failed
+/// publish goes back to wait.
+async fn publish(client: &async_nats::Client, outbox: &Outbox, prefix: &str, name: &str, stats: &mut LinkStats) {
+    if client.connection_state() != async_nats::connection::State::Connected {
+        return;
+    }
+    while let Some(ev) = outbox.pop() {
+        let subject = event_subject(prefix, &ev.kind);
+        match client.publish(subject, event_json(&ev).into()).await {
+            Ok(()) => stats.published += 1,
+            Err(e) => {
+                tracing::debug!(server = %name, "publish: {e}");
+                outbox.unpop(ev);
+                break;
+            }
+        }
+    }
+}
+
+/// Which subscribed messages go on the ticker: not our own events, not the
+/// Agents source's subjects, and within the per-subject and overall budgets.
+struct Admit {
+    own: String,
+    agent_subjects: Vec<String>,
+    per_subject: super::budget::SubjectBudget,
+    all: super::budget::SubjectBudget,
+}
+
+impl Admit {
+    fn new(prefix: &str, agent_subjects: Vec<String>) -> Self {
+        Admit {
+            own: format!("{prefix}."),
+            agent_subjects,
+            // A flood on one subject must not starve the others, nor all of
+            // them together become a flood of redraws.
+            per_subject: super::budget::SubjectBudget::new(TICKER_PER_S_PER_SUBJECT, 2.0 * TICKER_PER_S_PER_SUBJECT),
+            all: super::budget::SubjectBudget::with_cap(TICKER_PER_S, TICKER_PER_S, 1),
+        }
+    }
+
+    /// The message's subject and payload for the ticker, or None (counted).
+    fn admit(&mut self, msg: &async_nats::Message, stats: &mut LinkStats) -> Option<(String, Vec<u8>)> {
+        let subject = msg.subject.to_string();
+        // Our own events come back on a wildcard subscription.
+        if subject.starts_with(&self.own) || self.agent_subjects.iter().any(|p| subject_matches(p, &subject)) {
+            return None;
+        }
+        stats.received += 1;
+        let now = std::time::Instant::now();
+        if !self.per_subject.allow(&subject, now) || !self.all.allow("", now) {
+            stats.skipped += 1;
+            return None;
+        }
+        Some((subject, msg.payload[..msg.payload.len().min(64 << 10)].to_vec()))
+    }
+}
+
 async fn link(n: Nats, ctx: Ctx, outbox: Outbox, agent_subjects: Vec<String>) {
     use futures_util::StreamExt;
     let name = crate::parse::sanitize::sanitize(n.name.get_ref());
@@ -233,68 +363,8 @@ async fn link(n: Nats, ctx: Ctx, outbox: Outbox, agent_subjects: Vec<String>) {
         return;
     };
     let prefix = n.publish_prefix.clone().unwrap_or_else(|| "fleettop".into());
-    let (state_tx, mut state_rx) = mpsc::channel::<LinkState>(16);
-    let opts = match connect_options(&n).await {
-        Ok(o) => o,
-        Err(e) => {
-            let stats = LinkStats {
-                state: LinkState::Down(e),
-                ..LinkStats::default()
-            };
-            ctx.send(Update::Nats(NatsUpdate::Link { name, stats })).await;
-            return;
-        }
-    };
-    let cb_tx = state_tx.clone();
-    let opts = opts.event_callback(move |ev| {
-        let tx = cb_tx.clone();
-        async move {
-            let st = match ev {
-                async_nats::Event::Connected => Some(LinkState::Connected),
-                async_nats::Event::Disconnected => Some(LinkState::Down("disconnected".into())),
-                async_nats::Event::Closed => Some(LinkState::Down("closed".into())),
-                // The server closes the connection after this; its reason is
-                // what the user needs to see, not "disconnected".
-                async_nats::Event::ServerError(async_nats::ServerError::AuthorizationViolation) => {
-                    Some(LinkState::Down(AUTH_VIOLATION.into()))
-                }
-                async_nats::Event::ServerError(e) => {
-                    tracing::warn!(
-                        "NATS server error: {}",
-                        crate::parse::sanitize::sanitize(&e.to_string())
-                    );
-                    None
-                }
-                // A failed connect attempt (the first one too) says why here.
-                async_nats::Event::ClientError(e) => {
-                    let why = e.to_string();
-                    Some(LinkState::Down(
-                        if why.contains("authorization") || why.contains("authentication") {
-                            AUTH_VIOLATION.into()
-                        } else {
-                            crate::parse::sanitize::sanitize(&crate::parse::redact::redact_text(&why))
-                        },
-                    ))
-                }
-                _ => None,
-            };
-            if let Some(st) = st {
-                let _ = tx.try_send(st);
-            }
-        }
-    });
-    let client = match opts.connect(url.as_str()).await {
-        Ok(c) => c,
-        Err(e) => {
-            let stats = LinkStats {
-                state: LinkState::Down(crate::parse::sanitize::sanitize(&crate::parse::redact::redact_text(
-                    &e.to_string(),
-                ))),
-                ..LinkStats::default()
-            };
-            ctx.send(Update::Nats(NatsUpdate::Link { name, stats })).await;
-            return;
-        }
+    let Some((client, mut state_rx)) = open(&n, &url, &name, &ctx).await else {
+        return;
     };
     ctx.handles.nats.put(&name, client.clone());
     let mut subs = futures_util::stream::SelectAll::new();
@@ -314,11 +384,7 @@ async fn link(n: Nats, ctx: Ctx, outbox: Outbox, agent_subjects: Vec<String>) {
     };
     let mut report = tokio::time::interval(Duration::from_secs(2));
     let mut last_sent = LinkStats::default();
-    let own = format!("{prefix}.");
-    // A flood on one subject must not starve the others, nor all of them
-    // together become a flood of redraws.
-    let mut per_subject = super::budget::SubjectBudget::new(TICKER_PER_S_PER_SUBJECT, 2.0 * TICKER_PER_S_PER_SUBJECT);
-    let mut all = super::budget::SubjectBudget::with_cap(TICKER_PER_S, TICKER_PER_S, 1);
+    let mut admit = Admit::new(&prefix, agent_subjects);
     loop {
         if ctx.tx.is_closed() {
             return;
@@ -331,18 +397,7 @@ async fn link(n: Nats, ctx: Ctx, outbox: Outbox, agent_subjects: Vec<String>) {
                 }
             }
             Some(msg) = subs.next(), if !subs.is_empty() => {
-                let subject = msg.subject.to_string();
-                // Our own events come back on a wildcard subscription.
-                if subject.starts_with(&own) || agent_subjects.iter().any(|p| subject_matches(p, &subject)) {
-                    continue;
-                }
-                stats.received += 1;
-                let now = std::time::Instant::now();
-                if !per_subject.allow(&subject, now) || !all.allow("", now) {
-                    stats.skipped += 1;
-                    continue;
-                }
-                let payload = msg.payload[..msg.payload.len().min(64 << 10)].to_vec();
+                let Some((subject, payload)) = admit.admit(&msg, &mut stats) else { continue };
                 if !ctx.send(Update::Nats(NatsUpdate::Message { name: name.clone(), subject, payload })).await {
                     return;
                 }
@@ -350,31 +405,15 @@ async fn link(n: Nats, ctx: Ctx, outbox: Outbox, agent_subjects: Vec<String>) {
             _ = outbox.ready.notified() => {}
             _ = report.tick() => {}
         }
-        if client.connection_state() == async_nats::connection::State::Connected {
-            while let Some(ev) = outbox.pop() {
-                let subject = event_subject(&prefix, &ev.kind);
-                match client.publish(subject, event_json(&ev).into()).await {
-                    Ok(()) => stats.published += 1,
-                    Err(e) => {
-                        tracing::debug!(server = %name, "publish: {e}");
-                        outbox.unpop(ev);
-                        break;
-                    }
-                }
-            }
-        }
-        let (buffered, dropped) = outbox.counts();
-        stats.buffered = buffered;
-        stats.dropped = dropped;
+        publish(&client, &outbox, &prefix, &name, &mut stats).await;
+        (stats.buffered, stats.dropped) = outbox.counts();
         if stats != last_sent {
             last_sent = stats.clone();
-            if !ctx
-                .send(Update::Nats(NatsUpdate::Link {
-                    name: name.clone(),
-                    stats: stats.clone(),
-                }))
-                .await
-            {
+            let u = Update::Nats(NatsUpdate::Link {
+                name: name.clone(),
+                stats: stats.clone(),
+            });
+            if !ctx.send(u).await {
                 return;
             }
         }
