@@ -357,6 +357,16 @@ mod tests {
     }
 
     #[test]
+    fn two_apps_share_no_handles_and_clones_share_them() {
+        let (a, b) = (Handles::default(), Handles::default());
+        let a_ctx = Ctx::with(mpsc::channel(1).0, Arc::default(), a.clone());
+        a.tables.show(Some("open"));
+        assert!(!a_ctx.handles.tables.whole("other"), "a clone sees its app's tables");
+        assert!(a_ctx.handles.tables.whole("open"));
+        assert!(b.tables.whole("other"), "another app keeps every table whole");
+    }
+
+    #[test]
     fn a_panic_without_words_is_named_and_long_words_are_cut() {
         assert_eq!(panic_words(&42u8), "a panic without a message");
         assert_eq!(panic_words(&"x".repeat(500)).len(), 200);
