@@ -40,6 +40,8 @@ pub struct App {
     pub ticker_period: Duration,
     pub kiosk: Option<Kiosk>,
     pub refresh: Arc<Notify>,
+    /// What this app's sources share (SSH links and tables, NATS links).
+    pub handles: crate::sources::Handles,
     pub dirty: bool,
     pub quit: bool,
     /// The terminal's size at the last draw.
@@ -57,10 +59,17 @@ impl App {
             ticker_period: Duration::from_millis(1000 / 12),
             kiosk: None,
             refresh: Arc::new(Notify::new()),
+            handles: crate::sources::Handles::default(),
             dirty: true,
             quit: false,
             size: (0, 0),
         }
+    }
+
+    /// The context this app's sources start with: they send to `tx`, and
+    /// share its refresh bell and handles.
+    pub fn ctx(&self, tx: mpsc::Sender<Update>) -> crate::sources::Ctx {
+        crate::sources::Ctx::with(tx, self.refresh.clone(), self.handles.clone())
     }
 
     pub fn painter(&self, now: Millis) -> Painter<'_> {
@@ -369,7 +378,7 @@ impl App {
             .open_detail()
             .filter(|d| d.tab == crate::store::Tab::Fleet)
             .map(|d| d.key.as_str());
-        crate::sources::ssh::tables().show(open);
+        self.handles.tables.show(open);
     }
 
     fn sync_kiosk_view(&mut self) {

@@ -6,9 +6,8 @@ use crate::model::{HostState, Level, Now, now_millis, rfc3339};
 use crate::snapshot::Snapshot;
 use crate::sources::{self, Ctx};
 use crate::store::{HostKind, Store};
-use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::mpsc;
 
 /// Collects one round: every host's two first samples (rates need two) or
 /// its timeout, whichever comes first.
@@ -55,10 +54,7 @@ pub async fn collect(config: &Config) -> Store {
     // One round is all a snapshot sees: a group down in it is down.
     store.services.group_rounds = 1;
     let (tx, mut rx) = mpsc::channel(64);
-    let ctx = Ctx {
-        tx,
-        refresh: Arc::new(Notify::new()),
-    };
+    let ctx = Ctx::new(tx);
     sources::spawn_all(&quick, &ctx);
     sources::push::spawn(config, &ctx);
     drop(ctx);

@@ -3,13 +3,14 @@
 //! Layers, lowest first; a module may use modules in a lower layer, and in
 //! its own layer only where [`SAME_LAYER`] says so:
 //!
-//! 1. `fmt`, `model`, `logging` — formatters, plain data, the log file
+//! 1. `fmt`, `model`, `logging`, `tab` — formatters, plain data, the log
+//!    file, the one `Tab` type
 //! 2. `config`, `theme` — independent of each other
 //! 3. `parse` — pure parsers of outside data into model types (not config)
 //! 4. `update` — the messages sources send to the store
 //! 5. `store` — the one owner of collected state; applies updates
-//! 6. `sources`, `webhook` — collectors; send updates, never see the store
-//!    ([`FORBIDDEN`])
+//! 6. `sources` — collectors (and the event outlet: NATS, webhook); send
+//!    updates, never see the store ([`FORBIDDEN`])
 //! 7. `ui`, `action`, `snapshot`, `headless`, `push_agent` — views of the
 //!    store; the key table (`action`) sits beside the UI, whose help draws
 //!    it; `push_agent` (the `fleettop agent` mode: a local source into one
@@ -29,12 +30,12 @@ use std::path::Path;
 
 /// The layers, lowest first.
 const LAYERS: &[&[&str]] = &[
-    &["fmt", "model", "logging"],
+    &["fmt", "model", "logging", "tab"],
     &["config", "theme"],
     &["parse"],
     &["update"],
     &["store"],
-    &["sources", "webhook"],
+    &["sources"],
     &["ui", "action", "snapshot", "headless", "push_agent"],
     &["app", "cli", "term", "main", "fixture", "fuzzing", "layers"],
 ];
@@ -44,7 +45,6 @@ const OPEN_LAYERS: &[usize] = &[0, 7];
 
 /// Arrows allowed inside one layer.
 const SAME_LAYER: &[(&str, &str)] = &[
-    ("webhook", "sources"),
     ("headless", "snapshot"),
     ("headless", "ui"),
     ("ui", "action"),
@@ -53,7 +53,6 @@ const SAME_LAYER: &[(&str, &str)] = &[
 /// Arrows forbidden although they point down.
 const FORBIDDEN: &[(&str, &str)] = &[
     ("sources", "store"),
-    ("webhook", "store"),
     ("parse", "config"),
     ("parse", "theme"),
 ];
@@ -69,9 +68,6 @@ const ALLOWED: &[(&str, &str)] = &[
     // tests of how the store takes a source's output, still beside the source
     ("sources::tests", "store"),
     ("sources::push::store_tests", "store"),
-    // webhook.rs <-> sources/nats.rs: the `globals` engineer removes this one
-    ("sources::nats", "webhook"),
-    ("store::agents::bounds_tests", "ui"),
     ("store::clock_tests", "snapshot"),
     ("store::tests", "headless"),
     ("store::tests", "app"),

@@ -25,4 +25,3 @@ pub mod term;
 pub mod theme;
 pub mod ui;
 pub mod update;
-pub mod webhook;

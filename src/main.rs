@@ -182,12 +182,11 @@ fn tui(cli: &Cli, config: Config) -> color_eyre::Result<ExitCode> {
         paused_until: None,
         next_switch: tokio::time::Instant::now() + Duration::from_secs(s),
     });
-    let refresh = app.refresh.clone();
     let rt = runtime()?;
     let ui = std::panic::AssertUnwindSafe(|| {
         rt.block_on(async {
             let (tx, rx) = tokio::sync::mpsc::channel(256);
-            let ctx = fleettop::sources::Ctx { tx, refresh };
+            let ctx = app.ctx(tx);
             app.store.outlet = fleettop::sources::spawn_all(&config, &ctx);
             let mut terminal = fleettop::term::enter()?;
             test_panic();

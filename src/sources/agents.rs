@@ -7,7 +7,7 @@
 //! connection.)
 
 use super::Ctx;
-use super::reach::Reach;
+use super::reach::{Reach, ssh::Remote};
 use crate::config::{Config, Daemon};
 use crate::model::Millis;
 use crate::parse::systemctl::{UnitShow, parse_show};
@@ -101,7 +101,7 @@ pub fn heartbeat_field(text: &str, field: &str) -> Result<Millis, String> {
 /// Starts the followers and pollers for every configured daemon.
 pub fn spawn(config: &Config, ctx: &Ctx) {
     for d in &config.agents.daemon {
-        let Some(reach) = reach(d, config) else {
+        let Some(reach) = reach(d, config, ctx) else {
             tracing::warn!(agent = %d.name, "host is neither local nor an SSH host: its files are not read");
             continue;
         };
@@ -139,14 +139,14 @@ pub fn spawn(config: &Config, ctx: &Ctx) {
 
 /// Where a daemon's files and unit are read: here (no host, or a local
 /// one), over SSH (a `[[hosts]]` entry with `ssh`), or nowhere.
-fn reach(d: &Daemon, config: &Config) -> Option<Reach> {
+fn reach(d: &Daemon, config: &Config, ctx: &Ctx) -> Option<Reach> {
     let Some(h) = &d.host else { return Some(Reach::Local) };
     let host =
         |f: fn(&crate::config::Host) -> bool| config.hosts.iter().any(|x| f(x) && x.display_name() == *h.get_ref());
     if host(|x| x.local) {
         Some(Reach::Local)
     } else if host(|x| x.ssh.is_some()) {
-        Some(Reach::Ssh(h.get_ref().clone()))
+        Some(Reach::Ssh(Remote::new(h.get_ref().as_str(), &ctx.handles.ssh)))
     } else {
         None
     }
@@ -272,7 +272,7 @@ async fn watch_unit(agent: String, reach: Reach, unit: String, ctx: Ctx) {
 /// subscription.
 async fn follow_nats(nats: String, subjects: Vec<String>, replay: Duration, ctx: Ctx) {
     let client = loop {
-        if let Some(c) = super::nats::links().client(&nats, Duration::from_secs(5)).await {
+        if let Some(c) = ctx.handles.nats.client(&nats, Duration::from_secs(5)).await {
             break c;
         }
         if ctx.tx.is_closed() {

@@ -20,6 +20,7 @@
 //! between two polls looks like an append.
 
 use super::agents::{LineSplitter, MAX_BACKLOG, heartbeat_field, timer_shown, unit_shown};
+use super::ssh::Links;
 use crate::model::Millis;
 use crate::update::agents::{AgentUpdate, MAX_OUTPUT};
 use std::time::Duration;
@@ -99,10 +100,16 @@ impl RemoteRunlog {
 
     /// The complete lines that appeared in `path` on `host` since the last
     /// poll, and whether they are history.
-    pub async fn poll(&mut self, host: &str, path: &str) -> Result<(Vec<super::agents::Line>, bool), String> {
+    pub async fn poll(
+        &mut self,
+        ssh: &Links,
+        host: &str,
+        path: &str,
+    ) -> Result<(Vec<super::agents::Line>, bool), String> {
         let args = self.args();
-        let out = super::reach::ssh::run(
-            host,
+        let out = ssh
+            .run(
+                host,
             RUNLOG_SCRIPT,
             &[path, &args[0], &args[1], &args[2], &args[3]],
             REMOTE_READ as usize + 256,

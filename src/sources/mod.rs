@@ -8,6 +8,7 @@ pub mod gpu;
 pub mod inference;
 pub mod local;
 pub mod nats;
+pub(crate) mod outlet;
 pub mod procfs;
 pub mod push;
 pub(crate) mod reach;
@@ -25,14 +26,41 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, mpsc};
 
-/// What every source task gets: where to send, and the "refresh now" bell.
+/// What every source task gets: where to send, the "refresh now" bell, and
+/// the handles its app shares among its sources.
 #[derive(Clone)]
 pub struct Ctx {
     pub tx: mpsc::Sender<Update>,
     pub refresh: Arc<Notify>,
+    pub handles: Handles,
+}
+
+/// The connections and switches one app owns and hands its sources (and its
+/// UI) in [`Ctx`]; nothing of them is process-wide, so two apps in one
+/// process (two tests) share nothing. Cheap to clone: every field is shared.
+#[derive(Clone, Default)]
+pub struct Handles {
+    /// Each remote host's SSH connection, for the checks that run on that
+    /// host: `ctx.handles.ssh.run(host, script, args, max, within)`.
+    pub ssh: ssh::Links,
+    /// Which remote hosts keep their whole process table (the drill-down).
+    pub tables: ssh::Tables,
+    /// fleettop's NATS connections by `[[nats]]` name:
+    /// `ctx.handles.nats.client(name, within)`.
+    pub nats: nats::Links,
 }
 
 impl Ctx {
+    /// A context sending to `tx`, with a bell and handles of its own.
+    pub fn new(tx: mpsc::Sender<Update>) -> Ctx {
+        Ctx::with(tx, Arc::default(), Handles::default())
+    }
+
+    /// A context sending to `tx` with an app's `refresh` bell and `handles`.
+    pub fn with(tx: mpsc::Sender<Update>, refresh: Arc<Notify>, handles: Handles) -> Ctx {
+        Ctx { tx, refresh, handles }
+    }
+
     /// False once the app is gone (the task should end).
     pub async fn send(&self, u: Update) -> bool {
         self.tx.send(u).await.is_ok()
@@ -60,7 +88,8 @@ pub fn spawn_all(config: &Config, ctx: &Ctx) -> Option<mpsc::Sender<crate::updat
     services::spawn(config, ctx);
     agents::spawn(config, ctx);
     push::spawn(config, ctx);
-    nats::spawn(config, ctx)
+    let outboxes = nats::spawn(config, ctx);
+    outlet::spawn(config, ctx, outboxes)
 }
 
 /// The rows that say a source task crashed.
@@ -250,13 +279,7 @@ mod tests {
 
     fn ctx() -> (Ctx, mpsc::Receiver<Update>) {
         let (tx, rx) = mpsc::channel(16);
-        (
-            Ctx {
-                tx,
-                refresh: Arc::new(Notify::new()),
-            },
-            rx,
-        )
+        (Ctx::new(tx), rx)
     }
 
     #[tokio::test(start_paused = true)]
@@ -333,6 +356,16 @@ mod tests {
             store.agents.get("scout").unwrap().heartbeat_error.as_deref(),
             Some(words)
         );
+    }
+
+    #[test]
+    fn two_apps_share_no_handles_and_clones_share_them() {
+        let (a, b) = (Handles::default(), Handles::default());
+        let a_ctx = Ctx::with(mpsc::channel(1).0, Arc::default(), a.clone());
+        a.tables.show(Some("open"));
+        assert!(!a_ctx.handles.tables.whole("other"), "a clone sees its app's tables");
+        assert!(a_ctx.handles.tables.whole("open"));
+        assert!(b.tables.whole("other"), "another app keeps every table whole");
     }
 
     #[test]

@@ -1,30 +1,28 @@
 //! The NATS sources: for each `[[nats]]`, a task polling its monitoring
 //! endpoints (`monitor_url`) and a task holding fleettop's NATS connection
 //! (`url`) that puts subscribed messages on the ticker and publishes every
-//! ticker event. Events reach the connections (and the webhook) through one
-//! outlet channel that the store writes to without ever waiting.
+//! ticker event. Events reach the connections' outboxes through the event
+//! outlet ([`super::outlet`]).
 //!
 //! Other parts (agents, push mode) reuse the connection through
 //! [`connect_options`] and [`Links`]: a connection is made once per
 //! `[[nats]]` and its `async_nats::Client` (cheap to clone) is handed out.
 
+use super::outlet::{OUTBOX_CAP, Outbox, event_json, event_subject};
 use super::{Ctx, http_client, http_error_words, read_bounded};
 use crate::config::{Config, Nats};
 use crate::model::now_millis;
 use crate::parse::nats as p;
-use crate::update::Event;
 use crate::update::{SourceError, Update};
 use crate::update::{nats::LinkState, nats::LinkStats, nats::MonitorSample, nats::NatsUpdate};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::mpsc;
 
 /// No monitoring body is held beyond this (a `/jsz` of a few hundred
 /// streams is well under it).
 pub const MAX_BODY: usize = 8 << 20;
-/// Events waiting for a connection that is down: the oldest go first.
-pub const OUTBOX_CAP: usize = 1000;
 const AUTH_VIOLATION: &str = "authorization violation (check creds, token or user/password)";
 /// Subscribed messages put on the ticker per second and subject (bursts of
 /// twice that), and for all subjects together; the rest are counted.
@@ -33,10 +31,10 @@ pub const TICKER_PER_S: f64 = 200.0;
 const DEFAULT_INTERVAL: Duration = Duration::from_secs(5);
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(4);
 
-/// Starts the monitoring and connection tasks. Returns the outlet the store
-/// sends new events to, when anything (a connection or a webhook) wants them.
-pub fn spawn(config: &Config, ctx: &Ctx) -> Option<mpsc::Sender<Event>> {
-    let mut sinks: Vec<Sink> = Vec::new();
+/// Starts the monitoring and connection tasks. Returns the outboxes of the
+/// connections, for the event outlet ([`super::outlet`]) to fill.
+pub(crate) fn spawn(config: &Config, ctx: &Ctx) -> Vec<Outbox> {
+    let mut outboxes = Vec::new();
     for n in &config.nats {
         if n.monitor_url.is_some() {
             super::supervise(
@@ -48,7 +46,7 @@ pub fn spawn(config: &Config, ctx: &Ctx) -> Option<mpsc::Sender<Event>> {
         }
         if n.url.is_some() {
             let outbox = Outbox::new(OUTBOX_CAP);
-            sinks.push(Sink::Outbox(outbox.clone()));
+            outboxes.push(outbox.clone());
             // Agent run subjects on this server belong to the Agents source,
             // which puts each run on the ticker once, in words.
             let agents = if config.agents.nats.as_ref().map(|a| a.get_ref()) == Some(n.name.get_ref()) {
@@ -62,106 +60,7 @@ pub fn spawn(config: &Config, ctx: &Ctx) -> Option<mpsc::Sender<Event>> {
             });
         }
     }
-    if let Some(url) = config.alerts.webhook_url.as_ref().filter(|u| !u.0.is_empty()) {
-        let (tx, rx) = mpsc::channel(64);
-        sinks.push(Sink::Channel(tx));
-        tokio::spawn(crate::webhook::run(url.0.clone(), rx, ctx.clone()));
-    }
-    if sinks.is_empty() {
-        return None;
-    }
-    let (tx, mut rx) = mpsc::channel::<Event>(256);
-    tokio::spawn(async move {
-        while let Some(ev) = rx.recv().await {
-            for s in &sinks {
-                match s {
-                    Sink::Outbox(o) => o.push(ev.clone()),
-                    Sink::Channel(c) => {
-                        let _ = c.try_send(ev.clone());
-                    }
-                }
-            }
-        }
-    });
-    Some(tx)
-}
-
-enum Sink {
-    Outbox(Outbox),
-    Channel(mpsc::Sender<Event>),
-}
-
-/// A bounded queue of events to publish that drops its oldest when full.
-#[derive(Clone, Default)]
-pub struct Outbox {
-    inner: Arc<Mutex<(VecDeque<Event>, u64)>>,
-    cap: usize,
-    ready: Arc<Notify>,
-}
-
-impl Outbox {
-    pub fn new(cap: usize) -> Self {
-        Outbox {
-            inner: Arc::default(),
-            cap: cap.max(1),
-            ready: Arc::default(),
-        }
-    }
-
-    pub fn push(&self, e: Event) {
-        if let Ok(mut g) = self.inner.lock() {
-            if g.0.len() >= self.cap {
-                g.0.pop_front();
-                g.1 += 1;
-            }
-            g.0.push_back(e);
-        }
-        self.ready.notify_one();
-    }
-
-    fn pop(&self) -> Option<Event> {
-        self.inner.lock().ok()?.0.pop_front()
-    }
-
-    fn unpop(&self, e: Event) {
-        if let Ok(mut g) = self.inner.lock() {
-            g.0.push_front(e);
-            if g.0.len() > self.cap {
-                g.0.pop_back();
-                g.1 += 1;
-            }
-        }
-    }
-
-    /// (waiting, dropped so far)
-    pub fn counts(&self) -> (usize, u64) {
-        self.inner.lock().map(|g| (g.0.len(), g.1)).unwrap_or((0, 0))
-    }
-}
-
-/// The JSON of an event (docs/events.md), as published and POSTed.
-pub fn event_json(e: &Event) -> Vec<u8> {
-    serde_json::to_vec(e).unwrap_or_default()
-}
-
-/// `<publish_prefix>.<kind>`, with characters a subject cannot hold replaced.
-pub fn event_subject(prefix: &str, kind: &str) -> String {
-    let token: String = kind
-        .chars()
-        .map(|c| {
-            if c.is_whitespace() || c == '*' || c == '>' {
-                '_'
-            } else {
-                c
-            }
-        })
-        .collect();
-    let tokens: Vec<&str> = token.split('.').filter(|t| !t.is_empty()).collect();
-    if tokens.is_empty() {
-        format!("{prefix}.event")
-    } else {
-        format!("{prefix}.{}", tokens.join("."))
-    }
+    outboxes
 }
 
 async fn get(client: &reqwest::Client, url: &str) -> Result<(u16, Vec<u8>), String> {
@@ -279,8 +178,9 @@ pub async fn connect_options(n: &Nats) -> Result<async_nats::ConnectOptions, Str
         .reconnect_delay_callback(|attempt| Duration::from_millis((250u64 << attempt.min(5)).min(5000))))
 }
 
-/// The clients of the connections made so far, by `[[nats]]` name, for the
-/// parts of fleettop that reuse them.
+/// The clients of an app's connections made so far, by `[[nats]]` name, for
+/// the parts of fleettop that reuse them (a handle in
+/// [`Handles`](super::Handles): clones share it).
 #[derive(Clone, Default)]
 pub struct Links(Arc<Mutex<BTreeMap<String, async_nats::Client>>>);
 
@@ -326,10 +226,134 @@ pub fn subject_matches(pattern: &str, subject: &str) -> bool {
     subj.next().is_none()
 }
 
-/// Every connection made by this process.
-pub fn links() -> &'static Links {
-    static LINKS: std::sync::OnceLock<Links> = std::sync::OnceLock::new();
-    LINKS.get_or_init(Links::default)
+/// What a connection event says of the link, if anything.
+fn link_state(ev: async_nats::Event) -> Option<LinkState> {
+    match ev {
+        async_nats::Event::Connected => Some(LinkState::Connected),
+        async_nats::Event::Disconnected => Some(LinkState::Down("disconnected".into())),
+        async_nats::Event::Closed => Some(LinkState::Down("closed".into())),
+        // The server closes the connection after this; its reason is
+        // what the user needs to see, not "disconnected".
+        async_nats::Event::ServerError(async_nats::ServerError::AuthorizationViolation) => {
+            Some(LinkState::Down(AUTH_VIOLATION.into()))
+        }
+        async_nats::Event::ServerError(e) => {
+            tracing::warn!(
+                "NATS server error: {}",
+                crate::parse::sanitize::sanitize(&e.to_string())
+            );
+            None
+        }
+        // A failed connect attempt (the first one too) says why here.
+        async_nats::Event::ClientError(e) => {
+            let why = e.to_string();
+            Some(LinkState::Down(
+                if why.contains("authorization") || why.contains("authentication") {
+                    AUTH_VIOLATION.into()
+                } else {
+                    crate::parse::sanitize::sanitize(&crate::parse::redact::redact_text(&why))
+                },
+            ))
+        }
+        _ => None,
+    }
+}
+
+/// Connects `[[nats]]` `n` (the first connect goes on in the background);
+/// its link states come on the receiver. On failure, says so on its row
+/// and returns None.
+async fn open(n: &Nats, url: &str, name: &str, ctx: &Ctx) -> Option<(async_nats::Client, mpsc::Receiver<LinkState>)> {
+    let down = |why: String| {
+        let stats = LinkStats {
+            state: LinkState::Down(why),
+            ..LinkStats::default()
+        };
+        Update::Nats(NatsUpdate::Link {
+            name: name.to_string(),
+            stats,
+        })
+    };
+    let (state_tx, state_rx) = mpsc::channel::<LinkState>(16);
+    let opts = match connect_options(n).await {
+        Ok(o) => o,
+        Err(e) => {
+            ctx.send(down(e)).await;
+            return None;
+        }
+    };
+    let opts = opts.event_callback(move |ev| {
+        let tx = state_tx.clone();
+        async move {
+            if let Some(st) = link_state(ev) {
+                let _ = tx.try_send(st);
+            }
+        }
+    });
+    match opts.connect(url).await {
+        Ok(c) => Some((c, state_rx)),
+        Err(e) => {
+            let why = crate::parse::sanitize::sanitize(&crate::parse::redact::redact_text(&e.to_string()));
+            ctx.send(down(why)).await;
+            None
+        }
+    }
+}
+
+/// Publishes what waits in `outbox` while the connection is up; a failed
+/// publish goes back to wait.
+async fn publish(client: &async_nats::Client, outbox: &Outbox, prefix: &str, name: &str, stats: &mut LinkStats) {
+    if client.connection_state() != async_nats::connection::State::Connected {
+        return;
+    }
+    while let Some(ev) = outbox.pop() {
+        let subject = event_subject(prefix, &ev.kind);
+        match client.publish(subject, event_json(&ev).into()).await {
+            Ok(()) => stats.published += 1,
+            Err(e) => {
+                tracing::debug!(server = %name, "publish: {e}");
+                outbox.unpop(ev);
+                break;
+            }
+        }
+    }
+}
+
+/// Which subscribed messages go on the ticker: not our own events, not the
+/// Agents source's subjects, and within the per-subject and overall budgets.
+struct Admit {
+    own: String,
+    agent_subjects: Vec<String>,
+    per_subject: super::budget::SubjectBudget,
+    all: super::budget::SubjectBudget,
+}
+
+impl Admit {
+    fn new(prefix: &str, agent_subjects: Vec<String>) -> Self {
+        Admit {
+            own: format!("{prefix}."),
+            agent_subjects,
+            // A flood on one subject must not starve the others, nor all of
+            // them together become a flood of redraws.
+            per_subject: super::budget::SubjectBudget::new(TICKER_PER_S_PER_SUBJECT, 2.0 * TICKER_PER_S_PER_SUBJECT),
+            all: super::budget::SubjectBudget::with_cap(TICKER_PER_S, TICKER_PER_S, 1),
+        }
+    }
+
+    /// The message's subject and payload for the ticker, or None (counted).
+    fn admit(&mut self, msg: &async_nats::Message, stats: &mut LinkStats) -> Option<(String, Vec<u8>)> {
+        let subject = msg.subject.to_string();
+        // Our own events come back on a wildcard subscription.
+        if subject.starts_with(&self.own) || self.agent_subjects.iter().any(|p| subject_matches(p, &subject)) {
+            return None;
+        }
+        stats.received += 1;
+        let now = std::time::Instant::now();
+        if !self.per_subject.allow(&subject, now) || !self.all.allow("", now) {
+            stats.skipped += 1;
+            return None;
+        }
+        Some((subject, msg.payload[..msg.payload.len().min(64 << 10)].to_vec()))
+    }
 }
 
 async fn link(n: Nats, ctx: Ctx, outbox: Outbox, agent_subjects: Vec<String>) {
@@ -339,70 +363,10 @@ async fn link(n: Nats, ctx: Ctx, outbox: Outbox, agent_subjects: Vec<String>) {
         return;
     };
     let prefix = n.publish_prefix.clone().unwrap_or_else(|| "fleettop".into());
-    let (state_tx, mut state_rx) = mpsc::channel::<LinkState>(16);
-    let opts = match connect_options(&n).await {
-        Ok(o) => o,
-        Err(e) => {
-            let stats = LinkStats {
-                state: LinkState::Down(e),
-                ..LinkStats::default()
-            };
-            ctx.send(Update::Nats(NatsUpdate::Link { name, stats })).await;
-            return;
-        }
+    let Some((client, mut state_rx)) = open(&n, &url, &name, &ctx).await else {
+        return;
     };
-    let cb_tx = state_tx.clone();
-    let opts = opts.event_callback(move |ev| {
-        let tx = cb_tx.clone();
-        async move {
-            let st = match ev {
-                async_nats::Event::Connected => Some(LinkState::Connected),
-                async_nats::Event::Disconnected => Some(LinkState::Down("disconnected".into())),
-                async_nats::Event::Closed => Some(LinkState::Down("closed".into())),
-                // The server closes the connection after this; its reason is
-                // what the user needs to see, not "disconnected".
-                async_nats::Event::ServerError(async_nats::ServerError::AuthorizationViolation) => {
-                    Some(LinkState::Down(AUTH_VIOLATION.into()))
-                }
-                async_nats::Event::ServerError(e) => {
-                    tracing::warn!(
-                        "NATS server error: {}",
-                        crate::parse::sanitize::sanitize(&e.to_string())
-                    );
-                    None
-                }
-                // A failed connect attempt (the first one too) says why here.
-                async_nats::Event::ClientError(e) => {
-                    let why = e.to_string();
-                    Some(LinkState::Down(
-                        if why.contains("authorization") || why.contains("authentication") {
-                            AUTH_VIOLATION.into()
-                        } else {
-                            crate::parse::sanitize::sanitize(&crate::parse::redact::redact_text(&why))
-                        },
-                    ))
-                }
-                _ => None,
-            };
-            if let Some(st) = st {
-                let _ = tx.try_send(st);
-            }
-        }
-    });
-    let client = match opts.connect(url.as_str()).await {
-        Ok(c) => c,
-        Err(e) => {
-            let stats = LinkStats {
-                state: LinkState::Down(crate::parse::sanitize::sanitize(&crate::parse::redact::redact_text(
-                    &e.to_string(),
-                ))),
-                ..LinkStats::default()
-            };
-            ctx.send(Update::Nats(NatsUpdate::Link { name, stats })).await;
-            return;
-        }
-    };
-    links().put(&name, client.clone());
+    ctx.handles.nats.put(&name, client.clone());
     let mut subs = futures_util::stream::SelectAll::new();
     for s in &n.subscribe {
         match client.subscribe(s.clone()).await {
@@ -420,11 +384,7 @@ async fn link(n: Nats, ctx: Ctx, outbox: Outbox, agent_subjects: Vec<String>) {
     };
     let mut report = tokio::time::interval(Duration::from_secs(2));
     let mut last_sent = LinkStats::default();
-    let own = format!("{prefix}.");
-    // A flood on one subject must not starve the others, nor all of them
-    // together become a flood of redraws.
-    let mut per_subject = super::budget::SubjectBudget::new(TICKER_PER_S_PER_SUBJECT, 2.0 * TICKER_PER_S_PER_SUBJECT);
-    let mut all = super::budget::SubjectBudget::with_cap(TICKER_PER_S, TICKER_PER_S, 1);
+    let mut admit = Admit::new(&prefix, agent_subjects);
     loop {
         if ctx.tx.is_closed() {
             return;
@@ -437,18 +397,7 @@ async fn link(n: Nats, ctx: Ctx, outbox: Outbox, agent_subjects: Vec<String>) {
                 }
             }
             Some(msg) = subs.next(), if !subs.is_empty() => {
-                let subject = msg.subject.to_string();
-                // Our own events come back on a wildcard subscription.
-                if subject.starts_with(&own) || agent_subjects.iter().any(|p| subject_matches(p, &subject)) {
-                    continue;
-                }
-                stats.received += 1;
-                let now = std::time::Instant::now();
-                if !per_subject.allow(&subject, now) || !all.allow("", now) {
-                    stats.skipped += 1;
-                    continue;
-                }
-                let payload = msg.payload[..msg.payload.len().min(64 << 10)].to_vec();
+                let Some((subject, payload)) = admit.admit(&msg, &mut stats) else { continue };
                 if !ctx.send(Update::Nats(NatsUpdate::Message { name: name.clone(), subject, payload })).await {
                     return;
                 }
@@ -456,31 +405,15 @@ async fn link(n: Nats, ctx: Ctx, outbox: Outbox, agent_subjects: Vec<String>) {
             _ = outbox.ready.notified() => {}
             _ = report.tick() => {}
         }
-        if client.connection_state() == async_nats::connection::State::Connected {
-            while let Some(ev) = outbox.pop() {
-                let subject = event_subject(&prefix, &ev.kind);
-                match client.publish(subject, event_json(&ev).into()).await {
-                    Ok(()) => stats.published += 1,
-                    Err(e) => {
-                        tracing::debug!(server = %name, "publish: {e}");
-                        outbox.unpop(ev);
-                        break;
-                    }
-                }
-            }
-        }
-        let (buffered, dropped) = outbox.counts();
-        stats.buffered = buffered;
-        stats.dropped = dropped;
+        publish(&client, &outbox, &prefix, &name, &mut stats).await;
+        (stats.buffered, stats.dropped) = outbox.counts();
         if stats != last_sent {
             last_sent = stats.clone();
-            if !ctx
-                .send(Update::Nats(NatsUpdate::Link {
-                    name: name.clone(),
-                    stats: stats.clone(),
-                }))
-                .await
-            {
+            let u = Update::Nats(NatsUpdate::Link {
+                name: name.clone(),
+                stats: stats.clone(),
+            });
+            if !ctx.send(u).await {
                 return;
             }
         }
@@ -490,7 +423,6 @@ async fn link(n: Nats, ctx: Ctx, outbox: Outbox, agent_subjects: Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Level;
 
     #[test]
     fn subjects_match_like_nats() {
@@ -502,41 +434,5 @@ mod tests {
         assert!(subject_matches("fleet.peer_joined", "fleet.peer_joined"));
         assert!(!subject_matches("fleet.peer_joined", "fleet.peer_left"));
         assert!(!subject_matches("fleet.daemon.scout", "fleet.daemon"));
-    }
-
-    fn ev(title: &str) -> Event {
-        Event {
-            id: 0,
-            at: 0,
-            level: Level::Info,
-            kind: "k".into(),
-            source: "s".into(),
-            title: title.into(),
-            detail: String::new(),
-        }
-    }
-
-    #[test]
-    fn the_outbox_keeps_the_newest_and_counts_what_it_dropped() {
-        let o = Outbox::new(3);
-        for i in 0..5 {
-            o.push(ev(&i.to_string()));
-        }
-        assert_eq!(o.counts(), (3, 2));
-        let first = o.pop().unwrap();
-        assert_eq!(first.title, "2");
-        // A failed publish puts it back in front.
-        o.unpop(first);
-        let titles: Vec<String> = std::iter::from_fn(|| o.pop()).map(|e| e.title).collect();
-        assert_eq!(titles, ["2", "3", "4"]);
-    }
-
-    #[test]
-    fn subjects_are_prefix_dot_kind() {
-        assert_eq!(event_subject("fleet.fleettop", "nats.link"), "fleet.fleettop.nats.link");
-        assert_eq!(event_subject("p", "a b>*"), "p.a_b__");
-        assert_eq!(event_subject("p", ""), "p.event");
-        assert_eq!(event_subject("p", ".."), "p.event");
-        assert_eq!(event_subject("p", "a..b."), "p.a.b");
     }
 }

@@ -53,9 +53,6 @@ async fn js_server() -> (
 async fn replay_then_live_from_a_fleet_stream() {
     // Its sources find a connection by a name (in the library's process-wide
     // links) that another module's test also uses.
-    if !common::alone("agents_nats::replay_then_live_from_a_fleet_stream") {
-        return;
-    }
     if !NatsServer::binary_present() {
         return;
     }

@@ -16,20 +16,22 @@ use common::sshd::*;
 use common::{free_port, stand_in};
 use std::io::Write;
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::mpsc;
 
 /// The updates of every source of `toml`, and a store for them.
 fn start(toml: &str) -> (mpsc::Receiver<Update>, Store) {
+    let (rx, store, _) = start_ctx(toml);
+    (rx, store)
+}
+
+/// [`start`], and the context its sources share (their SSH links).
+fn start_ctx(toml: &str) -> (mpsc::Receiver<Update>, Store, Ctx) {
     let config = parse_str(toml, "test").unwrap_or_else(|e| panic!("{e:?}"));
     let (tx, rx) = mpsc::channel(1024);
-    let ctx = Ctx {
-        tx,
-        refresh: Arc::new(Notify::new()),
-    };
+    let ctx = Ctx::new(tx);
     let _ = fleettop::sources::spawn_all(&config, &ctx);
-    (rx, Store::new(&config))
+    (rx, Store::new(&config), ctx)
 }
 
 /// A real sshd on loopback (with `extra` sshd_config lines) and the
@@ -342,7 +344,8 @@ async fn each_poll_of_a_remote_runlog() {
         return;
     }
     let (keys, _sshd, host_toml) = host("poll-host", "");
-    let (_rx, _store) = start(&host_toml);
+    let (_rx, _store, ctx) = start_ctx(&host_toml);
+    let ssh = &ctx.handles.ssh;
     let host = "poll-host";
     // Under the remote $HOME (the test sshd's own), named with `~/`.
     let dir = tempfile::tempdir_in(keys.home()).unwrap();
@@ -351,11 +354,11 @@ async fn each_poll_of_a_remote_runlog() {
     let real = dir.path().join("runs.jsonl");
 
     let mut r = RemoteRunlog::default();
-    let e = r.poll(host, &path).await.unwrap_err();
+    let e = r.poll(ssh, host, &path).await.unwrap_err();
     assert_eq!(e, "no such file");
     std::fs::write(&real, "a\nb\n").unwrap();
     assert_eq!(
-        texts(r.poll(host, &path).await),
+        texts(r.poll(ssh, host, &path).await),
         (vec!["a".into(), "b".into()], false),
         "created after the start: from its beginning, news"
     );
@@ -364,22 +367,29 @@ async fn each_poll_of_a_remote_runlog() {
     std::fs::rename(&real, dir.path().join("runs.jsonl.1")).unwrap();
     append(&dir.path().join("runs.jsonl.1"), "d\n");
     std::fs::write(&real, "e\n").unwrap();
-    assert_eq!(texts(r.poll(host, &path).await).0, ["c", "d"], "the old file's rest");
-    assert_eq!(texts(r.poll(host, &path).await).0, ["e"], "then the new file");
-    assert!(texts(r.poll(host, &path).await).0.is_empty());
+    assert_eq!(
+        texts(r.poll(ssh, host, &path).await).0,
+        ["c", "d"],
+        "the old file's rest"
+    );
+    assert_eq!(texts(r.poll(ssh, host, &path).await).0, ["e"], "then the new file");
+    assert!(texts(r.poll(ssh, host, &path).await).0.is_empty());
     // Truncated in place.
     append(&real, "a longer line\n");
-    assert_eq!(texts(r.poll(host, &path).await).0, ["a longer line"]);
+    assert_eq!(texts(r.poll(ssh, host, &path).await).0, ["a longer line"]);
     std::fs::write(&real, "h\n").unwrap();
-    assert_eq!(texts(r.poll(host, &path).await).0, ["h"]);
+    assert_eq!(texts(r.poll(ssh, host, &path).await).0, ["h"]);
     // Bytes that are not UTF-8 do not throw the offset off.
     {
         let mut f = std::fs::OpenOptions::new().append(true).open(&real).unwrap();
         f.write_all(b"\xff\xfe\xfd\nx\n").unwrap();
     }
-    assert_eq!(texts(r.poll(host, &path).await).0, ["\u{fffd}\u{fffd}\u{fffd}", "x"]);
+    assert_eq!(
+        texts(r.poll(ssh, host, &path).await).0,
+        ["\u{fffd}\u{fffd}\u{fffd}", "x"]
+    );
     append(&real, "y\n");
-    assert_eq!(texts(r.poll(host, &path).await).0, ["y"]);
+    assert_eq!(texts(r.poll(ssh, host, &path).await).0, ["y"]);
 
     // A huge file at start: only its last MAX_BACKLOG bytes, no cut line.
     let big = dir.path().join("big.jsonl");
@@ -391,13 +401,13 @@ async fn each_poll_of_a_remote_runlog() {
     let mut lines = Vec::new();
     // A poll reads at most REMOTE_READ: the backlog takes a few, all history.
     for _ in 0..MAX_BACKLOG / REMOTE_READ {
-        let (more, history) = texts(r.poll(host, big.to_str().unwrap()).await);
+        let (more, history) = texts(r.poll(ssh, host, big.to_str().unwrap()).await);
         assert!(history && !more.is_empty());
         lines.extend(more);
     }
     append(&big, "news\n");
     assert_eq!(
-        texts(r.poll(host, big.to_str().unwrap()).await),
+        texts(r.poll(ssh, host, big.to_str().unwrap()).await),
         (vec!["news".into()], false)
     );
     assert_eq!(lines.last().unwrap(), "last");

@@ -78,9 +78,6 @@ async fn subscribed(store: &mut Store, rx: &mut mpsc::Receiver<Update>, client: 
 async fn what_is_heard_on_the_bus_is_not_said_again_but_what_fleettop_derives_is() {
     // Its sources find a connection by a name (in the library's process-wide
     // links) that another module's test also uses.
-    if !common::alone("bus_authority::what_is_heard_on_the_bus_is_not_said_again_but_what_fleettop_derives_is") {
-        return;
-    }
     if !NatsServer::binary_present() {
         return;
     }

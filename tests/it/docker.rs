@@ -16,9 +16,9 @@ use fleettop::update::Update;
 use fleettop::update::services::{Health, ServiceUpdate};
 use std::path::PathBuf;
 use std::process::{Child, Command};
-use std::sync::Arc;
+
 use std::time::Duration;
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::mpsc;
 
 /// The daemon and everything it started; dropped = stopped and removed.
 struct Dockerd {
@@ -214,10 +214,7 @@ async fn a_real_dockerd_three_containers_restart_logs_and_a_vanishing_daemon() {
     .unwrap();
     let mut store = Store::new(&cfg);
     let (tx, mut rx) = mpsc::channel(64);
-    let ctx = Ctx {
-        tx,
-        refresh: Arc::new(Notify::new()),
-    };
+    let ctx = Ctx::new(tx);
     let task = tokio::spawn(docker::run(cfg.services.docker[0].clone(), ctx));
     until(&mut store, &mut rx, 60, "the first listing", |s| {
         s.services.get("docker:local/web").is_some()
@@ -400,10 +397,7 @@ async fn a_burst_of_engine_events_is_one_refresh_not_one_per_event() {
     )
     .unwrap();
     let (tx, mut rx) = mpsc::channel(256);
-    let ctx = Ctx {
-        tx,
-        refresh: Arc::new(Notify::new()),
-    };
+    let ctx = Ctx::new(tx);
     let task = tokio::spawn(docker::run(cfg.services.docker[0].clone(), ctx));
     // The first listings (the session's, the interval's first tick), then
     // quiet. The command channel is held, as the store does: dropped, the

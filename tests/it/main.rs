@@ -4,9 +4,9 @@
 //! or fails under `FLEETTOP_IT=1` ([`common::require`]).
 //!
 //! The modules run in parallel threads of one process, so a test must not
-//! change process-wide state (env vars, the current directory, a global of
-//! the library): it passes env to the children it starts, and a test that
-//! cannot help it runs in a process of its own ([`common::alone`]).
+//! change process-wide state (env vars, the current directory): it passes
+//! env to the children it starts. The library has no process-wide state:
+//! each app's connections are its own (`sources::Handles`).
 //!
 //! `cargo test --test it ssh::` runs one module; insta snapshots are in
 //! `snapshots/`, named `it__<module>__<name>.snap`.

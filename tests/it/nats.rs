@@ -20,7 +20,7 @@ use ratatui::buffer::Buffer;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::mpsc;
 
 use crate::common;
 use common::screen::text_trimmed as text;
@@ -33,19 +33,16 @@ fn config(text: &str) -> Config {
 struct Fleettop {
     store: Store,
     rx: mpsc::Receiver<Update>,
-    _ctx: Ctx,
+    ctx: Ctx,
 }
 
 impl Fleettop {
     fn start(c: &Config) -> Fleettop {
         let (tx, rx) = mpsc::channel(256);
-        let ctx = Ctx {
-            tx,
-            refresh: Arc::new(Notify::new()),
-        };
+        let ctx = Ctx::new(tx);
         let mut store = Store::new(c);
         store.outlet = sources::spawn_all(c, &ctx);
-        Fleettop { store, rx, _ctx: ctx }
+        Fleettop { store, rx, ctx }
     }
 
     /// Applies updates and ticks until `cond` holds; panics (saying what it
@@ -380,7 +377,7 @@ async fn a_wrong_password_says_so_and_the_right_one_connects() {
         "{ps:?}"
     );
     assert_eq!(ft.store.nats.snapshot(now_millis())[0].state, "warn");
-    let client = sources::nats::links().client("good", Duration::from_secs(5)).await;
+    let client = ft.ctx.handles.nats.client("good", Duration::from_secs(5)).await;
     assert!(client.is_some(), "the connection is there for others to reuse");
     let t = text(&draw(&ft.store, &nats_view(), 100, 30));
     assert!(t.contains("authorization violation"), "{t}");

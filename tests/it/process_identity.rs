@@ -16,9 +16,9 @@ use fleettop::update::{services::Health, services::Row, services::ServiceUpdate}
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::{Child, Command};
-use std::sync::Arc;
+
 use std::time::Duration;
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::mpsc;
 
 /// The two processes; killed when dropped.
 struct Pair {
@@ -159,9 +159,6 @@ fn local_checks_tell_the_user_and_the_executable() {
 async fn remote_checks_tell_the_user_and_the_executable() {
     // Its sources find a connection by a name (in the library's process-wide
     // links) that another module's test also uses.
-    if !common::alone("process_identity::remote_checks_tell_the_user_and_the_executable") {
-        return;
-    }
     if missing() {
         return;
     }
@@ -174,10 +171,7 @@ async fn remote_checks_tell_the_user_and_the_executable() {
     let toml = host_toml("box", port, &keys, &kh, "") + &checks(&p, Some("box"));
     let config = parse_str(&toml, "ident.toml").unwrap_or_else(|e| panic!("{e:?}"));
     let (tx, mut rx) = mpsc::channel(256);
-    let ctx = Ctx {
-        tx,
-        refresh: Arc::new(Notify::new()),
-    };
+    let ctx = Ctx::new(tx);
     sources::spawn_all(&config, &ctx);
     let mut rows: HashMap<String, Row> = HashMap::new();
     let end = tokio::time::Instant::now() + Duration::from_secs(60);

@@ -19,7 +19,7 @@ use std::io::{BufRead, Read, Write};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::mpsc;
 
 const PW: &str = "PW-hunter2-x9";
 const TOK: &str = "TOK-s3cret-q7";
@@ -67,10 +67,7 @@ async fn the_syncthing_client_follows_no_redirect_with_its_api_key() {
     )
     .unwrap();
     let (tx, mut rx) = mpsc::channel(8);
-    let ctx = Ctx {
-        tx,
-        refresh: Arc::new(Notify::new()),
-    };
+    let ctx = Ctx::new(tx);
     let task = tokio::spawn(fleettop::sources::services::syncthing::run(
         cfg.services.syncthing[0].clone(),
         ctx,
@@ -183,10 +180,7 @@ async fn planted_secrets_appear_nowhere() {
     // on the bus, the screen drawn.
     let mut store = Store::new(&config);
     let (tx, mut rx) = mpsc::channel(256);
-    let ctx = Ctx {
-        tx,
-        refresh: Arc::new(Notify::new()),
-    };
+    let ctx = Ctx::new(tx);
     store.outlet = sources::spawn_all(&config, &ctx);
     let end = tokio::time::Instant::now() + Duration::from_secs(30);
     let failed = |s: &Store, key: &str| {

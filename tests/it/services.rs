@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::mpsc;
 
 fn fixture(name: &str) -> String {
     std::fs::read_to_string(format!("{}/tests/fixtures/services/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
@@ -544,10 +544,7 @@ async fn real_syncthing_folder_peer_and_conflicts() {
     )
     .unwrap();
     let (tx, mut rx) = mpsc::channel(16);
-    let ctx = Ctx {
-        tx,
-        refresh: Arc::new(Notify::new()),
-    };
+    let ctx = Ctx::new(tx);
     let task = tokio::spawn(syncthing::run(cfg.services.syncthing[0].clone(), ctx));
     let mut seen = None;
     let until = tokio::time::Instant::now() + Duration::from_secs(20);
@@ -578,13 +575,7 @@ async fn real_syncthing_folder_peer_and_conflicts() {
     )
     .unwrap();
     let (tx, mut rx) = mpsc::channel(4);
-    let task = tokio::spawn(syncthing::run(
-        bad.services.syncthing[0].clone(),
-        Ctx {
-            tx,
-            refresh: Arc::new(Notify::new()),
-        },
-    ));
+    let task = tokio::spawn(syncthing::run(bad.services.syncthing[0].clone(), Ctx::new(tx)));
     let Some(Update::Services(ServiceUpdate::Set { rows, .. })) = rx.recv().await else {
         panic!("no update")
     };

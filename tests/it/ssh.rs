@@ -4,7 +4,7 @@
 use crate::common;
 use fleettop::model::HostState;
 use fleettop::parse::probe;
-use fleettop::sources::ssh::{self, Tracker};
+use fleettop::sources::ssh::Tracker;
 use fleettop::ui::host::collector_words;
 use fleettop::update::{SourceError, Update};
 
@@ -318,8 +318,9 @@ async fn other_sources_run_fixed_scripts_on_the_hosts_one_connection() {
     let sshd = Sshd::start(&keys, port, "share");
     let kh = keys.path("known_hosts");
     std::fs::write(&kh, keys.known_line(port, "host_key")).unwrap();
-    let mut rx = spawn(&host_toml("shared", port, &keys, &kh, ""));
-    let links = ssh::links();
+    let handles = fleettop::sources::Handles::default();
+    let mut rx = spawn_with(&host_toml("shared", port, &keys, &kh, ""), &handles);
+    let links = &handles.ssh;
     // Before the first connect the call waits for it (bounded).
     let script = r#"IFS= read -r a; IFS= read -r b; printf '%s|%s' "$a" "$b""#;
     let hostile = "it's $(touch /tmp/fleettop-pwned) `id` ; \"x\"";

@@ -9,7 +9,6 @@ use crate::common;
 use common::free_port;
 use common::sshd::*;
 use fleettop::parse::proc::parse_pid_stat;
-use fleettop::sources::ssh;
 use fleettop::update::SourceError;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -241,7 +240,8 @@ async fn the_probe_runs_under_sh_whatever_the_login_shell() {
         let out = ssh_run(&keys, port, &kh, &user.0, posix_only);
         assert_ne!(out, "ok\ndone\n", "{shell} runs POSIX sh?");
         let toml = host_toml_as(&user.0, &user.0, port, &keys, &kh, "");
-        let mut rx = spawn(&toml);
+        let handles = fleettop::sources::Handles::default();
+        let mut rx = spawn_with(&toml, &handles);
         let s = wait_for(&mut rx, &user.0, |r| r.is_ok()).await.unwrap();
         assert_eq!(s.parse_errors, 0, "{shell}");
         assert!(!s.disks.is_empty() && !s.os.is_empty(), "{shell}: {s:?}");
@@ -250,7 +250,8 @@ async fn the_probe_runs_under_sh_whatever_the_login_shell() {
         // script and its values literal (fish reads `\\` in quotes as `\`).
         let script = r#"IFS= read -r a; printf '%s|%s\n' "$a" 'back\\slash'; home_path "~/x""#;
         let value = "it's $(x) `y` \\z";
-        let out = ssh::links()
+        let out = handles
+            .ssh
             .run(&user.0, script, &[value], 4096, Duration::from_secs(20))
             .await
             .unwrap();

@@ -1,9 +1,10 @@
 //! Which remote hosts keep their whole process table, against a real sshd.
-//! In a process of its own (`common::alone`): `ssh::tables()` is one per
-//! process, and the other SSH tests want every table whole (as headless does).
+//! The tables are a handle of this test's own (the other SSH tests want
+//! every table whole, as headless does).
 
 use crate::common;
-use fleettop::sources::ssh::{self, TOP_PROCESSES};
+use fleettop::sources::Handles;
+use fleettop::sources::ssh::TOP_PROCESSES;
 
 use common::free_port;
 use common::sshd::*;
@@ -35,9 +36,6 @@ impl Drop for Sleepers {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_the_open_hosts_table_is_whole_and_opening_one_polls_it_at_once() {
-    if !common::alone("ssh_tables::only_the_open_hosts_table_is_whole_and_opening_one_polls_it_at_once") {
-        return;
-    }
     if missing() {
         return;
     }
@@ -56,8 +54,9 @@ async fn only_the_open_hosts_table_is_whole_and_opening_one_polls_it_at_once() {
         + &host_toml("shut", port, &keys, &kh, "")
             .replace("interval = \"500ms\"", "")
             .replace("sessions = [\"sshd\"]", slow);
-    ssh::tables().show(Some("open"));
-    let mut rx = spawn(&toml);
+    let handles = Handles::default();
+    handles.tables.show(Some("open"));
+    let mut rx = spawn_with(&toml, &handles);
 
     // The first sample of each (in whatever order they come).
     let (mut open, mut shut) = (None, None);
@@ -96,7 +95,7 @@ async fn only_the_open_hosts_table_is_whole_and_opening_one_polls_it_at_once() {
     // Opening the other host's drill-down polls it at once, whole, instead
     // of at its turn up to an hour away.
     let opened = tokio::time::Instant::now();
-    ssh::tables().show(Some("shut"));
+    handles.tables.show(Some("shut"));
     let shut = wait_for(&mut rx, "shut", |r| r.is_ok()).await.unwrap();
     assert_eq!(shut.processes_of, None);
     assert!(shut.processes.len() > 3 * TOP_PROCESSES);

@@ -170,9 +170,6 @@ async fn skewed_times_in_a_runlog_and_a_heartbeat_file() {
 async fn skewed_times_replayed_from_jetstream() {
     // Its sources find a connection by a name (in the library's process-wide
     // links) that another module's test also uses.
-    if !common::alone("times::skewed_times_replayed_from_jetstream") {
-        return;
-    }
     if !NatsServer::binary_present() {
         return;
     }

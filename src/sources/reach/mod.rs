@@ -23,7 +23,7 @@ use std::time::Duration;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Reach {
     Local,
-    Ssh(String),
+    Ssh(ssh::Remote),
 }
 
 /// A runlog followed like `tail -F`, here or on a host.
@@ -34,7 +34,7 @@ pub(crate) enum Runlog {
         backlog: bool,
     },
     Ssh {
-        host: String,
+        host: ssh::Remote,
         path: String,
         log: RemoteRunlog,
     },
@@ -50,7 +50,7 @@ impl Runlog {
                 let history = std::mem::replace(backlog, false);
                 file.poll().map(|lines| (lines, history)).map_err(|e| e.to_string())
             }
-            Runlog::Ssh { host, path, log } => log.poll(host, path).await,
+            Runlog::Ssh { host, path, log } => log.poll(&host.links, &host.name, path).await,
         }
     }
 }
@@ -61,7 +61,7 @@ impl Reach {
     pub(crate) fn place(&self, path: &str) -> String {
         match self {
             Reach::Local => crate::config::expand_tilde(path).display().to_string(),
-            Reach::Ssh(host) => format!("{host}:{path}"),
+            Reach::Ssh(host) => format!("{}:{path}", host.name),
         }
     }
 
@@ -69,7 +69,7 @@ impl Reach {
     pub(crate) fn host(&self) -> Option<&str> {
         match self {
             Reach::Local => None,
-            Reach::Ssh(host) => Some(host),
+            Reach::Ssh(host) => Some(&host.name),
         }
     }
 

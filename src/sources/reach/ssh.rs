@@ -15,9 +15,53 @@ use crate::sources::agents_remote::{
 use crate::sources::services::DEFAULT_TIMEOUT;
 use crate::sources::services::files::Found;
 use crate::sources::services::remote::{self as scripts, candidates, fill_exes};
-use crate::sources::ssh::{Output, links};
+use crate::sources::ssh::{Links, Output};
 use crate::update::agents::{AgentUpdate, MAX_OUTPUT};
 use std::time::Duration;
+
+/// A host reached over its SSH link: its `[[hosts]]` name and the app's
+/// links (see [`crate::sources::Handles`]).
+#[derive(Clone)]
+pub(crate) struct Remote {
+    pub(crate) name: String,
+    pub(crate) links: Links,
+}
+
+impl Remote {
+    pub(crate) fn new(name: impl Into<String>, links: &Links) -> Remote {
+        Remote {
+            name: name.into(),
+            links: links.clone(),
+        }
+    }
+}
+
+impl std::fmt::Display for Remote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.name)
+    }
+}
+
+#[cfg(test)]
+impl From<&str> for Remote {
+    fn from(name: &str) -> Remote {
+        Remote::new(name, &Links::default())
+    }
+}
+
+impl std::fmt::Debug for Remote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.name)
+    }
+}
+
+impl PartialEq for Remote {
+    fn eq(&self, other: &Remote) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Eq for Remote {}
 
 /// More than a service check needs; a host printing more is cut and says so.
 const MAX: usize = 4 << 20;
@@ -25,28 +69,28 @@ const MAX: usize = 4 << 20;
 /// Runs `script` on `host` with `args` as lines on its standard input, its
 /// output bounded by `max`, within `within`.
 pub(crate) async fn run(
-    host: &str,
+    host: &Remote,
     script: &str,
     args: &[&str],
     max: usize,
     within: Duration,
 ) -> Result<Output, String> {
-    links().run(host, script, args, max, within).await
+    host.links.run(&host.name, script, args, max, within).await
 }
 
 /// Runs a service check's `script` on `host` and hands back its output, or
 /// the words for the row when there is none.
-pub(crate) async fn check(host: &str, script: &str, args: &[&str]) -> Result<Output, String> {
+pub(crate) async fn check(host: &Remote, script: &str, args: &[&str]) -> Result<Output, String> {
     let out = run(host, script, args, MAX, DEFAULT_TIMEOUT).await?;
     if out.cut {
-        tracing::warn!(host, "a check printed more than {} MiB: cut", MAX >> 20);
+        tracing::warn!(host = host.name, "a check printed more than {} MiB: cut", MAX >> 20);
     }
     Ok(out)
 }
 
 /// A heartbeat file's and a log's times (see [`super::Reach::file_times`]).
 pub(crate) async fn file_times(
-    host: &str,
+    host: &Remote,
     heartbeat: Option<&str>,
     field: Option<&str>,
     log: Option<&str>,
@@ -69,7 +113,7 @@ pub(crate) async fn file_times(
 
 /// A unit, its timer and the journal of its last run (see
 /// [`super::Reach::unit`]).
-pub(crate) async fn unit(host: &str, agent: &str, unit: &str, last_invocation: &mut String) -> AgentUpdate {
+pub(crate) async fn unit(host: &Remote, agent: &str, unit: &str, last_invocation: &mut String) -> AgentUpdate {
     let failed = |e| AgentUpdate::Unit {
         agent: agent.to_string(),
         unit: Err(e),
@@ -83,7 +127,7 @@ pub(crate) async fn unit(host: &str, agent: &str, unit: &str, last_invocation: &
     let max = MAX_OUTPUT.to_string();
     let args = [unit, &timer, last_invocation, SHOW_PROPERTIES, &max];
     let u = match run(host, UNIT_SCRIPT, &args, 2 * MAX_OUTPUT + 65536, WITHIN).await {
-        Ok(o) => unit_answer(agent, host, unit, &o.text),
+        Ok(o) => unit_answer(agent, &host.name, unit, &o.text),
         Err(e) => failed(format!("systemd {host}:{unit}: {e}")),
     };
     // The script reads an invocation's journal once it has ended.
@@ -98,14 +142,14 @@ pub(crate) async fn unit(host: &str, agent: &str, unit: &str, last_invocation: &
 }
 
 /// The failed units on `host`.
-pub(crate) async fn failed_units(host: &str) -> Result<Vec<systemctl::Unit>, String> {
+pub(crate) async fn failed_units(host: &Remote) -> Result<Vec<systemctl::Unit>, String> {
     check(host, scripts::FAILED_UNITS, &[])
         .await
         .and_then(|o| scripts::failed_units(&o))
 }
 
 /// A file's age by the host's own clock.
-pub(crate) async fn file_age(host: &str, path: &str) -> Result<Result<Option<Duration>, String>, String> {
+pub(crate) async fn file_age(host: &Remote, path: &str) -> Result<Result<Option<Duration>, String>, String> {
     check(host, scripts::FILE_AGE, &[path])
         .await
         .map(|o| scripts::file_age(&o))
@@ -113,7 +157,7 @@ pub(crate) async fn file_age(host: &str, path: &str) -> Result<Result<Option<Dur
 
 /// The host's answer for a process check: its processes, and, when the
 /// check names an executable, theirs.
-pub(crate) async fn processes(host: &str, cfg: &ProcessService) -> Result<Found, String> {
+pub(crate) async fn processes(host: &Remote, cfg: &ProcessService) -> Result<Found, String> {
     let o = check(host, scripts::PROCESSES, &[cfg.user.as_deref().unwrap_or("")]).await?;
     if o.exit_status != Some(0) {
         return Err("ps failed on this host".into());
@@ -130,7 +174,7 @@ pub(crate) async fn processes(host: &str, cfg: &ProcessService) -> Result<Found,
 }
 
 /// The launchd jobs on `host` (macOS), as `launchctl list` printed them.
-pub(crate) async fn launchd_jobs(host: &str) -> Result<Parsed<Vec<Job>>, String> {
+pub(crate) async fn launchd_jobs(host: &Remote) -> Result<Parsed<Vec<Job>>, String> {
     match check(host, scripts::LAUNCHCTL_LIST, &[]).await? {
         o if o.exit_status == Some(127) => Err("no launchctl on this host (not macOS?)".to_string()),
         o if o.exit_status != Some(0) => Err("launchctl list failed".to_string()),

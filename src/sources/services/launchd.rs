@@ -20,7 +20,7 @@ pub async fn run(cfg: LaunchdService, ctx: Ctx) {
     let host = cfg.host.get_ref().clone();
     let name = cfg.name.clone().unwrap_or_else(|| format!("{host} launchd"));
     loop {
-        let rows = crate::sources::reach::ssh::launchd_jobs(&host).await.map(|jobs| {
+        let rows = crate::sources::reach::ssh::launchd_jobs(&crate::sources::reach::ssh::Remote::new(host.as_str(), &ctx.handles.ssh)).await.map(|jobs| {
             if jobs.errors > 0 {
                 tracing::warn!(host = %host, count = jobs.errors, first = ?jobs.first_error, "launchctl lines not understood");
             }

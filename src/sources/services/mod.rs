@@ -16,7 +16,7 @@ pub mod tcp;
 
 use super::Ctx;
 use crate::config::Config;
-use crate::sources::reach::Reach;
+use crate::sources::reach::{Reach, ssh::Remote};
 use crate::update::Update;
 use crate::update::services::{Health, Kind, Row, ServiceUpdate};
 use std::time::Duration;
@@ -59,11 +59,11 @@ pub(crate) async fn send_set(ctx: &Ctx, scope: String, mut rows: Vec<Row>, inter
 
 /// Where a check on `host` runs: here when it is this machine, else over
 /// its SSH connection.
-fn reach(config: &Config, host: Option<&str>) -> Reach {
+fn reach(config: &Config, host: Option<&str>, ctx: &Ctx) -> Reach {
     if is_local(config, host) {
         Reach::Local
     } else {
-        Reach::Ssh(host.unwrap_or_default().to_string())
+        Reach::Ssh(Remote::new(host.unwrap_or_default(), &ctx.handles.ssh))
     }
 }
 
@@ -95,17 +95,17 @@ pub fn spawn(config: &Config, ctx: &Ctx) {
     for s in &config.services.systemd {
         let host = s.host.get_ref();
         let rows = super::Rows::service(Kind::Systemd, systemd::scope(host), host);
-        let args = (s.clone(), reach(config, Some(host)));
+        let args = (s.clone(), reach(config, Some(host), ctx));
         super::supervise(ctx, rows, args, |(s, r), ctx| systemd::run(s, r, ctx));
     }
     for s in &config.services.freshness {
         let rows = super::Rows::service(Kind::Freshness, format!("freshness:{}", s.name), &s.name);
-        let args = (s.clone(), reach(config, s.host.as_ref().map(|h| h.get_ref().as_str())));
+        let args = (s.clone(), reach(config, s.host.as_ref().map(|h| h.get_ref().as_str()), ctx));
         super::supervise(ctx, rows, args, |(s, r), ctx| files::run_freshness(s, r, ctx));
     }
     for s in &config.services.process {
         let rows = super::Rows::service(Kind::Process, format!("process:{}", s.name), &s.name);
-        let args = (s.clone(), reach(config, s.host.as_ref().map(|h| h.get_ref().as_str())));
+        let args = (s.clone(), reach(config, s.host.as_ref().map(|h| h.get_ref().as_str()), ctx));
         super::supervise(ctx, rows, args, |(s, r), ctx| files::run_process(s, r, ctx));
     }
     for s in &config.services.syncthing {

@@ -15,12 +15,13 @@ pub(super) enum Link {
     Down(String),
 }
 
-/// The SSH connections of this process by host name, shared with the checks
-/// that run on a remote host (systemd, freshness, process, launchd, an
-/// agent's runlog and heartbeat): they open a channel on the host's one
+/// An app's SSH connections by host name (a handle in
+/// [`Handles`](crate::sources::Handles); clones share them), shared with the
+/// checks that run on a remote host (systemd, freshness, process, launchd,
+/// an agent's runlog and heartbeat): they open a channel on the host's one
 /// connection instead of logging in again.
-#[derive(Default)]
-pub struct Links(Mutex<HashMap<String, Link>>);
+#[derive(Clone, Default)]
+pub struct Links(Arc<Mutex<HashMap<String, Link>>>);
 
 /// At most this many channels of other sources at once on one connection
 /// (OpenSSH's MaxSessions is 10; the probe needs one).
@@ -107,12 +108,6 @@ pub fn sh_stdin(script: &str, args: &[&str]) -> String {
     s.push_str(&end);
     s.push('\n');
     s
-}
-
-/// Every SSH connection of this process.
-pub fn links() -> &'static Links {
-    static LINKS: std::sync::OnceLock<Links> = std::sync::OnceLock::new();
-    LINKS.get_or_init(Links::default)
 }
 
 #[cfg(test)]

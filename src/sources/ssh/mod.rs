@@ -16,7 +16,12 @@
 //! At scale: hosts poll on turns of their own ([`Schedule`]); in the TUI a
 //! host keeps only its top processes unless its drill-down is open
 //! ([`Tables`]); other sources run their fixed scripts on the same
-//! connection ([`links`]).
+//! connection ([`Links`]). Both are handles of the app's
+//! [`Handles`](super::Handles), never process-wide.
+//!
+//! Files: `verify` (host key, login), `exec` (one command on a channel),
+//! `links` (the shared connections), `tables` (whose table is whole),
+//! `tracker` (a sample from two probes), `schedule` (turns and backoff).
 
 mod exec;
 mod links;
@@ -26,9 +31,9 @@ mod tracker;
 mod verify;
 
 pub use exec::Output;
-pub use links::{Links, links, sh_stdin};
+pub use links::{Links, sh_stdin};
 pub use schedule::{Backoff, Schedule};
-pub use tables::{TOP_PROCESSES, Tables, tables, top};
+pub use tables::{TOP_PROCESSES, Tables, top};
 pub use tracker::Tracker;
 
 use super::Ctx;
@@ -93,6 +98,7 @@ impl Target {
 
 /// One poll: (re)connect when needed, run the probe, parse it.
 async fn poll(
+    links: &Links,
     conn: &mut Option<Arc<Conn>>,
     t: &Target,
     tracker: &mut Tracker,
@@ -111,7 +117,7 @@ async fn poll(
                 )));
             }
         };
-        links().set(
+        links.set(
             &t.name,
             Link::Up(c.clone(), Arc::new(tokio::sync::Semaphore::new(SHARED_CHANNELS))),
         );
@@ -183,8 +189,13 @@ pub async fn run(host: Host, ctx: Ctx) {
     loop {
         // connect and the probe are each bounded by the timeout; this is the
         // backstop over both.
-        let whole = tables().whole(&t.name);
-        let result = match tokio::time::timeout(t.timeout * 2, poll(&mut conn, &t, &mut tracker, whole)).await {
+        let whole = ctx.handles.tables.whole(&t.name);
+        let result = match tokio::time::timeout(
+            t.timeout * 2,
+            poll(&ctx.handles.ssh, &mut conn, &t, &mut tracker, whole),
+        )
+        .await
+        {
             Ok(r) => r,
             Err(_) => Err(SourceError::Unreachable(format!(
                 "timed out after {}",
@@ -198,7 +209,7 @@ pub async fn run(host: Host, ctx: Ctx) {
         let delay = match &result {
             Err(e) if !answered => {
                 tracing::debug!(host = %t.name, "ssh: {e}");
-                links().set(&t.name, Link::Down(e.to_string()));
+                ctx.handles.ssh.set(&t.name, Link::Down(e.to_string()));
                 if let Some(c) = conn.take() {
                     tokio::spawn(async move {
                         let _ = c.disconnect(russh::Disconnect::ByApplication, "", "en").await;
@@ -225,7 +236,7 @@ pub async fn run(host: Host, ctx: Ctx) {
         // whole table (its turn stays).
         tokio::select! {
             going = ctx.wait(delay) => if !going { return },
-            _ = tables().until_whole(&t.name), if result_ok && !whole => {}
+            _ = ctx.handles.tables.until_whole(&t.name), if result_ok && !whole => {}
         }
     }
 }

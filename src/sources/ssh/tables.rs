@@ -1,7 +1,8 @@
 //! Which hosts keep their whole process table, and which processes the
 //! others keep.
 
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use std::sync::{Arc, Mutex};
 
 /// How many processes by CPU, and how many by memory, a host keeps when its
 /// whole table is not wanted.
@@ -13,9 +14,13 @@ pub const TOP_PROCESSES: usize = 32;
 /// Every other host keeps its [`TOP_PROCESSES`] by CPU and by memory: what
 /// its tile, the grid and a snapshot show (session chips are counted before,
 /// over every process) — hundreds of hosts must not each hold hundreds of rows.
+/// A handle in [`Handles`](crate::sources::Handles): clones share it.
+#[derive(Clone, Default)]
+pub struct Tables(Arc<Wanted>);
+
 #[derive(Default)]
-pub struct Tables {
-    trim: std::sync::atomic::AtomicBool,
+struct Wanted {
+    trim: AtomicBool,
     open: Mutex<Option<String>>,
     changed: tokio::sync::Notify,
 }
@@ -23,24 +28,23 @@ pub struct Tables {
 impl Tables {
     /// From now on only `open`'s table is whole.
     pub fn show(&self, open: Option<&str>) {
-        let was_trimming = self.trim.swap(true, std::sync::atomic::Ordering::Relaxed);
-        let mut cur = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        let was_trimming = self.0.trim.swap(true, Relaxed);
+        let mut cur = self.0.open.lock().unwrap_or_else(|e| e.into_inner());
         if !was_trimming || cur.as_deref() != open {
             *cur = open.map(str::to_string);
             drop(cur);
-            self.changed.notify_waiters();
+            self.0.changed.notify_waiters();
         }
     }
 
     pub fn whole(&self, host: &str) -> bool {
-        !self.trim.load(std::sync::atomic::Ordering::Relaxed)
-            || self.open.lock().unwrap_or_else(|e| e.into_inner()).as_deref() == Some(host)
+        !self.0.trim.load(Relaxed) || self.0.open.lock().unwrap_or_else(|e| e.into_inner()).as_deref() == Some(host)
     }
 
     /// Returns when `host`'s table becomes wanted whole.
     pub(super) async fn until_whole(&self, host: &str) {
         loop {
-            let changed = self.changed.notified();
+            let changed = self.0.changed.notified();
             tokio::pin!(changed);
             changed.as_mut().enable();
             if self.whole(host) {
@@ -49,12 +53,6 @@ impl Tables {
             changed.await;
         }
     }
-}
-
-/// The process tables of every remote host of this process.
-pub fn tables() -> &'static Tables {
-    static TABLES: std::sync::OnceLock<Tables> = std::sync::OnceLock::new();
-    TABLES.get_or_init(Tables::default)
 }
 
 /// Which of the processes with these (CPU %, memory) to keep: the `n`

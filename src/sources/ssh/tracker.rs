@@ -58,25 +58,9 @@ impl Tracker {
         self.prev_stat = Some(stat);
         let page = p.page_size.unwrap_or(4096);
         let live: Vec<&proc::PidStat> = p.procs.iter().filter(|s| !s.is_kernel_thread()).collect();
-        let mut procs_now = Vec::with_capacity(live.len());
         // CPU and memory of every process first: which are kept depends on
         // them, and only the kept ones become rows (a name, a user).
-        let use_of: Vec<(f32, u64)> = live
-            .iter()
-            .map(|s| {
-                procs_now.push((s.pid, s.start_ticks, s.cpu_ticks));
-                let before = self.prev_procs.binary_search_by_key(&s.pid, |e| e.0).ok();
-                let cpu = match before.map(|i| self.prev_procs[i]) {
-                    Some((_, start, ticks)) if start == s.start_ticks && ticks_per_core > 0.0 => {
-                        (s.cpu_ticks.saturating_sub(ticks) as f64 * 100.0 / ticks_per_core).clamp(0.0, max_pct)
-                    }
-                    _ => 0.0,
-                };
-                (cpu as f32, s.rss_pages.saturating_mul(page))
-            })
-            .collect();
-        procs_now.sort_unstable_by_key(|e| e.0);
-        self.prev_procs = procs_now;
+        let use_of = self.process_use(&live, page, ticks_per_core, max_pct);
         // Session chips count every process.
         let sessions = self
             .sessions
@@ -96,29 +80,7 @@ impl Tracker {
         };
         let kept = keep.iter().filter(|k| **k).count();
         let processes_of = Some(live.len()).filter(|n| *n > kept);
-        let mut users: HashMap<u32, Arc<str>> = HashMap::new();
-        let mut processes: Vec<Process> = Vec::with_capacity(kept);
-        for ((s, (cpu, mem)), _) in live.iter().zip(use_of).zip(&keep).filter(|(_, k)| **k) {
-            let user = p
-                .uids
-                .get(&s.pid)
-                .map(|uid| {
-                    users
-                        .entry(*uid)
-                        .or_insert_with(|| p.users.get(uid).map_or_else(|| uid.to_string(), Clone::clone).into())
-                        .clone()
-                })
-                .unwrap_or_else(|| Arc::from(""));
-            processes.push(Process {
-                pid: s.pid,
-                name: crate::parse::sanitize::sanitize(&s.comm),
-                cmd: String::new(),
-                user,
-                cpu_pct: cpu,
-                mem_bytes: mem,
-                state: proc::state_word(s.state),
-            });
-        }
+        let mut processes = rows(&live, &use_of, &keep, &p.uids, &p.users);
         processes.sort_by_key(|p| p.pid);
         let mut disks = p.disks;
         disks.sort_by(|a, b| a.mount.cmp(&b.mount));
@@ -146,6 +108,68 @@ impl Tracker {
             ..crate::sources::sample::host_sample(parts)
         })
     }
+
+    /// (CPU %, memory) of every live process; remembers their ticks.
+    fn process_use(
+        &mut self,
+        live: &[&proc::PidStat],
+        page: u64,
+        ticks_per_core: f64,
+        max_pct: f64,
+    ) -> Vec<(f32, u64)> {
+        let mut procs_now = Vec::with_capacity(live.len());
+        let use_of = live
+            .iter()
+            .map(|s| {
+                procs_now.push((s.pid, s.start_ticks, s.cpu_ticks));
+                let before = self.prev_procs.binary_search_by_key(&s.pid, |e| e.0).ok();
+                let cpu = match before.map(|i| self.prev_procs[i]) {
+                    Some((_, start, ticks)) if start == s.start_ticks && ticks_per_core > 0.0 => {
+                        (s.cpu_ticks.saturating_sub(ticks) as f64 * 100.0 / ticks_per_core).clamp(0.0, max_pct)
+                    }
+                    _ => 0.0,
+                };
+                (cpu as f32, s.rss_pages.saturating_mul(page))
+            })
+            .collect();
+        procs_now.sort_unstable_by_key(|e| e.0);
+        self.prev_procs = procs_now;
+        use_of
+    }
+}
+
+/// The rows of the kept processes, their users named once each.
+fn rows(
+    live: &[&proc::PidStat],
+    use_of: &[(f32, u64)],
+    keep: &[bool],
+    uids: &HashMap<u32, u32>,
+    names: &HashMap<u32, String>,
+) -> Vec<Process> {
+    let kept = keep.iter().filter(|k| **k).count();
+    let mut users: HashMap<u32, Arc<str>> = HashMap::new();
+    let mut processes: Vec<Process> = Vec::with_capacity(kept);
+    for ((s, (cpu, mem)), _) in live.iter().zip(use_of).zip(keep).filter(|(_, k)| **k) {
+        let user = uids
+            .get(&s.pid)
+            .map(|uid| {
+                users
+                    .entry(*uid)
+                    .or_insert_with(|| names.get(uid).map_or_else(|| uid.to_string(), Clone::clone).into())
+                    .clone()
+            })
+            .unwrap_or_else(|| Arc::from(""));
+        processes.push(Process {
+            pid: s.pid,
+            name: crate::parse::sanitize::sanitize(&s.comm),
+            cmd: String::new(),
+            user,
+            cpu_pct: *cpu,
+            mem_bytes: *mem,
+            state: proc::state_word(s.state),
+        });
+    }
+    processes
 }
 
 /// `df -P` has no file system type: the device names of the usual

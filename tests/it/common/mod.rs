@@ -37,34 +37,6 @@ pub fn require(tool: &str) -> bool {
     needs(found, &format!("{tool} is not installed"))
 }
 
-/// For a test that changes or depends on process-wide state (a global of the
-/// library: `sources::ssh::tables`, or a connection found by a name another
-/// module's test also uses in `sources::{ssh,nats}::links`): in the test
-/// process, runs this binary on `test` (its full name) alone, asserts that
-/// it passed and returns false; in that child, returns true and the test
-/// goes on. Not needed once the app owns those handles.
-pub fn alone(test: &str) -> bool {
-    const CHILD: &str = "FLEETTOP_IT_ALONE";
-    if std::env::var_os(CHILD).is_some() {
-        return true;
-    }
-    let out = Command::new(std::env::current_exe().unwrap())
-        .args([test, "--exact", "--nocapture", "--test-threads=1"])
-        .env(CHILD, "1")
-        .output()
-        .expect("the test binary runs");
-    let (stdout, stderr) = (
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr),
-    );
-    eprint!("{stderr}");
-    assert!(
-        out.status.success() && stdout.contains("1 passed"),
-        "{test} in a process of its own:\n{stdout}{stderr}"
-    );
-    false
-}
-
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -166,10 +138,7 @@ pub fn running(
     fleettop::sources::Ctx,
 ) {
     let (tx, rx) = tokio::sync::mpsc::channel(256);
-    let ctx = fleettop::sources::Ctx {
-        tx,
-        refresh: std::sync::Arc::new(tokio::sync::Notify::new()),
-    };
+    let ctx = fleettop::sources::Ctx::new(tx);
     let mut store = fleettop::store::Store::new(config);
     store.outlet = fleettop::sources::spawn_all(config, &ctx);
     (store, rx, ctx)

@@ -3,15 +3,14 @@
 
 use fleettop::config::parse_str;
 use fleettop::model::HostSample;
-use fleettop::sources::Ctx;
 use fleettop::sources::ssh;
+use fleettop::sources::{Ctx, Handles};
 use fleettop::store::Store;
 use fleettop::update::{SourceError, Update};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::mpsc;
 
 pub const SSHD: &str = "/usr/sbin/sshd";
 pub const KEYGEN: &str = "ssh-keygen";
@@ -231,12 +230,14 @@ pub fn host_toml_as(login: &str, name: &str, port: u16, keys: &Keys, known_hosts
 
 /// Starts the ssh task of every host in `toml`; returns the updates.
 pub fn spawn(toml: &str) -> mpsc::Receiver<Update> {
+    spawn_with(toml, &Handles::default())
+}
+
+/// [`spawn`] sharing `handles` (SSH links and tables) with the test.
+pub fn spawn_with(toml: &str, handles: &Handles) -> mpsc::Receiver<Update> {
     let config = parse_str(toml, "test").unwrap_or_else(|e| panic!("{e:?}"));
     let (tx, rx) = mpsc::channel(64);
-    let ctx = Ctx {
-        tx,
-        refresh: Arc::new(Notify::new()),
-    };
+    let ctx = Ctx::with(tx, Default::default(), handles.clone());
     for h in config.hosts {
         tokio::spawn(ssh::run(h, ctx.clone()));
     }

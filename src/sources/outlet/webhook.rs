@@ -9,7 +9,6 @@ use crate::update::Update;
 use crate::update::nats::NatsUpdate;
 use std::collections::HashMap;
 use std::time::Duration;
-use tokio::sync::mpsc;
 
 pub const DEDUP_WINDOW_MS: Millis = 10 * 60 * 1000;
 pub const ATTEMPTS: u32 = 3;
@@ -37,7 +36,9 @@ impl Dedup {
     }
 }
 
-pub async fn run(url: String, mut rx: mpsc::Receiver<Event>, ctx: Ctx) {
+/// POSTs what [`Dedup`] admits of the events on `rx` to `url`.
+pub(crate) async fn run(url: String, rx: super::Shared<Event>, ctx: Ctx) {
+    let mut rx = rx.lock().await;
     let client = match crate::sources::http_client(TIMEOUT) {
         Ok(c) => c,
         Err(e) => {
@@ -65,7 +66,7 @@ pub async fn run(url: String, mut rx: mpsc::Receiver<Event>, ctx: Ctx) {
 }
 
 async fn post(client: &reqwest::Client, url: &str, e: &Event) -> Result<(), String> {
-    let body = crate::sources::nats::event_json(e);
+    let body = super::event_json(e);
     let mut last = String::new();
     for attempt in 0..ATTEMPTS {
         if attempt > 0 {
