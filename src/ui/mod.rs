@@ -9,6 +9,7 @@ pub mod help;
 pub mod host;
 pub mod nats;
 pub mod services;
+pub(crate) mod table;
 pub mod ticker;
 pub mod widgets;
 
