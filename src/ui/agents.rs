@@ -391,6 +391,19 @@ pub fn render_detail(frame: &mut Frame, area: Rect, p: &Painter, d: &Detail) {
     let [hist, out] = Layout::vertical([Constraint::Length(hist_h), Constraint::Min(1)]).areas(inner);
 
     let sel = d.list.selected.min(a.runs.len().saturating_sub(1));
+    render_runs(frame, hist, p, a, sel);
+
+    let Some(run) = runs(a).nth(sel) else {
+        frame.render_widget(Paragraph::new("no runs seen yet").style(t.dim), out);
+        return;
+    };
+    render_output(frame, out, p, run, d);
+}
+
+/// The runs, newest first, the chosen one highlighted.
+fn render_runs(frame: &mut Frame, hist: Rect, p: &Painter, a: &Agent, sel: usize) {
+    let t = p.theme;
+    let g = p.glyphs;
     let all: Vec<&Run> = runs(a).collect();
     let columns: Vec<Column<&Run>> = vec![
         Column::new("when", Fixed(10), |r: &&Run| {
@@ -432,11 +445,12 @@ pub fn render_detail(frame: &mut Frame, area: Rect, p: &Painter, d: &Detail) {
     Table::new(columns, t.header, t.selected)
         .block(block)
         .render(frame, hist, &all, sel);
+}
 
-    let Some(run) = runs(a).nth(sel) else {
-        frame.render_widget(Paragraph::new("no runs seen yet").style(t.dim), out);
-        return;
-    };
+/// The chosen run's output (raw or extracted), search hits highlighted.
+fn render_output(frame: &mut Frame, out: Rect, p: &Painter, run: &Run, d: &Detail) {
+    let t = p.theme;
+    let g = p.glyphs;
     let text = output_text(run, d.alt);
     let needle = fold(&d.list.filter);
     let total = text.lines().count();

@@ -268,6 +268,15 @@ pub fn tile_lines(h: &HostEntry, width: usize, p: &Painter) -> Vec<Line<'static>
     if !s.sessions.is_empty() {
         out.push(session_line(s, width, p));
     }
+    out.extend(accelerator_lines(h, s, width, p));
+    out
+}
+
+/// A tile's GPU lines and its inference server's line.
+fn accelerator_lines(h: &HostEntry, s: &crate::model::HostSample, width: usize, p: &Painter) -> Vec<Line<'static>> {
+    let t = p.theme;
+    let g = p.glyphs;
+    let mut out = Vec::new();
     for gpu in &s.gpus {
         let mem = match (gpu.mem_used_bytes, gpu.mem_total_bytes) {
             (Some(u), Some(tot)) => fmt::used_total(u, tot),
