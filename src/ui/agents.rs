@@ -1,6 +1,10 @@
 //! The Agents tab: one htop-like row per daemon with what it last said under
 //! it, and the output viewer (runs, raw or extracted output, search).
 
+use super::table::{
+    Column, Table,
+    Width::{Fixed, Min},
+};
 use super::{AgentSort, Detail, ListView, Painter, fmt};
 use crate::store::agents::{Agent, AgentStatus, Outcome, Run};
 use crate::store::{Store, Tab};
@@ -8,7 +12,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Block, Paragraph};
 
 /// The daemons in the order and filter of the list.
 pub fn visible<'a>(store: &'a Store, list: &ListView, now: i64) -> Vec<&'a Agent> {
@@ -186,24 +190,7 @@ pub fn render(frame: &mut Frame, area: Rect, p: &Painter) {
     let g = p.glyphs;
     let list = &p.view.lists[3];
     let agents = visible(p.store, list, p.now);
-    let hidden = p.store.agents.not_shown();
-    let title = format!(
-        " Agents {}/{}{} {} sort {}{} ",
-        agents.len(),
-        p.store.agents.agents.len(),
-        if hidden > 0 {
-            format!(" {} +{} more not shown", g.sep, fmt::grouped(hidden as u64))
-        } else {
-            String::new()
-        },
-        g.sep,
-        AgentSort::from_index(list.sort).label(),
-        if list.filter.is_empty() {
-            String::new()
-        } else {
-            format!(" {} filter \"{}\"", g.sep, list.filter)
-        }
-    );
+    let title = list_title(p, agents.len(), list);
     let block = Block::bordered()
         .border_style(t.border)
         .border_set(g.border)
@@ -211,8 +198,7 @@ pub fn render(frame: &mut Frame, area: Rect, p: &Painter) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let w = usize::from(inner.width);
-    let wide = w >= 90;
-    let header = if wide {
+    let header = if w >= 90 {
         format!(
             "{:<9}{:<16}{:<13}{:<9}{:>5} {:>6} {:<9}{:>4} {:>8} {:>3} runs",
             "tag", "name", "schedule", "state", "last", "dur", "trigger", "r/h", "ok/fail", "stk"
@@ -228,87 +214,7 @@ pub fn render(frame: &mut Frame, area: Rect, p: &Painter) {
     let selected = list.selected.min(agents.len().saturating_sub(1));
     let first = selected.saturating_sub(rows.saturating_sub(1));
     for (i, a) in agents.iter().enumerate().skip(first).take(rows.max(1)) {
-        let status = a.status(p.now);
-        let last = a.last_seen().map_or("-".into(), |t0| fmt::ago(p.now - t0));
-        let run = a.last();
-        let mut spans = vec![
-            Span::styled(format!(" {} ", fmt::fit(&a.tag, 7, g.ellipsis)), tag_style(p, &a.tag)),
-            Span::raw(" ".repeat(9usize.saturating_sub(fmt::fit(&a.tag, 7, g.ellipsis).chars().count() + 2))),
-        ];
-        let name_w = if wide { 16 } else { 14 };
-        spans.push(Span::styled(
-            format!("{:<name_w$}", fmt::fit(&a.name, name_w - 1, g.ellipsis)),
-            t.title,
-        ));
-        if wide {
-            spans.push(Span::styled(
-                format!("{:<13}", fmt::fit(a.schedule.as_deref().unwrap_or("-"), 12, g.ellipsis)),
-                t.dim,
-            ));
-        }
-        spans.push(Span::styled(format!("{:<9}", status.as_str()), status_style(p, status)));
-        spans.push(Span::styled(
-            format!("{last:>5} {:>6} ", dur(run.and_then(|r| r.duration_ms))),
-            t.text,
-        ));
-        if wide {
-            let trig = run.map_or("", |r| r.trigger.as_str());
-            spans.push(Span::styled(format!("{:<9}", fmt::fit(trig, 8, g.ellipsis)), t.dim));
-            spans.push(Span::styled(format!("{:>4} ", a.runs_last_hour(p.now)), t.text));
-        }
-        spans.push(Span::styled(
-            format!("{:>8} ", format!("{}/{}", a.ok, a.failed)),
-            if a.failed > 0 { t.warn } else { t.text },
-        ));
-        if wide {
-            let stk_style = if a.fail_streak >= p.store.agents.fail_streak_critical {
-                t.critical
-            } else if a.fail_streak > 0 {
-                t.error
-            } else {
-                t.dim
-            };
-            spans.push(Span::styled(format!("{:>3} ", a.fail_streak), stk_style));
-        }
-        let used: usize = spans.iter().map(Span::width).sum();
-        spans.extend(run_sparkline(p, a, w.saturating_sub(used)));
-        let process_missing = crate::store::agents::process_present(a, &p.store.hosts) == Some(false);
-        let said = match (run, &a.heartbeat_error) {
-            (_, Some(e)) => e.clone(),
-            _ if a.unit_error.is_some() => a.unit_error.clone().unwrap_or_default(),
-            _ if process_missing => format!("no process matching {:?}", a.process.as_deref().unwrap_or("")),
-            _ if status == AgentStatus::Stale => format!(
-                "no run or heartbeat for {} (max {})",
-                a.last_seen().map_or("ever".into(), |t0| fmt::ago(p.now - t0)),
-                a.heartbeat_max_age_ms.map_or("-".into(), fmt::ago)
-            ),
-            (Some(r), _) if r.outcome == Outcome::Running => match r.started_at {
-                Some(t0) => format!("running for {}", fmt::ago(p.now - t0)),
-                None => "running".into(),
-            },
-            (Some(r), _) if !r.extracted.is_empty() => r.extracted.clone(),
-            (Some(_), _) => "(no output)".into(),
-            (None, _) if a.last_heartbeat.is_some() => "alive (heartbeats, no runs seen)".into(),
-            (None, _) => "no runs seen yet".into(),
-        };
-        let said = match a.clock_skew {
-            0 => said,
-            n => format!("clock skew ({n} dropped): {}", said.trim_start_matches("clock skew: ")),
-        };
-        let mut l1 = Line::from(spans);
-        let mut l2 = Line::from(vec![
-            Span::styled("  └ ", t.border),
-            Span::styled(
-                fmt::fit(&said, w.saturating_sub(4), g.ellipsis),
-                if status == AgentStatus::Failed { t.error } else { t.dim },
-            ),
-        ]);
-        if i == selected {
-            l1 = l1.patch_style(t.selected);
-            l2 = l2.patch_style(t.selected);
-        }
-        lines.push(l1);
-        lines.push(l2);
+        lines.extend(agent_lines(a, w, i == selected, p));
     }
     if p.store.agents.bad_events > 0 {
         lines.push(Line::styled(
@@ -326,6 +232,122 @@ pub fn render(frame: &mut Frame, area: Rect, p: &Painter) {
         ));
     }
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// An agent's two lines: its columns (the wide set from 90 cells) and a
+/// sparkline of its runs, then what it last said.
+fn agent_lines(a: &Agent, w: usize, selected: bool, p: &Painter) -> [Line<'static>; 2] {
+    let t = p.theme;
+    let g = p.glyphs;
+    let wide = w >= 90;
+    let status = a.status(p.now);
+    let last = a.last_seen().map_or("-".into(), |t0| fmt::ago(p.now - t0));
+    let run = a.last();
+    let mut spans = vec![
+        Span::styled(format!(" {} ", fmt::fit(&a.tag, 7, g.ellipsis)), tag_style(p, &a.tag)),
+        Span::raw(" ".repeat(9usize.saturating_sub(fmt::fit(&a.tag, 7, g.ellipsis).chars().count() + 2))),
+    ];
+    let name_w = if wide { 16 } else { 14 };
+    spans.push(Span::styled(
+        format!("{:<name_w$}", fmt::fit(&a.name, name_w - 1, g.ellipsis)),
+        t.title,
+    ));
+    if wide {
+        spans.push(Span::styled(
+            format!("{:<13}", fmt::fit(a.schedule.as_deref().unwrap_or("-"), 12, g.ellipsis)),
+            t.dim,
+        ));
+    }
+    spans.push(Span::styled(format!("{:<9}", status.as_str()), status_style(p, status)));
+    spans.push(Span::styled(
+        format!("{last:>5} {:>6} ", dur(run.and_then(|r| r.duration_ms))),
+        t.text,
+    ));
+    if wide {
+        let trig = run.map_or("", |r| r.trigger.as_str());
+        spans.push(Span::styled(format!("{:<9}", fmt::fit(trig, 8, g.ellipsis)), t.dim));
+        spans.push(Span::styled(format!("{:>4} ", a.runs_last_hour(p.now)), t.text));
+    }
+    spans.push(Span::styled(
+        format!("{:>8} ", format!("{}/{}", a.ok, a.failed)),
+        if a.failed > 0 { t.warn } else { t.text },
+    ));
+    if wide {
+        let stk_style = if a.fail_streak >= p.store.agents.fail_streak_critical {
+            t.critical
+        } else if a.fail_streak > 0 {
+            t.error
+        } else {
+            t.dim
+        };
+        spans.push(Span::styled(format!("{:>3} ", a.fail_streak), stk_style));
+    }
+    let used: usize = spans.iter().map(Span::width).sum();
+    spans.extend(run_sparkline(p, a, w.saturating_sub(used)));
+    let mut l1 = Line::from(spans);
+    let said = said(a, p, status, run);
+    let mut l2 = Line::from(vec![
+        Span::styled("  └ ", t.border),
+        Span::styled(
+            fmt::fit(&said, w.saturating_sub(4), g.ellipsis),
+            if status == AgentStatus::Failed { t.error } else { t.dim },
+        ),
+    ]);
+    if selected {
+        l1 = l1.patch_style(t.selected);
+        l2 = l2.patch_style(t.selected);
+    }
+    [l1, l2]
+}
+
+/// What an agent last said, or why it says nothing.
+fn said(a: &Agent, p: &Painter, status: AgentStatus, run: Option<&Run>) -> String {
+    let process_missing = crate::store::agents::process_present(a, &p.store.hosts) == Some(false);
+    let said = match (run, &a.heartbeat_error) {
+        (_, Some(e)) => e.clone(),
+        _ if a.unit_error.is_some() => a.unit_error.clone().unwrap_or_default(),
+        _ if process_missing => format!("no process matching {:?}", a.process.as_deref().unwrap_or("")),
+        _ if status == AgentStatus::Stale => format!(
+            "no run or heartbeat for {} (max {})",
+            a.last_seen().map_or("ever".into(), |t0| fmt::ago(p.now - t0)),
+            a.heartbeat_max_age_ms.map_or("-".into(), fmt::ago)
+        ),
+        (Some(r), _) if r.outcome == Outcome::Running => match r.started_at {
+            Some(t0) => format!("running for {}", fmt::ago(p.now - t0)),
+            None => "running".into(),
+        },
+        (Some(r), _) if !r.extracted.is_empty() => r.extracted.clone(),
+        (Some(_), _) => "(no output)".into(),
+        (None, _) if a.last_heartbeat.is_some() => "alive (heartbeats, no runs seen)".into(),
+        (None, _) => "no runs seen yet".into(),
+    };
+    match a.clock_skew {
+        0 => said,
+        n => format!("clock skew ({n} dropped): {}", said.trim_start_matches("clock skew: ")),
+    }
+}
+
+/// The frame's title: counts, sort and filter.
+fn list_title(p: &Painter, shown: usize, list: &ListView) -> String {
+    let g = p.glyphs;
+    let hidden = p.store.agents.not_shown();
+    format!(
+        " Agents {}/{}{} {} sort {}{} ",
+        shown,
+        p.store.agents.agents.len(),
+        if hidden > 0 {
+            format!(" {} +{} more not shown", g.sep, fmt::grouped(hidden as u64))
+        } else {
+            String::new()
+        },
+        g.sep,
+        AgentSort::from_index(list.sort).label(),
+        if list.filter.is_empty() {
+            String::new()
+        } else {
+            format!(" {} filter \"{}\"", g.sep, list.filter)
+        }
+    )
 }
 
 pub fn render_detail(frame: &mut Frame, area: Rect, p: &Painter, d: &Detail) {
@@ -366,59 +388,66 @@ pub fn render_detail(frame: &mut Frame, area: Rect, p: &Painter, d: &Detail) {
     let [hist, out] = Layout::vertical([Constraint::Length(hist_h), Constraint::Min(1)]).areas(inner);
 
     let sel = d.list.selected.min(a.runs.len().saturating_sub(1));
-    let rows: Vec<Row> = runs(a)
-        .map(|r| {
+    render_runs(frame, hist, p, a, sel);
+
+    let Some(run) = runs(a).nth(sel) else {
+        frame.render_widget(Paragraph::new("no runs seen yet").style(t.dim), out);
+        return;
+    };
+    render_output(frame, out, p, run, d);
+}
+
+/// The runs, newest first, the chosen one highlighted.
+fn render_runs(frame: &mut Frame, hist: Rect, p: &Painter, a: &Agent, sel: usize) {
+    let t = p.theme;
+    let g = p.glyphs;
+    let all: Vec<&Run> = runs(a).collect();
+    let columns: Vec<Column<&Run>> = vec![
+        Column::new("when", Fixed(10), |r: &&Run| {
             let when = r.at().map_or("-".into(), |x| format!("{} ago", fmt::ago(p.now - x)));
-            let outcome = match r.outcome {
+            Span::styled(when, t.text).into()
+        }),
+        Column::new("trigger", Fixed(15), |r: &&Run| {
+            Span::styled(fmt::fit(&r.trigger, 14, g.ellipsis), t.dim).into()
+        }),
+        Column::new("dur", Fixed(7), |r: &&Run| {
+            Span::styled(dur(r.duration_ms), t.text).into()
+        }),
+        Column::new("exit", Fixed(5), |r: &&Run| {
+            Span::styled(r.exit_code.map_or("-".into(), |c| c.to_string()), t.text).into()
+        }),
+        Column::new("outcome", Fixed(8), |r: &&Run| {
+            let (word, style) = match r.outcome {
                 Outcome::Ok => ("ok", t.ok),
                 Outcome::Failed => ("failed", t.error),
                 Outcome::Running => ("running", t.info),
                 Outcome::Skipped => ("skipped", t.dim),
                 Outcome::Cooldown => ("cooldown", t.warn),
             };
-            Row::new(vec![
-                Span::styled(when, t.text),
-                Span::styled(fmt::fit(&r.trigger, 14, g.ellipsis), t.dim),
-                Span::styled(dur(r.duration_ms), t.text),
-                Span::styled(r.exit_code.map_or("-".into(), |c| c.to_string()), t.text),
-                Span::styled(outcome.0, outcome.1),
-                Span::styled(r.extracted.clone(), t.dim),
-            ])
-        })
-        .collect();
+            Span::styled(word, style).into()
+        }),
+        Column::new("said", Min(5), |r: &&Run| {
+            Span::styled(r.extracted.clone(), t.dim).into()
+        }),
+    ];
     let dropped = if a.runs_dropped > 0 {
         format!(" ({} older runs not kept)", a.runs_dropped)
     } else {
         String::new()
     };
-    let table = Table::new(
-        rows,
-        [
-            Constraint::Length(10),
-            Constraint::Length(15),
-            Constraint::Length(7),
-            Constraint::Length(5),
-            Constraint::Length(8),
-            Constraint::Min(5),
-        ],
-    )
-    .header(Row::new(vec!["when", "trigger", "dur", "exit", "outcome", "said"]).style(t.header))
-    .row_highlight_style(t.selected)
-    .block(Block::default().title(Line::styled(
+    let block = Block::default().title(Line::styled(
         format!(" runs, newest first{dropped}; Left/Right chooses "),
         t.dim,
-    )));
-    let mut st = TableState::default();
-    if !a.runs.is_empty() {
-        let visible = usize::from(hist.height.saturating_sub(2)).max(1);
-        st = st.with_selected(Some(sel)).with_offset(sel.saturating_sub(visible - 1));
-    }
-    frame.render_stateful_widget(table, hist, &mut st);
+    ));
+    Table::new(columns, t.header, t.selected)
+        .block(block)
+        .render(frame, hist, &all, sel);
+}
 
-    let Some(run) = runs(a).nth(sel) else {
-        frame.render_widget(Paragraph::new("no runs seen yet").style(t.dim), out);
-        return;
-    };
+/// The chosen run's output (raw or extracted), search hits highlighted.
+fn render_output(frame: &mut Frame, out: Rect, p: &Painter, run: &Run, d: &Detail) {
+    let t = p.theme;
+    let g = p.glyphs;
     let text = output_text(run, d.alt);
     let needle = fold(&d.list.filter);
     let total = text.lines().count();

@@ -1,6 +1,6 @@
 //! The Fleet tab: a grid of host tiles that reflows with the width.
 
-use super::widgets::{bar, load_style};
+use super::widgets::{METER_LABEL as LABEL, METER_VALUE as VALUE, load_style, meter};
 use super::{FleetSort, Painter, View, fmt};
 use crate::model::HostState;
 use crate::store::{HostEntry, Store};
@@ -12,8 +12,6 @@ use ratatui::widgets::{Block, Paragraph};
 
 /// Narrowest tile; the grid has as many columns as fit.
 pub const MIN_TILE_WIDTH: u16 = 32;
-const LABEL: usize = 4;
-const VALUE: usize = 10;
 
 /// The hosts in the order and filter the view asks for.
 pub fn visible<'a>(store: &'a Store, view: &View, now: i64) -> Vec<&'a HostEntry> {
@@ -179,15 +177,6 @@ pub fn state_words(h: &HostEntry, now: i64) -> String {
     }
 }
 
-fn metric(label: &str, pct: f64, value: String, width: usize, p: &Painter) -> Line<'static> {
-    let bar_w = width.saturating_sub(LABEL + VALUE + 1);
-    let style = load_style(p.theme, pct);
-    let mut spans = vec![Span::styled(format!("{label:<LABEL$}"), p.theme.header)];
-    spans.extend(bar(p.theme, p.glyphs, pct, bar_w, style));
-    spans.push(Span::styled(format!(" {value:>VALUE$}"), p.theme.text));
-    Line::from(spans)
-}
-
 fn text_line(label: &str, text: String, width: usize, p: &Painter, style: Style) -> Line<'static> {
     Line::from(vec![
         Span::styled(format!("{label:<LABEL$}"), p.theme.header),
@@ -216,7 +205,7 @@ pub fn tile_lines(h: &HostEntry, width: usize, p: &Painter) -> Vec<Line<'static>
             t.dim,
         ));
     }
-    out.push(metric(
+    out.push(meter(
         "CPU",
         s.cpu_pct,
         format!("{} {:.1}", fmt::pct(s.cpu_pct), s.load[0]),
@@ -224,7 +213,7 @@ pub fn tile_lines(h: &HostEntry, width: usize, p: &Painter) -> Vec<Line<'static>
         p,
     ));
     let mem_pct = crate::model::pct(s.mem_used_bytes, s.mem_total_bytes);
-    out.push(metric(
+    out.push(meter(
         "RAM",
         mem_pct,
         fmt::used_total(s.mem_used_bytes, s.mem_total_bytes),
@@ -233,7 +222,7 @@ pub fn tile_lines(h: &HostEntry, width: usize, p: &Painter) -> Vec<Line<'static>
     ));
     if s.swap_total_bytes > 0 {
         let sw = crate::model::pct(s.swap_used_bytes, s.swap_total_bytes);
-        out.push(metric(
+        out.push(meter(
             "SWP",
             sw,
             fmt::used_total(s.swap_used_bytes, s.swap_total_bytes),
@@ -244,7 +233,7 @@ pub fn tile_lines(h: &HostEntry, width: usize, p: &Painter) -> Vec<Line<'static>
     if let Some(d) = s.worst_disk() {
         let value = format!("{} {}", fmt::pct(d.used_pct()), d.mount);
         let pct = d.used_pct();
-        let mut line = metric("DSK", pct, fmt::fit(&value, VALUE, g.ellipsis), width, p);
+        let mut line = meter("DSK", pct, fmt::fit(&value, VALUE, g.ellipsis), width, p);
         if pct >= p.store.rules.disk_warn_pct {
             let style = if pct >= p.store.rules.disk_critical_pct {
                 t.error
@@ -279,6 +268,15 @@ pub fn tile_lines(h: &HostEntry, width: usize, p: &Painter) -> Vec<Line<'static>
     if !s.sessions.is_empty() {
         out.push(session_line(s, width, p));
     }
+    out.extend(accelerator_lines(h, s, width, p));
+    out
+}
+
+/// A tile's GPU lines and its inference server's line.
+fn accelerator_lines(h: &HostEntry, s: &crate::model::HostSample, width: usize, p: &Painter) -> Vec<Line<'static>> {
+    let t = p.theme;
+    let g = p.glyphs;
+    let mut out = Vec::new();
     for gpu in &s.gpus {
         let mem = match (gpu.mem_used_bytes, gpu.mem_total_bytes) {
             (Some(u), Some(tot)) => fmt::used_total(u, tot),
@@ -340,7 +338,7 @@ fn extra_lines(h: &HostEntry, width: usize, room: usize, p: &Painter) -> Vec<Lin
     let worst = s.worst_disk().map(|d| d.mount.clone());
     for d in s.disks.iter().filter(|d| Some(&d.mount) != worst.as_ref()) {
         let value = format!("{} {}", fmt::pct(d.used_pct()), d.mount);
-        out.push(metric(
+        out.push(meter(
             "DSK",
             d.used_pct(),
             fmt::fit(&value, VALUE, p.glyphs.ellipsis),

@@ -1,15 +1,30 @@
 //! The host drill-down: per-core CPU, memory, every disk and interface, GPU
 //! processes and the full process table (sortable, filterable).
+//!
+//! ```text
+//! ┌● omarchy online • Arch kernel 6.9 • up 3d ──────────────────────┐
+//! │mem ▇▇▇▇░░░░  12G/32G       disk           used/total   use    │
+//! │swp no swap                 /              120G/500G    24% ▇░ │
+//! │  0 ▇▇░ 12%    4 ▇░░  3%    interface       ↓ rx   ↑ tx  total │
+//! │GPU0 …  (a line per GPU, its top processes under it)           │
+//! │─ processes 212/212 • sort cpu ────────────────────────────────│
+//! │    PID USER       CPU%    MEM S COMMAND                       │
+//! └ collector: ssh • rtt 12 ms • sample 2s old ───────────────────┘
+//! ```
 
 use super::fleet::{state_style, state_words};
-use super::widgets::{bar, load_style};
+use super::table::{
+    Column, Table,
+    Width::{Fixed, Min},
+};
+use super::widgets::{bar, load_style, meter};
 use super::{Detail, Painter, ProcSort, fmt};
-use crate::model::Process;
-use crate::store::HostEntry;
+use crate::model::{HostSample, Process};
+use crate::store::{HostEntry, IfaceRate};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Block, Paragraph};
 
 /// The processes the table shows, in its order.
 pub fn processes<'a>(h: &'a HostEntry, d: &Detail) -> Vec<&'a Process> {
@@ -40,15 +55,58 @@ pub fn processes<'a>(h: &'a HostEntry, d: &Detail) -> Vec<&'a Process> {
 }
 
 pub fn render(frame: &mut Frame, area: Rect, p: &Painter, d: &Detail) {
-    let t = p.theme;
-    let g = p.glyphs;
     let Some(h) = p.store.host(&d.key) else {
         frame.render_widget(
-            Paragraph::new(format!("{} is no longer configured", d.key)).style(t.dim),
+            Paragraph::new(format!("{} is no longer configured", d.key)).style(p.theme.dim),
             area,
         );
         return;
     };
+    let block = host_block(h, p);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let Some(s) = &h.cur else {
+        let why = h
+            .last_error
+            .as_ref()
+            .map_or("waiting for the first sample".into(), |e| e.to_string());
+        frame.render_widget(Paragraph::new(why).style(p.theme.dim), inner);
+        return;
+    };
+
+    let cores = s.per_core.len().max(1);
+    let max_top = (inner.height / 2).max(4);
+    let core_cols = (1..=8)
+        .find(|c| cores.div_ceil(*c) + 2 <= usize::from(max_top))
+        .unwrap_or(8);
+    let core_rows = cores.div_ceil(core_cols);
+    let ifaces = h.iface_rates();
+    let right_rows = s.disks.len() + ifaces.len() + 2;
+    let top_h = ((core_rows + 2).max(right_rows) as u16).min(max_top);
+    let gpu_h = s.gpus.iter().map(|x| 1 + x.processes.len().min(3)).sum::<usize>() as u16;
+    let [top, gpu_area, procs] = Layout::vertical([
+        Constraint::Length(top_h),
+        Constraint::Length(gpu_h.min(6)),
+        Constraint::Min(3),
+    ])
+    .areas(inner);
+    let [left, right] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(top);
+    frame.render_widget(
+        Paragraph::new(memory_lines(s, left.width, core_cols, core_rows, p)),
+        left,
+    );
+    let mut lines = disk_lines(s, usize::from(right.width), p);
+    lines.extend(iface_lines(&ifaces, p));
+    frame.render_widget(Paragraph::new(lines), right);
+    frame.render_widget(Paragraph::new(gpu_lines(s, p)), gpu_area);
+    render_processes(frame, procs, p, h, d);
+}
+
+/// The frame: state, OS, kernel and uptime on top, an SSH host's
+/// collector health at the bottom.
+fn host_block(h: &HostEntry, p: &Painter) -> Block<'static> {
+    let t = p.theme;
+    let g = p.glyphs;
     let mut title = vec![
         Span::styled(format!("{} ", g.status), state_style(p, h)),
         Span::styled(h.name.clone(), t.title),
@@ -74,40 +132,17 @@ pub fn render(frame: &mut Frame, area: Rect, p: &Painter, d: &Detail) {
     if h.kind == crate::store::HostKind::Ssh {
         block = block.title_bottom(Line::styled(format!(" {} ", collector_words(h, p.now, g.sep)), t.dim));
     }
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
-    let Some(s) = &h.cur else {
-        let why = h
-            .last_error
-            .as_ref()
-            .map_or("waiting for the first sample".into(), |e| e.to_string());
-        frame.render_widget(Paragraph::new(why).style(t.dim), inner);
-        return;
-    };
+    block
+}
 
-    let cores = s.per_core.len().max(1);
-    let max_top = (inner.height / 2).max(4);
-    let core_cols = (1..=8)
-        .find(|c| cores.div_ceil(*c) + 2 <= usize::from(max_top))
-        .unwrap_or(8);
-    let core_rows = cores.div_ceil(core_cols);
-    let ifaces = h.iface_rates();
-    let right_rows = s.disks.len() + ifaces.len() + 2;
-    let top_h = ((core_rows + 2).max(right_rows) as u16).min(max_top);
-    let gpu_h = s.gpus.iter().map(|x| 1 + x.processes.len().min(3)).sum::<usize>() as u16;
-    let [top, gpu_area, procs] = Layout::vertical([
-        Constraint::Length(top_h),
-        Constraint::Length(gpu_h.min(6)),
-        Constraint::Min(3),
-    ])
-    .areas(inner);
-    let [left, right] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(top);
-
-    // Left: memory, swap, per-core CPU.
-    let lw = usize::from(left.width.saturating_sub(1));
+/// Memory, swap, and a bar per core in `core_cols` columns.
+fn memory_lines(s: &HostSample, width: u16, core_cols: usize, core_rows: usize, p: &Painter) -> Vec<Line<'static>> {
+    let t = p.theme;
+    let g = p.glyphs;
+    let lw = usize::from(width.saturating_sub(1));
     let mut lines = Vec::new();
     let mem_pct = crate::model::pct(s.mem_used_bytes, s.mem_total_bytes);
-    lines.push(labelled_bar(
+    lines.push(meter(
         "mem",
         mem_pct,
         fmt::used_total(s.mem_used_bytes, s.mem_total_bytes),
@@ -121,7 +156,7 @@ pub fn render(frame: &mut Frame, area: Rect, p: &Painter, d: &Detail) {
             Span::styled("no swap", t.dim),
         ]));
     } else {
-        lines.push(labelled_bar(
+        lines.push(meter(
             "swp",
             sw_pct,
             fmt::used_total(s.swap_used_bytes, s.swap_total_bytes),
@@ -144,10 +179,13 @@ pub fn render(frame: &mut Frame, area: Rect, p: &Painter, d: &Detail) {
         }
         lines.push(Line::from(spans));
     }
-    frame.render_widget(Paragraph::new(lines), left);
+    lines
+}
 
-    // Right: disks and interfaces.
-    let rw = usize::from(right.width);
+/// Every disk: its use in numbers and as a bar.
+fn disk_lines(s: &HostSample, rw: usize, p: &Painter) -> Vec<Line<'static>> {
+    let t = p.theme;
+    let g = p.glyphs;
     let mut lines = vec![Line::styled(
         format!("{:<14}{:>13} {:>5}", "disk", "used/total", "use"),
         t.header,
@@ -174,6 +212,14 @@ pub fn render(frame: &mut Frame, area: Rect, p: &Painter, d: &Detail) {
         spans.extend(bar(t, g, pct, bw, load_style(t, pct)));
         lines.push(Line::from(spans));
     }
+    lines
+}
+
+/// Every interface: its rates and total.
+fn iface_lines(ifaces: &[IfaceRate], p: &Painter) -> Vec<Line<'static>> {
+    let t = p.theme;
+    let g = p.glyphs;
+    let mut lines = Vec::new();
     lines.push(Line::styled(
         format!(
             "{:<14}{:>10}  {:>10}  {:>8}",
@@ -184,7 +230,7 @@ pub fn render(frame: &mut Frame, area: Rect, p: &Painter, d: &Detail) {
         ),
         t.header,
     ));
-    for i in &ifaces {
+    for i in ifaces {
         lines.push(Line::styled(
             format!(
                 "{:<14}{:>10}  {:>10}  {:>8}",
@@ -196,9 +242,13 @@ pub fn render(frame: &mut Frame, area: Rect, p: &Painter, d: &Detail) {
             t.text,
         ));
     }
-    frame.render_widget(Paragraph::new(lines), right);
+    lines
+}
 
-    // GPUs and their processes.
+/// A line per GPU and its first three processes under it.
+fn gpu_lines(s: &HostSample, p: &Painter) -> Vec<Line<'static>> {
+    let t = p.theme;
+    let g = p.glyphs;
     let mut lines = Vec::new();
     for gpu in &s.gpus {
         lines.push(Line::styled(
@@ -227,9 +277,7 @@ pub fn render(frame: &mut Frame, area: Rect, p: &Painter, d: &Detail) {
             ));
         }
     }
-    frame.render_widget(Paragraph::new(lines), gpu_area);
-
-    render_processes(frame, procs, p, h, d);
+    lines
 }
 
 /// The SSH collector's health: round trip of the last poll, age of the last
@@ -254,19 +302,6 @@ pub fn collector_words(h: &HostEntry, now: i64, sep: &str) -> String {
     parts.join(&format!(" {sep} "))
 }
 
-fn labelled_bar(label: &str, pct: f64, value: String, width: usize, p: &Painter) -> Line<'static> {
-    let mut spans = vec![Span::styled(format!("{label:<4}"), p.theme.header)];
-    spans.extend(bar(
-        p.theme,
-        p.glyphs,
-        pct,
-        width.saturating_sub(4 + 11),
-        load_style(p.theme, pct),
-    ));
-    spans.push(Span::styled(format!(" {value:>10}"), p.theme.text));
-    Line::from(spans)
-}
-
 fn render_processes(frame: &mut Frame, area: Rect, p: &Painter, h: &HostEntry, d: &Detail) {
     let t = p.theme;
     let g = p.glyphs;
@@ -280,34 +315,35 @@ fn render_processes(frame: &mut Frame, area: Rect, p: &Painter, h: &HostEntry, d
     };
     let sort = ProcSort::from_index(d.list.sort);
     let arrow = |s: ProcSort| if sort == s { g.down } else { "" };
-    let header = Row::new(vec![
-        format!("{:>7}{}", "PID", arrow(ProcSort::Pid)),
-        "USER".to_string(),
-        format!("{:>5}{}", "CPU%", arrow(ProcSort::Cpu)),
-        format!("{:>6}{}", "MEM", arrow(ProcSort::Mem)),
-        "S".to_string(),
-        format!("COMMAND{}", arrow(ProcSort::Name)),
-    ])
-    .style(t.header);
-    let rows: Vec<Row> = ps
-        .iter()
-        .map(|x| {
-            let cmd = if x.cmd.is_empty() {
+    let columns: Vec<Column<&Process>> = vec![
+        Column::new(
+            format!("{:>7}{}", "PID", arrow(ProcSort::Pid)),
+            Fixed(8),
+            |x: &&Process| format!("{:>7}", x.pid).into(),
+        ),
+        Column::new("USER", Fixed(9), |x: &&Process| fmt::fit(&x.user, 9, g.ellipsis).into()),
+        Column::new(
+            format!("{:>5}{}", "CPU%", arrow(ProcSort::Cpu)),
+            Fixed(6),
+            |x: &&Process| format!("{:>5.1}", x.cpu_pct).into(),
+        ),
+        Column::new(
+            format!("{:>6}{}", "MEM", arrow(ProcSort::Mem)),
+            Fixed(7),
+            |x: &&Process| format!("{:>6}", fmt::bytes(x.mem_bytes)).into(),
+        ),
+        Column::new("S", Fixed(1), |x: &&Process| {
+            crate::parse::proc::state_letter(x.state).to_string().into()
+        }),
+        Column::new(format!("COMMAND{}", arrow(ProcSort::Name)), Min(10), |x: &&Process| {
+            if x.cmd.is_empty() {
                 x.name.clone()
             } else {
                 x.cmd.clone()
-            };
-            Row::new(vec![
-                format!("{:>7}", x.pid),
-                fmt::fit(&x.user, 9, g.ellipsis),
-                format!("{:>5.1}", x.cpu_pct),
-                format!("{:>6}", fmt::bytes(x.mem_bytes)),
-                crate::parse::proc::state_letter(x.state).to_string(),
-                cmd,
-            ])
-            .style(if x.cpu_pct >= 50.0 { t.warn } else { t.text })
-        })
-        .collect();
+            }
+            .into()
+        }),
+    ];
     let filter = if d.list.filter.is_empty() {
         String::new()
     } else {
@@ -319,27 +355,8 @@ fn render_processes(frame: &mut Frame, area: Rect, p: &Painter, h: &HostEntry, d
         g.sep,
         sort.label()
     );
-    let table = Table::new(
-        rows,
-        [
-            Constraint::Length(8),
-            Constraint::Length(9),
-            Constraint::Length(6),
-            Constraint::Length(7),
-            Constraint::Length(1),
-            Constraint::Min(10),
-        ],
-    )
-    .header(header)
-    .row_highlight_style(t.selected)
-    .block(super::widgets::section(p, title));
-    let mut state = TableState::default();
-    if !ps.is_empty() {
-        let sel = d.list.selected.min(ps.len() - 1);
-        let visible = usize::from(area.height.saturating_sub(2)).max(1);
-        state = state
-            .with_selected(Some(sel))
-            .with_offset(sel.saturating_sub(visible - 1));
-    }
-    frame.render_stateful_widget(table, area, &mut state);
+    Table::new(columns, t.header, t.selected)
+        .row_style(|x: &&Process| if x.cpu_pct >= 50.0 { t.warn } else { t.text })
+        .block(super::widgets::section(p, title))
+        .render(frame, area, &ps, d.list.selected);
 }

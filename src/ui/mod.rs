@@ -11,6 +11,7 @@ pub mod help;
 pub mod host;
 pub mod nats;
 pub mod services;
+pub(crate) mod table;
 pub(crate) mod tabs;
 pub mod ticker;
 pub mod widgets;

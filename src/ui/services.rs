@@ -1,16 +1,20 @@
 //! The Services tab: one row per check, worst first on demand; Enter opens
 //! its last results, or for a container its details and log tail.
 
+use super::table::{
+    Column, Fit, Table,
+    Width::{Fixed, Min},
+};
 use super::widgets::sparkline;
 use super::{Detail, ListView, Painter, ServiceSort, fmt};
-use crate::store::services::Service;
+use crate::store::services::{CheckResult, Service};
 use crate::store::{Store, Tab};
 use crate::update::services::Health;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Block, Paragraph};
 
 /// The rows the list shows, in its order and filter.
 pub fn visible<'a>(store: &'a Store, list: &ListView) -> Vec<&'a Service> {
@@ -120,45 +124,37 @@ pub fn render(frame: &mut Frame, area: Rect, p: &Painter) {
     let narrow = area.width < 90;
     let name_w: u16 = if narrow { 16 } else { 20 };
     let spark_w: usize = if narrow { 8 } else { 12 };
+    let state = |s: &Service| {
+        if s.stale(p.now) {
+            p.theme.warn
+        } else {
+            health_style(p, s.row.health)
+        }
+    };
     // Below 60 columns only the mark, the name and the status fit.
-    let keep: &[usize] = if area.width < 60 {
-        &[0, 1, 5]
-    } else {
-        &[0, 1, 2, 3, 4, 5]
-    };
-    let pick = |cells: Vec<Line<'static>>| -> Vec<Line<'static>> {
-        cells
-            .into_iter()
-            .enumerate()
-            .filter(|(i, _)| keep.contains(i))
-            .map(|(_, c)| c)
-            .collect()
-    };
-    let header = Row::new(pick(
-        ["", "NAME", "KIND", "LAT", "HISTORY", "STATUS"]
-            .into_iter()
-            .map(Line::raw)
-            .collect(),
-    ))
-    .style(t.header);
-    let table_rows: Vec<Row> = rows
-        .iter()
-        .map(|s| {
-            let st = if s.stale(p.now) {
-                p.theme.warn
-            } else {
-                health_style(p, s.row.health)
-            };
-            Row::new(pick(vec![
-                Line::styled(g.status, st),
-                Line::styled(fmt::fit(&s.row.name, usize::from(name_w), g.ellipsis), t.text),
-                Line::styled(s.row.kind.as_str(), t.dim),
-                Line::styled(format!("{:>6}", latency(s.row.latency_ms)), t.text),
-                history_line(s, spark_w, p),
-                Line::styled(status_text(s, p), st),
-            ]))
+    let columns: Vec<Column<&Service>> = vec![
+        Column::new("", Fixed(1), move |s: &&Service| {
+            Line::styled(g.status, state(s)).into()
         })
-        .collect();
+        .priority(2),
+        Column::new("NAME", Fixed(name_w.min(area.width / 3)), move |s: &&Service| {
+            Line::styled(fmt::fit(&s.row.name, usize::from(name_w), g.ellipsis), t.text).into()
+        })
+        .priority(2),
+        Column::new("KIND", Fixed(9), |s: &&Service| {
+            Line::styled(s.row.kind.as_str(), t.dim).into()
+        }),
+        Column::new("LAT", Fixed(6), |s: &&Service| {
+            Line::styled(format!("{:>6}", latency(s.row.latency_ms)), t.text).into()
+        }),
+        Column::new("HISTORY", Fixed(spark_w as u16), |s: &&Service| {
+            history_line(s, spark_w, p).into()
+        }),
+        Column::new("STATUS", Min(10), move |s: &&Service| {
+            Line::styled(status_text(s, p), state(s)).into()
+        })
+        .priority(2),
+    ];
     let n_bad = rows
         .iter()
         .filter(|s| s.row.health >= Health::Warn || s.stale(p.now))
@@ -176,33 +172,15 @@ pub fn render(frame: &mut Frame, area: Rect, p: &Painter) {
         g.sep,
         ServiceSort::from_index(list.sort).label(),
     );
-    let widths = [
-        Constraint::Length(1),
-        Constraint::Length(name_w.min(area.width / 3)),
-        Constraint::Length(9),
-        Constraint::Length(6),
-        Constraint::Length(spark_w as u16),
-        Constraint::Min(10),
-    ];
-    let widths: Vec<Constraint> = keep.iter().map(|i| widths[*i]).collect();
-    let table = Table::new(table_rows, widths)
-        .header(header)
-        .row_highlight_style(t.selected)
+    Table::new(columns, t.header, t.selected)
+        .fit(Fit::Below { width: 60, priority: 2 })
         .block(
             Block::bordered()
                 .border_style(t.border)
                 .border_set(g.border)
                 .title(Line::styled(title, t.title)),
-        );
-    let mut state = TableState::default();
-    if !rows.is_empty() {
-        let sel = list.selected.min(rows.len() - 1);
-        let visible = usize::from(area.height.saturating_sub(3)).max(1);
-        state = state
-            .with_selected(Some(sel))
-            .with_offset(sel.saturating_sub(visible - 1));
-    }
-    frame.render_stateful_widget(table, area, &mut state);
+        )
+        .render(frame, area, &rows, list.selected);
 }
 
 /// One cell per recent result, oldest left: a latency bar (scaled to the
@@ -394,39 +372,23 @@ fn render_history(frame: &mut Frame, area: Rect, p: &Painter, s: &Service, d: &D
     let head_h = head.len() as u16;
     let [top, rest] = Layout::vertical([Constraint::Length(head_h), Constraint::Min(1)]).areas(area);
     frame.render_widget(Paragraph::new(head), top);
-    let rows: Vec<Row> = s
-        .history
-        .iter()
-        .rev()
-        .map(|r| {
-            Row::new(vec![
-                Line::styled(format!("{} ago", fmt::ago(p.now.saturating_sub(r.at))), t.dim),
-                Line::styled(r.health.as_str(), health_style(p, r.health)),
-                Line::styled(format!("{:>6}", latency(r.latency_ms)), t.text),
-                Line::styled(r.detail.clone(), t.text),
-            ])
-        })
-        .collect();
-    let n = rows.len();
-    let table = Table::new(
-        rows,
-        [
-            Constraint::Length(9),
-            Constraint::Length(8),
-            Constraint::Length(7),
-            Constraint::Min(10),
-        ],
-    )
-    .header(Row::new(vec!["WHEN", "STATE", "LAT", "DETAIL"]).style(t.header))
-    .row_highlight_style(t.selected)
-    .block(super::widgets::section(p, format!(" last {n} results, newest first ")));
-    let mut state = TableState::default();
-    if n > 0 {
-        let sel = d.list.selected.min(n - 1);
-        let visible = usize::from(rest.height.saturating_sub(2)).max(1);
-        state = state
-            .with_selected(Some(sel))
-            .with_offset(sel.saturating_sub(visible - 1));
-    }
-    frame.render_stateful_widget(table, rest, &mut state);
+    let results: Vec<&CheckResult> = s.history.iter().rev().collect();
+    let columns: Vec<Column<&CheckResult>> = vec![
+        Column::new("WHEN", Fixed(9), |r: &&CheckResult| {
+            Line::styled(format!("{} ago", fmt::ago(p.now.saturating_sub(r.at))), t.dim).into()
+        }),
+        Column::new("STATE", Fixed(8), |r: &&CheckResult| {
+            Line::styled(r.health.as_str(), health_style(p, r.health)).into()
+        }),
+        Column::new("LAT", Fixed(7), |r: &&CheckResult| {
+            Line::styled(format!("{:>6}", latency(r.latency_ms)), t.text).into()
+        }),
+        Column::new("DETAIL", Min(10), |r: &&CheckResult| {
+            Line::styled(r.detail.clone(), t.text).into()
+        }),
+    ];
+    let title = format!(" last {} results, newest first ", results.len());
+    Table::new(columns, t.header, t.selected)
+        .block(super::widgets::section(p, title))
+        .render(frame, rest, &results, d.list.selected);
 }

@@ -1,9 +1,9 @@
-//! Small drawing pieces: bars, dots, badges.
+//! Small drawing pieces: bars, meters, sparklines, section rules.
 
 use crate::model::Level;
 use crate::theme::{Glyphs, Theme};
 use ratatui::style::Style;
-use ratatui::text::Span;
+use ratatui::text::{Line, Span};
 
 /// A titled section of a drill-down: a rule on top, the title in it.
 pub fn section(p: &super::Painter, title: impl Into<String>) -> ratatui::widgets::Block<'static> {
@@ -46,6 +46,22 @@ pub fn bar(theme: &Theme, g: &Glyphs, pct: f64, width: usize, style: Style) -> V
         out.push(Span::styled(g.bar_empty.repeat(width - used), theme.bar_empty));
     }
     out
+}
+
+/// Width of a meter's label and of its value.
+pub(crate) const METER_LABEL: usize = 4;
+pub(crate) const METER_VALUE: usize = 10;
+
+/// One bar for every labelled load (a Fleet tile's CPU/RAM/SWP/DSK, the
+/// host drill-down's mem/swp): the label, a bar coloured by the load, the
+/// value right-aligned; `width` cells in all.
+pub(crate) fn meter(label: &str, pct: f64, value: String, width: usize, p: &super::Painter) -> Line<'static> {
+    let bar_w = width.saturating_sub(METER_LABEL + METER_VALUE + 1);
+    let style = load_style(p.theme, pct);
+    let mut spans = vec![Span::styled(format!("{label:<METER_LABEL$}"), p.theme.header)];
+    spans.extend(bar(p.theme, p.glyphs, pct, bar_w, style));
+    spans.push(Span::styled(format!(" {value:>METER_VALUE$}"), p.theme.text));
+    Line::from(spans)
 }
 
 /// A vertical-level sparkline of values scaled to their maximum.
