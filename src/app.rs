@@ -5,11 +5,11 @@
 use crate::action::{Action, map_key};
 use crate::model::{Millis, Now, now_millis};
 use crate::store::Store;
-use crate::update::Update;
 use crate::tab::Tab;
 use crate::theme::{Depth, Glyphs, Theme, cycle_names};
 use crate::ui::tabs::{self, moved};
 use crate::ui::{self, KioskView, Painter, View};
+use crate::update::Update;
 use crossterm::event::{Event, EventStream, KeyEvent};
 use futures_util::StreamExt;
 use ratatui_textarea::TextArea;

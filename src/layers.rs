@@ -44,18 +44,10 @@ const LAYERS: &[&[&str]] = &[
 const OPEN_LAYERS: &[usize] = &[0, 7];
 
 /// Arrows allowed inside one layer.
-const SAME_LAYER: &[(&str, &str)] = &[
-    ("headless", "snapshot"),
-    ("headless", "ui"),
-    ("ui", "action"),
-];
+const SAME_LAYER: &[(&str, &str)] = &[("headless", "snapshot"), ("headless", "ui"), ("ui", "action")];
 
 /// Arrows forbidden although they point down.
-const FORBIDDEN: &[(&str, &str)] = &[
-    ("sources", "store"),
-    ("parse", "config"),
-    ("parse", "theme"),
-];
+const FORBIDDEN: &[(&str, &str)] = &[("sources", "store"), ("parse", "config"), ("parse", "theme")];
 
 /// What test code may use besides what its module may.
 const TEST_EXTRA: &[&str] = &["fixture"];

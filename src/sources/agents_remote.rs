@@ -110,12 +110,12 @@ impl RemoteRunlog {
         let out = ssh
             .run(
                 host,
-            RUNLOG_SCRIPT,
-            &[path, &args[0], &args[1], &args[2], &args[3]],
-            REMOTE_READ as usize + 256,
-            WITHIN,
-        )
-        .await?;
+                RUNLOG_SCRIPT,
+                &[path, &args[0], &args[1], &args[2], &args[3]],
+                REMOTE_READ as usize + 256,
+                WITHIN,
+            )
+            .await?;
         if out.cut {
             return Err("printed more than it should: cut".into());
         }

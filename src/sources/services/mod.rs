@@ -100,12 +100,18 @@ pub fn spawn(config: &Config, ctx: &Ctx) {
     }
     for s in &config.services.freshness {
         let rows = super::Rows::service(Kind::Freshness, format!("freshness:{}", s.name), &s.name);
-        let args = (s.clone(), reach(config, s.host.as_ref().map(|h| h.get_ref().as_str()), ctx));
+        let args = (
+            s.clone(),
+            reach(config, s.host.as_ref().map(|h| h.get_ref().as_str()), ctx),
+        );
         super::supervise(ctx, rows, args, |(s, r), ctx| files::run_freshness(s, r, ctx));
     }
     for s in &config.services.process {
         let rows = super::Rows::service(Kind::Process, format!("process:{}", s.name), &s.name);
-        let args = (s.clone(), reach(config, s.host.as_ref().map(|h| h.get_ref().as_str()), ctx));
+        let args = (
+            s.clone(),
+            reach(config, s.host.as_ref().map(|h| h.get_ref().as_str()), ctx),
+        );
         super::supervise(ctx, rows, args, |(s, r), ctx| files::run_process(s, r, ctx));
     }
     for s in &config.services.syncthing {

@@ -1,7 +1,7 @@
 use super::*;
 use crate::model::Level;
-use crate::parse::agent::Kind;
 use crate::parse::agent::AgentEvent;
+use crate::parse::agent::Kind;
 use crate::store::Store;
 use crate::update::Update;
 

@@ -45,4 +45,3 @@ pub(super) fn container_edges(name: &str, old: &ContainerInfo, new: &ContainerIn
         });
     }
 }
-

@@ -1,8 +1,8 @@
 //! A server's drill-down: its panel, then its connections with nats-top's
 //! columns (those of low priority dropped first on a narrow screen).
 
-use super::panel::server_lines;
 use super::connections;
+use super::panel::server_lines;
 use crate::parse::nats::Conn;
 use crate::store::nats::NatsServer;
 use crate::ui::table::{Column, Fit, Table, Width};

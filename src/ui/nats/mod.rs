@@ -38,7 +38,6 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph};
 use std::cmp::Reverse;
 
-
 /// One row of the tab's list.
 #[derive(Debug, Clone, Copy)]
 pub enum Row<'a> {

@@ -3,9 +3,9 @@
 
 use super::{level_style, state_word};
 use crate::store::nats::NatsServer;
-use crate::update::nats::{LinkState, MonitorSample};
 use crate::ui::widgets::{bar, load_style};
 use crate::ui::{Painter, fmt};
+use crate::update::nats::{LinkState, MonitorSample};
 use ratatui::text::{Line, Span};
 
 /// The server panel: three lines on one server.
