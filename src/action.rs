@@ -42,7 +42,7 @@ pub enum Action {
 impl Action {
     /// Whether it changes something outside fleettop (read-only mode
     /// offers none of these).
-    pub fn changes_something(self) -> bool {
+    pub(crate) fn changes_something(self) -> bool {
         matches!(self, Action::Restart | Action::Confirm(_))
     }
 }
@@ -287,7 +287,7 @@ fn matches(k: Key, ev: &KeyEvent) -> bool {
 }
 
 /// The pure key map.
-pub fn map_key(mode: Mode, ev: KeyEvent) -> Option<Action> {
+pub(crate) fn map_key(mode: Mode, ev: KeyEvent) -> Option<Action> {
     if ev.kind == KeyEventKind::Release {
         return None;
     }

@@ -72,7 +72,7 @@ impl App {
         crate::sources::Ctx::with(tx, self.refresh.clone(), self.handles.clone())
     }
 
-    pub fn painter(&self, now: Millis) -> Painter<'_> {
+    pub(crate) fn painter(&self, now: Millis) -> Painter<'_> {
         Painter {
             store: &self.store,
             view: &self.view,
@@ -437,7 +437,7 @@ impl App {
     }
 
     /// Whether the ticker has to scroll at the current width.
-    pub fn ticker_moves(&self) -> bool {
+    pub(crate) fn ticker_moves(&self) -> bool {
         self.size.0 >= ui::MIN_WIDTH && self.size.1 >= ui::MIN_HEIGHT && !self.store.events.is_empty()
     }
 
@@ -450,7 +450,7 @@ impl App {
 
 /// The next tab a kiosk shows: a tab with something configured for it (or
 /// that is always shown, Fleet).
-pub fn next_rotation_tab(current: Tab, store: &Store) -> Tab {
+pub(crate) fn next_rotation_tab(current: Tab, store: &Store) -> Tab {
     let shown = |t: &Tab| tabs::of(*t).configured(store).is_none_or(|n| n > 0);
     (1..=Tab::ALL.len() as isize)
         .map(|i| current.step(i))

@@ -19,7 +19,7 @@ pub fn bytes(b: u64) -> String {
 }
 
 /// used/total with one unit: "6.1/15G".
-pub fn used_total(used: u64, total: u64) -> String {
+pub(crate) fn used_total(used: u64, total: u64) -> String {
     let (u, t) = (bytes(used), bytes(total));
     match (u.strip_suffix(|c: char| c.is_alphabetic()), t.chars().last()) {
         (Some(num), Some(unit)) if u.ends_with(unit) => format!("{num}/{t}"),
@@ -55,12 +55,12 @@ pub fn uptime(s: u64) -> String {
 }
 
 /// A percentage in 0..=999 (NaN as 0).
-pub fn pct(p: f64) -> String {
+pub(crate) fn pct(p: f64) -> String {
     format!("{:.0}%", if p.is_nan() { 0.0 } else { p.clamp(0.0, 999.0) })
 }
 
 /// A count with thousands separated: `2,800`.
-pub fn grouped(n: u64) -> String {
+pub(crate) fn grouped(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {

@@ -20,7 +20,7 @@ fn state_home() -> Option<PathBuf> {
     etcetera::choose_base_strategy().ok().and_then(|s| s.state_dir())
 }
 
-pub fn default_path() -> Option<PathBuf> {
+pub(crate) fn default_path() -> Option<PathBuf> {
     state_home()
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))
         .map(|d| d.join("fleettop").join("fleettop.log"))
@@ -150,7 +150,7 @@ impl Drop for EventWriter {
 
 /// An event's text as exactly one line: control characters inside it
 /// (a newline too) are written escaped, e.g. `\n`, `\u{1b}`.
-pub fn one_line(buf: &[u8]) -> String {
+pub(crate) fn one_line(buf: &[u8]) -> String {
     let text = String::from_utf8_lossy(buf);
     let text = text.strip_suffix('\n').unwrap_or(&text);
     let mut out = String::with_capacity(text.len() + 1);

@@ -145,7 +145,7 @@ impl Disk {
 
     /// `df`'s Capacity: used / (used + available), rounded up to a whole
     /// percent; 100 means ordinary users cannot write.
-    pub fn used_pct(&self) -> f64 {
+    pub(crate) fn used_pct(&self) -> f64 {
         let used = u128::from(self.used_bytes);
         let room = used + u128::from(self.available_bytes);
         if room == 0 {
@@ -155,7 +155,7 @@ impl Disk {
     }
 }
 
-pub fn pct(used: u64, total: u64) -> f64 {
+pub(crate) fn pct(used: u64, total: u64) -> f64 {
     if total == 0 {
         0.0
     } else {
@@ -228,16 +228,16 @@ pub struct HostSample {
 
 impl HostSample {
     /// The hottest sensor: what a tile has room for.
-    pub fn max_temp(&self) -> Option<f64> {
+    pub(crate) fn max_temp(&self) -> Option<f64> {
         self.temps.iter().map(|t| t.celsius).reduce(f64::max)
     }
-    pub fn worst_disk(&self) -> Option<&Disk> {
+    pub(crate) fn worst_disk(&self) -> Option<&Disk> {
         self.disks.iter().max_by(|a, b| a.used_pct().total_cmp(&b.used_pct()))
     }
-    pub fn top_process(&self) -> Option<&Process> {
+    pub(crate) fn top_process(&self) -> Option<&Process> {
         self.processes.iter().max_by(|a, b| a.cpu_pct.total_cmp(&b.cpu_pct))
     }
-    pub fn net_totals(&self) -> (u64, u64) {
+    pub(crate) fn net_totals(&self) -> (u64, u64) {
         self.interfaces
             .iter()
             .filter(|i| i.name != "lo")

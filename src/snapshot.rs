@@ -266,7 +266,7 @@ pub const SCHEMA_VERSION: u32 = 1;
 
 /// A level as the snapshot says it: `ok`, `warn`, `error`, `critical`, or
 /// `unknown` when there is no problem and nothing is known yet.
-pub fn level_word(worst: Option<Level>, known: bool) -> &'static str {
+pub(crate) fn level_word(worst: Option<Level>, known: bool) -> &'static str {
     match worst {
         Some(Level::Info) => "ok",
         Some(l) => l.as_str(),

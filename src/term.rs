@@ -100,7 +100,7 @@ impl Screen {
     }
 
     /// Follows a resize: ratatui clears the screen and redraws it whole.
-    pub fn autoresize<B: Backend>(&mut self, t: &mut Terminal<B>) -> Result<(), B::Error> {
+    pub(crate) fn autoresize<B: Backend>(&mut self, t: &mut Terminal<B>) -> Result<(), B::Error> {
         self.stepped = false;
         t.autoresize()
     }

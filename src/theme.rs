@@ -13,7 +13,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("amber", include_str!("../themes/amber.toml")),
 ];
 
-pub fn builtin(name: &str) -> Option<&'static str> {
+pub(crate) fn builtin(name: &str) -> Option<&'static str> {
     BUILTIN.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
 }
 
@@ -55,7 +55,7 @@ impl TermEnv {
         }
     }
 
-    pub fn is_linux_console(&self) -> bool {
+    pub(crate) fn is_linux_console(&self) -> bool {
         self.term == "linux"
     }
 
@@ -242,7 +242,7 @@ impl Theme {
 
 /// A style written as words: `"bold yellow on #202020"`, `"reverse"`,
 /// `"dim 244"`.
-pub fn parse_style(spec: &str) -> Result<Style, String> {
+pub(crate) fn parse_style(spec: &str) -> Result<Style, String> {
     let mut style = Style::default();
     let mut bg_next = false;
     for word in spec.split_whitespace() {
@@ -342,7 +342,7 @@ fn dist(a: (u8, u8, u8), b: (u8, u8, u8)) -> u32 {
 }
 
 /// Brings a colour within what the terminal can show (nearest match).
-pub fn adapt(c: Color, depth: Depth) -> Color {
+pub(crate) fn adapt(c: Color, depth: Depth) -> Color {
     match (depth, c) {
         (Depth::True, _) | (_, Color::Reset) => c,
         (Depth::Ansi256, Color::Rgb(..)) => {
@@ -360,7 +360,7 @@ pub fn adapt(c: Color, depth: Depth) -> Color {
 }
 
 /// The theme names `t` cycles through on this terminal.
-pub fn cycle_names(depth: Depth) -> Vec<&'static str> {
+pub(crate) fn cycle_names(depth: Depth) -> Vec<&'static str> {
     BUILTIN
         .iter()
         .filter(|(_, text)| {

@@ -74,7 +74,7 @@ fn config_home() -> Option<PathBuf> {
     etcetera::choose_base_strategy().ok().map(|s| s.config_dir())
 }
 
-pub fn expand_tilde(p: &str) -> PathBuf {
+pub(crate) fn expand_tilde(p: &str) -> PathBuf {
     if let Some(rest) = p.strip_prefix("~/")
         && let Some(home) = std::env::var_os("HOME")
     {
@@ -129,7 +129,7 @@ pub struct Probe {
 pub const DOCKER_SOCKET: &str = "/var/run/docker.sock";
 
 impl Probe {
-    pub fn this_machine() -> Self {
+    pub(crate) fn this_machine() -> Self {
         #[cfg(unix)]
         let docker = std::os::unix::net::UnixStream::connect(DOCKER_SOCKET).is_ok();
         #[cfg(not(unix))]
@@ -144,7 +144,7 @@ impl Probe {
 /// The embedded default watches the local Docker engine if its
 /// socket answers and failed systemd units if systemd is there; sources
 /// that are absent are not configured at all (so never errors).
-pub fn add_what_answers(config: &mut Config, probe: &Probe) {
+pub(crate) fn add_what_answers(config: &mut Config, probe: &Probe) {
     if probe.docker {
         config.services.docker.push(DockerService {
             name: "docker".into(),
@@ -206,7 +206,7 @@ pub fn parse_str(text: &str, label: &str) -> Result<Config, Vec<ConfigError>> {
 }
 
 /// 1-based line and column (in characters) of a byte offset.
-pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
     let before = text.get(..offset).unwrap_or(text);
     let line = before.matches('\n').count() + 1;
@@ -467,7 +467,7 @@ fn check_http_url(u: &toml::Spanned<String>, out: &mut Vec<Problem>) {
 }
 
 /// `user@host[:port]` → (user, host, port).
-pub fn parse_ssh_target(s: &str) -> Result<(String, String, u16), String> {
+pub(crate) fn parse_ssh_target(s: &str) -> Result<(String, String, u16), String> {
     let bad = || format!("ssh target {s:?} is not user@host[:port]");
     let (user, rest) = s.split_once('@').ok_or_else(bad)?;
     if user.is_empty() || rest.is_empty() {
@@ -494,12 +494,12 @@ pub fn parse_ssh_target(s: &str) -> Result<(String, String, u16), String> {
 }
 
 /// Push mode is configured: a `nats = true` host or `[fleet] discover = "nats"`.
-pub fn push_wanted(config: &Config) -> bool {
+pub(crate) fn push_wanted(config: &Config) -> bool {
     config.fleet.discover == Discover::Nats || config.hosts.iter().any(|h| h.nats)
 }
 
 /// This machine's hostname, for the local host's default name.
-pub fn local_hostname() -> String {
+pub(crate) fn local_hostname() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .ok()
         .or_else(|| std::env::var("HOSTNAME").ok())
@@ -510,7 +510,7 @@ pub fn local_hostname() -> String {
 }
 
 impl Host {
-    pub fn display_name(&self) -> String {
+    pub(crate) fn display_name(&self) -> String {
         match &self.name {
             Some(n) => n.get_ref().clone(),
             None => local_hostname(),

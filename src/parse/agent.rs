@@ -58,7 +58,7 @@ fn s(v: &Value, k: &str) -> Option<String> {
 /// Unix seconds, or milliseconds when it is too large to be seconds;
 /// saturating (a float-to-integer cast never overflows). Whether the time
 /// is plausible is for the store to check, on arrival.
-pub fn unix_number(x: f64) -> Millis {
+pub(crate) fn unix_number(x: f64) -> Millis {
     if x.abs() > 1e11 { x as i64 } else { (x * 1000.0) as i64 }
 }
 
@@ -175,7 +175,7 @@ pub const TAIL_CHARS: usize = 500;
 /// The "last output" of a run (docs/agents.md): the last JSON object in it; its
 /// `Outputs`/`outputs` map's values joined (in key order); else its
 /// `output`, `summary` or `result` string; else the last 500 characters.
-pub fn extract_output(raw: &str) -> String {
+pub(crate) fn extract_output(raw: &str) -> String {
     if let Some(obj) = last_json_object(raw) {
         for key in ["Outputs", "outputs"] {
             if let Some(Value::Object(m)) = obj.get(key) {
@@ -258,7 +258,7 @@ fn matching_open(b: &[u8], close: usize) -> Option<usize> {
 }
 
 /// RFC 3339 (`2026-05-09T18:30:00Z`, fractions and `±hh:mm` offsets too).
-pub fn parse_rfc3339(t: &str) -> Option<Millis> {
+pub(crate) fn parse_rfc3339(t: &str) -> Option<Millis> {
     let t = t.trim();
     let b = t.as_bytes();
     if b.len() < 19 || !matches!(b[10], b'T' | b't' | b' ') {

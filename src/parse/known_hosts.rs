@@ -29,7 +29,7 @@ pub enum Verdict {
 }
 
 /// How a host on `port` is written in known_hosts.
-pub fn host_name(host: &str, port: u16) -> String {
+pub(crate) fn host_name(host: &str, port: u16) -> String {
     if port == 22 {
         host.to_string()
     } else {
@@ -124,7 +124,7 @@ fn names(hosts: &str, name: &str) -> bool {
 }
 
 /// What `text` (a known_hosts file) says of `key` offered by `host:port`.
-pub fn verdict(text: &str, host: &str, port: u16, key: &PublicKey) -> Verdict {
+pub(crate) fn verdict(text: &str, host: &str, port: u16, key: &PublicKey) -> Verdict {
     let name = host_name(host, port);
     let same = |k: &Option<PublicKey>| k.as_ref().is_some_and(|k| k.key_data() == key.key_data());
     let (mut plain, mut ca, mut revoked) = (None, None, None);
@@ -162,7 +162,7 @@ fn hashes(text: &str) -> bool {
 
 /// The line that records `key` for `host:port`: hashed with a fresh salt
 /// when `hashed`.
-pub fn line_for(host: &str, port: u16, key: &PublicKey, hashed: bool) -> Result<String, String> {
+pub(crate) fn line_for(host: &str, port: u16, key: &PublicKey, hashed: bool) -> Result<String, String> {
     let name = host_name(host, port);
     let name = if hashed {
         let salt: [u8; 20] = random();
@@ -184,7 +184,7 @@ pub fn line_for(host: &str, port: u16, key: &PublicKey, hashed: bool) -> Result<
 /// Appends the line for a new host key to `path` (made, mode 0600, when
 /// missing); hashed when the file already hashes its names. The caller has
 /// checked that the host is [`Verdict::Unknown`] in `text`, the file as read.
-pub fn learn(path: &Path, text: &str, host: &str, port: u16, key: &PublicKey) -> Result<(), String> {
+pub(crate) fn learn(path: &Path, text: &str, host: &str, port: u16, key: &PublicKey) -> Result<(), String> {
     use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
     let mut line = line_for(host, port, key, hashes(text))?;
     if !text.is_empty() && !text.ends_with('\n') {

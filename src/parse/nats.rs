@@ -12,7 +12,7 @@ use super::sanitize::sanitize;
 use serde::{Deserialize, Serialize};
 
 /// Why a body is not the JSON we asked for, in the words a row has room for.
-pub fn body_error(body: &[u8], e: &serde_json::Error) -> String {
+pub(crate) fn body_error(body: &[u8], e: &serde_json::Error) -> String {
     let head = String::from_utf8_lossy(&body[..body.len().min(64)])
         .trim_start()
         .to_lowercase();
@@ -345,7 +345,7 @@ pub fn healthz(body: &[u8]) -> Result<Healthz, String> {
 
 /// Go's `time.Duration`-like strings the server prints for uptime and idle:
 /// "1d2h3m4s", "5m0s", "1.5s", "250ms" → whole seconds.
-pub fn go_duration_secs(s: &str) -> Option<u64> {
+pub(crate) fn go_duration_secs(s: &str) -> Option<u64> {
     let s = s.trim();
     if s.is_empty() {
         return None;

@@ -28,7 +28,7 @@ pub struct Battery {
 ///
 /// `pct` is `POWER_SUPPLY_CAPACITY`, else `ENERGY_NOW / ENERGY_FULL`, else
 /// `CHARGE_NOW / CHARGE_FULL`, clamped to 0–100.
-pub fn parse_uevent(name: &str, text: &str) -> Option<Battery> {
+pub(crate) fn parse_uevent(name: &str, text: &str) -> Option<Battery> {
     let mut kind = None;
     let mut scope = None;
     let mut present = None;
@@ -88,7 +88,7 @@ pub fn parse_uevent(name: &str, text: &str) -> Option<Battery> {
 /// The mean charge of the batteries that report one; `None` if none does.
 /// (uevent energy figures would allow weighting by size, but `Battery`
 /// keeps only the percentage, and two-battery laptops are rare.)
-pub fn combined_pct(batteries: &[Battery]) -> Option<f64> {
+pub(crate) fn combined_pct(batteries: &[Battery]) -> Option<f64> {
     let known: Vec<f64> = batteries.iter().filter_map(|b| b.pct).collect();
     (!known.is_empty()).then(|| known.iter().sum::<f64>() / known.len() as f64)
 }

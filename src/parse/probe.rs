@@ -154,7 +154,7 @@ const MAX_COMM_CHARS: usize = 64;
 /// need more than 40 characters of fields after it, more than a name holds.
 /// Returns the records framed, and where the framing failed (the records
 /// before that point are sound).
-pub fn pid_records(body: &str) -> (Vec<PidStat>, Option<String>) {
+pub(crate) fn pid_records(body: &str) -> (Vec<PidStat>, Option<String>) {
     let mut out = Vec::new();
     let mut rest = body;
     while !rest.is_empty() {

@@ -62,7 +62,7 @@ pub struct Stat {
 /// Parses the CPU lines of `/proc/stat`. The kernel prints them first, so
 /// reading stops at the first other line after them (the `intr` line alone
 /// can be tens of kilobytes).
-pub fn parse_stat(text: &str) -> Parsed<Stat> {
+pub(crate) fn parse_stat(text: &str) -> Parsed<Stat> {
     let mut out: Parsed<Stat> = Parsed::default();
     let mut seen_total = false;
     let mut in_cpu_block = false;
@@ -125,7 +125,7 @@ pub fn cpu_pct(prev: &CpuTimes, cur: &CpuTimes) -> f64 {
 
 /// [`cpu_pct`] of every core of `cur`, paired with `prev` by position; a core
 /// without a previous sample (one just brought online) reads 0.
-pub fn per_core_pct(prev: &[CpuTimes], cur: &[CpuTimes]) -> Vec<f64> {
+pub(crate) fn per_core_pct(prev: &[CpuTimes], cur: &[CpuTimes]) -> Vec<f64> {
     cur.iter()
         .enumerate()
         .map(|(i, c)| prev.get(i).map_or(0.0, |p| cpu_pct(p, c)))
@@ -152,7 +152,7 @@ impl MemInfo {
 /// Parses `/proc/meminfo` (`Key:   value kB` lines). Kernels before 3.14 have
 /// no `MemAvailable`; then available is `MemFree + Buffers + Cached +
 /// SReclaimable`, the estimate `free` used before it.
-pub fn parse_meminfo(text: &str) -> Parsed<MemInfo> {
+pub(crate) fn parse_meminfo(text: &str) -> Parsed<MemInfo> {
     let mut out: Parsed<MemInfo> = Parsed::default();
     let (mut total, mut available) = (None, None);
     let mut old_estimate = 0u64;
@@ -202,7 +202,7 @@ pub fn parse_meminfo(text: &str) -> Parsed<MemInfo> {
 }
 
 /// The 1, 5 and 15 minute load averages of `/proc/loadavg`.
-pub fn parse_loadavg(text: &str) -> Parsed<[f64; 3]> {
+pub(crate) fn parse_loadavg(text: &str) -> Parsed<[f64; 3]> {
     let mut out: Parsed<[f64; 3]> = Parsed::default();
     let mut words = text.split_ascii_whitespace();
     let mut load = [0.0; 3];
@@ -220,7 +220,7 @@ pub fn parse_loadavg(text: &str) -> Parsed<[f64; 3]> {
 }
 
 /// Whole seconds since boot, from the first number of `/proc/uptime`.
-pub fn parse_uptime(text: &str) -> Parsed<u64> {
+pub(crate) fn parse_uptime(text: &str) -> Parsed<u64> {
     let mut out: Parsed<u64> = Parsed::default();
     match text.split_ascii_whitespace().next().and_then(|w| w.parse::<f64>().ok()) {
         Some(s) if s.is_finite() && s >= 0.0 => out.value = s as u64,
@@ -231,7 +231,7 @@ pub fn parse_uptime(text: &str) -> Parsed<u64> {
 
 /// Every interface of `/proc/net/dev` with its cumulative byte counters, in
 /// file order. The two header lines (they hold `|`) are skipped.
-pub fn parse_net_dev(text: &str) -> Parsed<Vec<Interface>> {
+pub(crate) fn parse_net_dev(text: &str) -> Parsed<Vec<Interface>> {
     let mut out: Parsed<Vec<Interface>> = Parsed::default();
     for (n, line) in text.lines().enumerate() {
         if line.trim().is_empty() || line.contains('|') {
@@ -333,7 +333,7 @@ fn pid_stat(text: &str) -> Result<PidStat, &'static str> {
 
 /// The word sysinfo (and so the UI until now) uses for a state letter; the
 /// process table shows its first letter.
-pub fn state_word(state: char) -> &'static str {
+pub(crate) fn state_word(state: char) -> &'static str {
     match state {
         'R' => "Runnable",
         'S' => "Sleeping",
@@ -352,7 +352,7 @@ pub fn state_word(state: char) -> &'static str {
 
 /// The letter `ps` and htop show for a state word (`D` for disk wait, `T`
 /// for stopped, not just the word's first letter).
-pub fn state_letter(word: &str) -> char {
+pub(crate) fn state_letter(word: &str) -> char {
     match word {
         "Runnable" => 'R',
         "Sleeping" => 'S',
@@ -378,7 +378,7 @@ pub fn state_letter(word: &str) -> char {
 /// `df -P` has no file system type: `fs` is left empty. The three sizes are
 /// df's own columns (size, used, available), so [`Disk::used_pct`] is its
 /// Capacity column.
-pub fn parse_df(text: &str) -> Parsed<Vec<Disk>> {
+pub(crate) fn parse_df(text: &str) -> Parsed<Vec<Disk>> {
     let mut out: Parsed<Vec<Disk>> = Parsed::default();
     for (n, line) in text.lines().enumerate() {
         if line.trim().is_empty() || (n == 0 && line.starts_with("Filesystem")) {
@@ -437,7 +437,7 @@ fn word_spans(line: &str) -> Vec<(usize, usize)> {
 }
 
 /// uid → user name of an `/etc/passwd` text (`name:password:uid:…` lines).
-pub fn parse_passwd(text: &str) -> HashMap<u32, String> {
+pub(crate) fn parse_passwd(text: &str) -> HashMap<u32, String> {
     let mut users = HashMap::new();
     for line in text.lines() {
         let mut f = line.split(':');

@@ -74,7 +74,7 @@ pub struct HostSnap {
 
 /// The bucket key (and subject token) of a host name: what a key may hold
 /// (`A-Z a-z 0-9 - _`), anything else as `_`, at most 200 characters.
-pub fn push_key(name: &str) -> String {
+pub(crate) fn push_key(name: &str) -> String {
     let k: String = name
         .chars()
         .take(200)

@@ -7,7 +7,7 @@ const HIDDEN: &str = "***";
 
 /// `scheme://user:pw@host:port/path?token=x#frag` as
 /// `scheme://***@host:port/path?token=***#***`.
-pub fn redact_url(url: &str) -> String {
+pub(crate) fn redact_url(url: &str) -> String {
     let (scheme, rest) = match url.find("://") {
         Some(i) => url.split_at(i + 3),
         None => ("", url),
@@ -57,7 +57,7 @@ fn params(q: &str) -> String {
 
 /// Free text (an error message, a log line) with every `scheme://…` in it
 /// redacted. A URL ends at whitespace, a quote, a bracket or `<>`.
-pub fn redact_text(text: &str) -> String {
+pub(crate) fn redact_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(i) = rest.find("://") {

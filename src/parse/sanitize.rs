@@ -92,7 +92,7 @@ impl<'de> serde::Deserialize<'de> for Clean {
 }
 
 /// [`sanitize`], then at most `max` characters (the head is kept).
-pub fn sanitize_max(s: &str, max: usize) -> String {
+pub(crate) fn sanitize_max(s: &str, max: usize) -> String {
     let mut out = sanitize(s);
     if let Some((cut, _)) = out.char_indices().nth(max) {
         out.truncate(cut);
@@ -103,7 +103,7 @@ pub fn sanitize_max(s: &str, max: usize) -> String {
 /// Like [`sanitize`] but keeps line breaks: CRLF and a lone CR become `\n`,
 /// and tabs are expanded with spaces to the next multiple of 8 columns
 /// (columns counted in characters since the last line break).
-pub fn sanitize_multiline(s: &str) -> String {
+pub(crate) fn sanitize_multiline(s: &str) -> String {
     clean(s, true)
 }
 

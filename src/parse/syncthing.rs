@@ -130,6 +130,6 @@ pub fn parse_errors(text: &str) -> Result<Vec<String>, String> {
 }
 
 /// Whether a file name is a Syncthing conflict copy.
-pub fn is_conflict(name: &str) -> bool {
+pub(crate) fn is_conflict(name: &str) -> bool {
     name.contains(".sync-conflict-")
 }

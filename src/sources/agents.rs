@@ -47,7 +47,7 @@ impl LineSplitter {
     }
 
     /// The complete lines of `buf` (with what was held of the last one).
-    pub fn feed(&mut self, buf: &[u8], out: &mut Vec<Line>) {
+    pub(crate) fn feed(&mut self, buf: &[u8], out: &mut Vec<Line>) {
         for chunk in buf.split_inclusive(|b| *b == b'\n') {
             let complete = chunk.last() == Some(&b'\n');
             let body = if complete { &chunk[..chunk.len() - 1] } else { chunk };
@@ -153,7 +153,7 @@ fn reach(d: &Daemon, config: &Config, ctx: &Ctx) -> Option<Reach> {
 }
 
 /// One event's text, from a runlog line or a NATS message, as an update.
-pub fn event_update(text: &str, source: &str, history: bool) -> AgentUpdate {
+pub(crate) fn event_update(text: &str, source: &str, history: bool) -> AgentUpdate {
     match crate::parse::agent::parse(text) {
         Ok(crate::parse::agent::Parsed::Run(event)) => AgentUpdate::Event {
             event,
@@ -445,7 +445,7 @@ impl Budget {
 }
 
 /// The timer that starts a service, by systemd's naming convention.
-pub fn timer_of(unit: &str) -> Option<String> {
+pub(crate) fn timer_of(unit: &str) -> Option<String> {
     unit.strip_suffix(".service").map(|base| format!("{base}.timer"))
 }
 

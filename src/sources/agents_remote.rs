@@ -257,7 +257,7 @@ fi
 exit 0"#;
 
 /// Whether `unit` may be given to systemctl: a unit name, not an option.
-pub fn valid_unit(unit: &str) -> Result<(), String> {
+pub(crate) fn valid_unit(unit: &str) -> Result<(), String> {
     let ok = !unit.is_empty()
         && !unit.starts_with('-')
         && unit.chars().all(|c| c.is_ascii_alphanumeric() || "@._:-".contains(c));
@@ -272,7 +272,7 @@ pub fn valid_unit(unit: &str) -> Result<(), String> {
 }
 
 /// Pure: the unit update of one answer of `UNIT_SCRIPT`.
-pub fn unit_answer(agent: &str, host: &str, unit: &str, answer: &str) -> AgentUpdate {
+pub(crate) fn unit_answer(agent: &str, host: &str, unit: &str, answer: &str) -> AgentUpdate {
     let mut show: Result<String, String> = Err(format!("systemctl on {host}: no answer"));
     let mut timer = None;
     let mut journal = None;

@@ -57,7 +57,7 @@ impl SubjectBudget {
         Self::with_cap(rate, burst, MAX_SUBJECTS)
     }
 
-    pub fn with_cap(rate: f64, burst: f64, cap: usize) -> Self {
+    pub(crate) fn with_cap(rate: f64, burst: f64, cap: usize) -> Self {
         let burst = burst.max(1.0);
         SubjectBudget {
             rate: rate.max(0.0),

@@ -47,7 +47,7 @@ impl Probe {
     }
 }
 
-pub fn fill(sample: &mut HostSample, poll: Poll) {
+pub(crate) fn fill(sample: &mut HostSample, poll: Poll) {
     match poll {
         None => {}
         Some(Ok((gpus, errors))) => {
@@ -58,6 +58,6 @@ pub fn fill(sample: &mut HostSample, poll: Poll) {
     }
 }
 
-pub fn find_in_path(program: &str) -> bool {
+pub(crate) fn find_in_path(program: &str) -> bool {
     std::env::var_os("PATH").is_some_and(|paths| std::env::split_paths(&paths).any(|d| d.join(program).is_file()))
 }

@@ -45,7 +45,7 @@ async fn fetch(client: &reqwest::Client, url: &str) -> Result<(InferenceCounters
     Ok((counters, parsed.errors))
 }
 
-pub fn fill(sample: &mut HostSample, poll: Poll) {
+pub(crate) fn fill(sample: &mut HostSample, poll: Poll) {
     match poll {
         None => {}
         Some(Ok((c, errors))) => {

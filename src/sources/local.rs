@@ -106,7 +106,7 @@ impl Collector {
 
 /// A file system's size, used (size − free) and available bytes, as `df`
 /// computes them from `statvfs`; None when it cannot be read.
-pub fn df_sizes(mount: &std::path::Path) -> Option<(u64, u64, u64)> {
+pub(crate) fn df_sizes(mount: &std::path::Path) -> Option<(u64, u64, u64)> {
     let v = rustix::fs::statvfs(mount).ok()?;
     let bytes = |blocks: u64| blocks.saturating_mul(v.f_frsize);
     let (size, free) = (bytes(v.f_blocks), bytes(v.f_bfree));
@@ -122,12 +122,12 @@ fn is_pseudo_fs(fs: &str) -> bool {
 
 /// A session chip: the process name, or its program's file name (for
 /// interpreters: `node …/claude`), contains the pattern.
-pub fn session_match(p: &Process, pattern: &str) -> bool {
+pub(crate) fn session_match(p: &Process, pattern: &str) -> bool {
     name_matches(&p.name, &p.cmd, pattern)
 }
 
 /// [`session_match`] on a process's name and command line.
-pub fn name_matches(name: &str, cmd: &str, pattern: &str) -> bool {
+pub(crate) fn name_matches(name: &str, cmd: &str, pattern: &str) -> bool {
     let pat = pattern.to_ascii_lowercase();
     if name.to_ascii_lowercase().contains(&pat) {
         return true;

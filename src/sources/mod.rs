@@ -166,7 +166,7 @@ pub const RESTART_MAX: Duration = Duration::from_secs(60);
 /// in it is logged, said on its `rows` ("collector crashed: …,
 /// restarting") and the task started again after a backoff. A task that
 /// returns (the app is gone) is not restarted.
-pub fn supervise<A, F, Fut>(ctx: &Ctx, rows: Rows, arg: A, task: F) -> tokio::task::JoinHandle<()>
+pub(crate) fn supervise<A, F, Fut>(ctx: &Ctx, rows: Rows, arg: A, task: F) -> tokio::task::JoinHandle<()>
 where
     A: Clone + Send + 'static,
     F: Fn(A, Ctx) -> Fut + Send + 'static,
@@ -230,7 +230,10 @@ pub fn http_client(timeout: Duration) -> Result<reqwest::Client, String> {
 
 /// A client that follows redirects as `redirect` says (`Policy::none()`
 /// where a request carries a secret header reqwest would send on).
-pub fn http_client_with(timeout: Duration, redirect: reqwest::redirect::Policy) -> Result<reqwest::Client, String> {
+pub(crate) fn http_client_with(
+    timeout: Duration,
+    redirect: reqwest::redirect::Policy,
+) -> Result<reqwest::Client, String> {
     reqwest::Client::builder()
         .redirect(redirect)
         .timeout(timeout)
@@ -241,7 +244,7 @@ pub fn http_client_with(timeout: Duration, redirect: reqwest::redirect::Policy) 
 }
 
 /// The error of an HTTP request in the words a row has room for.
-pub fn http_error_words(e: &reqwest::Error) -> String {
+pub(crate) fn http_error_words(e: &reqwest::Error) -> String {
     if e.is_timeout() {
         "timed out".into()
     } else if e.is_connect() {
@@ -258,7 +261,7 @@ pub fn http_error_words(e: &reqwest::Error) -> String {
 }
 
 /// Reads at most `max` bytes of a body: a server cannot make us hold more.
-pub async fn read_bounded(mut resp: reqwest::Response, max: usize) -> Result<Vec<u8>, String> {
+pub(crate) async fn read_bounded(mut resp: reqwest::Response, max: usize) -> Result<Vec<u8>, String> {
     let mut body = Vec::new();
     while let Some(chunk) = resp.chunk().await.map_err(|e| http_error_words(&e))? {
         let room = max.saturating_sub(body.len());

@@ -157,7 +157,7 @@ async fn monitor(n: Nats, ctx: Ctx) {
 
 /// The connect options for a `[[nats]]`: its credentials, a name, endless
 /// reconnects, and a first connect that retries in the background.
-pub async fn connect_options(n: &Nats) -> Result<async_nats::ConnectOptions, String> {
+pub(crate) async fn connect_options(n: &Nats) -> Result<async_nats::ConnectOptions, String> {
     let opts = if let Some(creds) = &n.creds {
         let path = crate::config::expand_tilde(creds);
         async_nats::ConnectOptions::with_credentials_file(path)
@@ -212,7 +212,7 @@ impl Links {
 
 /// Whether NATS `subject` is one that `pattern` subscribes to: `*` is one
 /// token, a final `>` one or more.
-pub fn subject_matches(pattern: &str, subject: &str) -> bool {
+pub(crate) fn subject_matches(pattern: &str, subject: &str) -> bool {
     let mut subj = subject.split('.');
     for p in pattern.split('.') {
         match (p, subj.next()) {

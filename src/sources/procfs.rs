@@ -78,7 +78,7 @@ impl ProcScanner {
     }
 
     /// A `/proc` laid out under `root` (tests build one from fixtures).
-    pub fn with_root(root: impl Into<PathBuf>, users: HashMap<u32, String>) -> Self {
+    pub(crate) fn with_root(root: impl Into<PathBuf>, users: HashMap<u32, String>) -> Self {
         let root = root.into();
         let page_size = std::fs::read(root.join("self/auxv"))
             .ok()
@@ -284,7 +284,7 @@ fn read_small(path: &Path, buf: &mut Vec<u8>) -> std::io::Result<()> {
 }
 
 /// The kernel cuts process names at 15 bytes; `argv[0]` has the whole one.
-pub fn full_name(comm: &str, argv0: Option<&str>) -> String {
+pub(crate) fn full_name(comm: &str, argv0: Option<&str>) -> String {
     const TASK_COMM_LEN: usize = 15;
     if comm.len() >= TASK_COMM_LEN
         && let Some(a) = argv0
@@ -298,7 +298,7 @@ pub fn full_name(comm: &str, argv0: Option<&str>) -> String {
 
 /// The `AT_PAGESZ` value of an ELF auxiliary vector (`/proc/self/auxv`: pairs
 /// of native-endian words, ended by `AT_NULL`).
-pub fn page_size_from_auxv(auxv: &[u8]) -> Option<u64> {
+pub(crate) fn page_size_from_auxv(auxv: &[u8]) -> Option<u64> {
     const WORD: usize = std::mem::size_of::<usize>();
     let word = |b: &[u8]| b.try_into().ok().map(usize::from_ne_bytes);
     for pair in auxv.chunks_exact(2 * WORD) {

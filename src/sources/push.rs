@@ -23,10 +23,10 @@ pub const MAX_VALUE: usize = 256 << 10;
 /// count once a minute.
 const LOG_FIRST: u64 = 10;
 
-pub use crate::parse::push::push_key;
+pub(crate) use crate::parse::push::push_key;
 
 /// The `[[nats]]` push mode uses: `[fleet] nats`, else the only one with a `url`.
-pub fn which_nats(config: &Config) -> Result<&Nats, String> {
+pub(crate) fn which_nats(config: &Config) -> Result<&Nats, String> {
     if let Some(name) = &config.fleet.nats {
         return config
             .nats
@@ -84,7 +84,7 @@ pub async fn bucket(js: &async_nats::jetstream::Context) -> Result<async_nats::j
 }
 
 /// Reads one value of the bucket: the host JSON and the time it was sampled.
-pub fn decode(value: &[u8]) -> Result<(HostSnap, crate::model::Millis), String> {
+pub(crate) fn decode(value: &[u8]) -> Result<(HostSnap, crate::model::Millis), String> {
     if value.len() > MAX_VALUE {
         return Err(format!("{} bytes, more than {MAX_VALUE}", value.len()));
     }

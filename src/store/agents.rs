@@ -14,7 +14,7 @@ mod apply;
 mod observe;
 mod record;
 
-pub use observe::process_present;
+pub(crate) use observe::process_present;
 
 /// Runs kept per daemon.
 pub const MAX_RUNS: usize = 50;
@@ -172,11 +172,7 @@ impl Agent {
         self.runs.back()
     }
 
-    pub fn last_finished(&self) -> Option<&Run> {
-        self.runs.iter().rev().find(|r| r.outcome != Outcome::Running)
-    }
-
-    pub fn heartbeat_stale(&self, now: Millis) -> bool {
+    pub(crate) fn heartbeat_stale(&self, now: Millis) -> bool {
         match (self.heartbeat_max_age_ms, self.last_seen()) {
             (Some(max), Some(t)) => now.saturating_sub(t) > max,
             (Some(_), None) => self.heartbeat_error.is_some(),
@@ -212,7 +208,7 @@ impl Agent {
         }
     }
 
-    pub fn runs_last_hour(&self, now: Millis) -> usize {
+    pub(crate) fn runs_last_hour(&self, now: Millis) -> usize {
         self.runs
             .iter()
             .filter(|r| r.at().is_some_and(|t| now.saturating_sub(t) <= HOUR && t <= now))
@@ -221,7 +217,7 @@ impl Agent {
 }
 
 /// How often a schedule says a daemon should run, per hour, where it says.
-pub fn expected_per_hour(schedule: &str) -> Option<f64> {
+pub(crate) fn expected_per_hour(schedule: &str) -> Option<f64> {
     let s = schedule.trim();
     if let Some(every) = s.strip_prefix("every ") {
         let d = humantime::parse_duration(every.trim()).ok()?;

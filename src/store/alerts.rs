@@ -70,7 +70,7 @@ fn edge(a: &Active, level: Level, title: &str) -> NewEvent {
 impl Conditions {
     /// Replaces every condition of `scope` with `observed`; returns the edges
     /// (of this scope: time escalates the others in [`Conditions::evaluate`]).
-    pub fn observe(&mut self, scope: &str, observed: Vec<Observation>, now: Millis) -> Vec<NewEvent> {
+    pub(crate) fn observe(&mut self, scope: &str, observed: Vec<Observation>, now: Millis) -> Vec<NewEvent> {
         let mut events = Vec::new();
         let mut fresh: BTreeMap<String, Observation> = observed.into_iter().map(|o| (o.key.clone(), o)).collect();
         if fresh.is_empty() && !self.active.contains_key(scope) {
@@ -127,7 +127,7 @@ impl Conditions {
     }
 
     /// Time-driven escalation: the edges that `now` alone produces.
-    pub fn evaluate(&mut self, now: Millis) -> Vec<NewEvent> {
+    pub(crate) fn evaluate(&mut self, now: Millis) -> Vec<NewEvent> {
         Self::evaluate_all(self.active.values_mut().flat_map(|m| m.values_mut()), now)
     }
 
@@ -155,7 +155,7 @@ impl Conditions {
 
     /// Moves every condition's start by `d` (the wall clock stepped by
     /// `d`): how long a condition has held is not changed by the step.
-    pub fn shift_clock(&mut self, d: Millis) {
+    pub(crate) fn shift_clock(&mut self, d: Millis) {
         for a in self.active.values_mut().flat_map(|m| m.values_mut()) {
             a.since = a.since.saturating_add(d);
         }
@@ -168,14 +168,6 @@ impl Conditions {
             .filter(|(k, _)| of(k))
             .map(|(_, a)| a.effective(now))
             .max()
-    }
-
-    /// The earliest future moment at which some condition escalates.
-    pub fn next_escalation(&self, now: Millis) -> Option<Millis> {
-        self.all()
-            .filter_map(|a| a.obs.escalate.map(|(_, after)| a.since.saturating_add(after)))
-            .filter(|t| *t > now)
-            .min()
     }
 }
 

@@ -8,7 +8,7 @@ use std::collections::VecDeque;
 /// The kind of an event whose kind someone outside named: one of a fixed
 /// set. Their word stays in the title; a kind is a subject fleettop
 /// publishes on, and nobody outside picks those.
-pub fn outside_kind(k: &str) -> &'static str {
+pub(crate) fn outside_kind(k: &str) -> &'static str {
     let k = k.to_ascii_lowercase();
     match k.as_str() {
         "peer_joined" => "peer_joined",
@@ -69,7 +69,7 @@ impl EventRing {
     }
 
     /// Drops events older than `ttl`; true when something went.
-    pub fn expire(&mut self, now: Millis, ttl_ms: i64) -> bool {
+    pub(crate) fn expire(&mut self, now: Millis, ttl_ms: i64) -> bool {
         let before = self.buf.len();
         self.buf.retain(|e| now.saturating_sub(e.at) < ttl_ms);
         self.buf.len() != before
@@ -77,7 +77,7 @@ impl EventRing {
 
     /// Moves every event's time by `d` (the wall clock stepped by `d`), so
     /// their age, and so their expiry, is unchanged.
-    pub fn shift_clock(&mut self, d: Millis) {
+    pub(crate) fn shift_clock(&mut self, d: Millis) {
         for e in &mut self.buf {
             e.at = e.at.saturating_add(d);
         }

@@ -52,7 +52,7 @@ pub struct IfaceRate {
 }
 
 impl HostEntry {
-    pub fn from_config(h: &Host) -> Self {
+    pub(crate) fn from_config(h: &Host) -> Self {
         let kind = if h.local {
             HostKind::Local
         } else if h.ssh.is_some() {
@@ -92,7 +92,7 @@ impl HostEntry {
     /// than the one held is ignored; one dated before 1970 or in the future
     /// is clock skew: counted and said on the row, and the sample dropped
     /// (a host whose clock is ahead must not look fresh for ever).
-    pub fn accept_pushed(&mut self, snap: &crate::parse::push::HostSnap, at: Millis, now: Millis) -> bool {
+    pub(crate) fn accept_pushed(&mut self, snap: &crate::parse::push::HostSnap, at: Millis, now: Millis) -> bool {
         let Some(at) = crate::model::checked_time(at, now) else {
             self.clock_skew = self.clock_skew.saturating_add(1);
             let said = format!("clock skew: sampled at {}", crate::model::rfc3339(at));
@@ -170,7 +170,7 @@ impl HostEntry {
     }
 
     /// True while the host has never answered and has not failed either.
-    pub fn waiting_first(&self) -> bool {
+    pub(crate) fn waiting_first(&self) -> bool {
         self.last_seen.is_none() && self.last_error.is_none()
     }
 
@@ -201,7 +201,7 @@ impl HostEntry {
     }
 
     /// rx/tx bytes per second over all interfaces but loopback.
-    pub fn net_rates(&self) -> Option<(f64, f64)> {
+    pub(crate) fn net_rates(&self) -> Option<(f64, f64)> {
         if let Some(p) = &self.pushed {
             return p.net;
         }
@@ -211,7 +211,7 @@ impl HostEntry {
         Some((r1.saturating_sub(r0) as f64 / dt, t1.saturating_sub(t0) as f64 / dt))
     }
 
-    pub fn iface_rates(&self) -> Vec<IfaceRate> {
+    pub(crate) fn iface_rates(&self) -> Vec<IfaceRate> {
         let Some(cur) = &self.cur else { return Vec::new() };
         let dt = self.seconds();
         cur.interfaces
@@ -304,7 +304,7 @@ pub(super) fn state_observation(h: &HostEntry, r: &AlertRules, now: Millis) -> O
 }
 
 /// The numbers of a pushed host JSON as a sample the UI and the rules read.
-pub fn sample_from_snap(s: &crate::parse::push::HostSnap, at: Millis) -> HostSample {
+pub(crate) fn sample_from_snap(s: &crate::parse::push::HostSnap, at: Millis) -> HostSample {
     use crate::model::{Battery, Disk, InferenceCounters, Process, Temp};
     use crate::parse::sanitize::sanitize;
     const MAX_LIST: usize = 64;

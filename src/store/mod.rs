@@ -10,7 +10,8 @@ pub mod services;
 
 pub use alerts::{Conditions, Observation, Problem, Tab};
 pub use events::{EventRing, NewEvent};
-pub use hosts::{HostEntry, HostKind, IfaceRate, PushedRates, sample_from_snap};
+pub(crate) use hosts::sample_from_snap;
+pub use hosts::{HostEntry, HostKind, IfaceRate, PushedRates};
 
 use crate::config::Config;
 use crate::model::{Level, Millis, Now};
@@ -52,7 +53,7 @@ pub struct AlertRules {
 }
 
 impl AlertRules {
-    pub fn from_config(c: &Config) -> Self {
+    pub(crate) fn from_config(c: &Config) -> Self {
         let a = &c.alerts;
         AlertRules {
             event_ttl_ms: a.event_ttl.as_millis().max(1),
@@ -135,7 +136,7 @@ impl Store {
     /// (NTP setting a Pi's clock after boot, an admin), every time the
     /// store took moves by the step, so no duration jumps with it. Times
     /// from outside (a run, a heartbeat, a pushed sample) stay as they are.
-    pub fn advance(&mut self, now: Now) {
+    pub(crate) fn advance(&mut self, now: Now) {
         if let Some(before) = self.clock.replace(now) {
             let wall = now.wall.saturating_sub(before.wall);
             let step = wall.saturating_sub(now.mono.saturating_sub(before.mono));

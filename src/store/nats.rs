@@ -15,7 +15,6 @@ mod message;
 mod observe;
 mod snap;
 
-pub use message::message_event;
 pub use snap::{ConsumerSnap, JetStreamSnap, NatsSnap, StreamSnap};
 
 /// How many samples of a consumer's pending counts are kept for sparklines.
@@ -71,7 +70,7 @@ pub struct StreamRef<'a> {
     pub stream: &'a StreamDetail,
 }
 
-pub fn consumer_key(account: &str, stream: &str, consumer: &str) -> String {
+pub(crate) fn consumer_key(account: &str, stream: &str, consumer: &str) -> String {
     format!("{account}/{stream}/{consumer}")
 }
 
@@ -98,7 +97,7 @@ impl NatsServer {
         }
     }
 
-    pub fn consumer_level(&self, c: &ConsumerInfo) -> Level {
+    pub(crate) fn consumer_level(&self, c: &ConsumerInfo) -> Level {
         if self.ack_pending_warn > 0 && c.num_ack_pending >= self.ack_pending_warn {
             Level::Warn
         } else {
@@ -114,7 +113,7 @@ impl NatsServer {
         self.absent
     }
 
-    pub fn base_level(&self) -> Option<Level> {
+    pub(crate) fn base_level(&self) -> Option<Level> {
         self.base
     }
 }

@@ -49,7 +49,7 @@ impl Service {
                 .is_some_and(|at| now.saturating_sub(at) > every.saturating_mul(3).saturating_add(STALE_SLACK_MS))
     }
 
-    pub fn latencies(&self) -> Vec<f64> {
+    pub(crate) fn latencies(&self) -> Vec<f64> {
         self.history.iter().map(|r| r.latency_ms.unwrap_or(0.0)).collect()
     }
 }

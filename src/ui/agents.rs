@@ -57,13 +57,13 @@ pub fn runs(a: &Agent) -> impl Iterator<Item = &Run> {
     a.runs.iter().rev()
 }
 
-pub fn selected_run<'a>(store: &'a Store, d: &Detail) -> Option<&'a Run> {
+pub(crate) fn selected_run<'a>(store: &'a Store, d: &Detail) -> Option<&'a Run> {
     let a = store.agents.get(&d.key)?;
     runs(a).nth(d.list.selected.min(a.runs.len().saturating_sub(1)))
 }
 
 /// The text the viewer shows for the selected run: raw, or (alt) extracted.
-pub fn output_text(run: &Run, extracted: bool) -> String {
+pub(crate) fn output_text(run: &Run, extracted: bool) -> String {
     if extracted {
         return run.extracted.clone();
     }
@@ -92,11 +92,11 @@ pub fn output_text(run: &Run, extracted: bool) -> String {
 }
 
 /// Lines of output in the viewer (for scrolling).
-pub fn detail_len(store: &Store, d: &Detail) -> usize {
+pub(crate) fn detail_len(store: &Store, d: &Detail) -> usize {
     selected_run(store, d).map_or(0, |r| output_text(r, d.alt).lines().count())
 }
 
-pub fn run_count(store: &Store, d: &Detail) -> usize {
+pub(crate) fn run_count(store: &Store, d: &Detail) -> usize {
     store.agents.get(&d.key).map_or(0, |a| a.runs.len())
 }
 
@@ -350,7 +350,7 @@ fn list_title(p: &Painter, shown: usize, list: &ListView) -> String {
     )
 }
 
-pub fn render_detail(frame: &mut Frame, area: Rect, p: &Painter, d: &Detail) {
+pub(crate) fn render_detail(frame: &mut Frame, area: Rect, p: &Painter, d: &Detail) {
     let t = p.theme;
     let g = p.glyphs;
     let Some(a) = p.store.agents.get(&d.key) else {

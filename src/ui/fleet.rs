@@ -154,7 +154,7 @@ fn render_tile(frame: &mut Frame, rect: Rect, h: &HostEntry, lines: Vec<Line<'st
     frame.render_widget(Paragraph::new(lines).block(block), rect);
 }
 
-pub fn state_style(p: &Painter, h: &HostEntry) -> Style {
+pub(crate) fn state_style(p: &Painter, h: &HostEntry) -> Style {
     if h.waiting_first() {
         return p.theme.dim;
     }
@@ -165,7 +165,7 @@ pub fn state_style(p: &Painter, h: &HostEntry) -> Style {
     }
 }
 
-pub fn state_words(h: &HostEntry, now: i64) -> String {
+pub(crate) fn state_words(h: &HostEntry, now: i64) -> String {
     if h.waiting_first() {
         return "connecting".into();
     }
@@ -185,7 +185,7 @@ fn text_line(label: &str, text: String, width: usize, p: &Painter, style: Style)
 }
 
 /// The lines inside one tile.
-pub fn tile_lines(h: &HostEntry, width: usize, p: &Painter) -> Vec<Line<'static>> {
+pub(crate) fn tile_lines(h: &HostEntry, width: usize, p: &Painter) -> Vec<Line<'static>> {
     let t = p.theme;
     let g = p.glyphs;
     let mut out = Vec::new();

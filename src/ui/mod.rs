@@ -168,15 +168,11 @@ impl View {
         }
     }
 
-    pub fn active_tab(&self) -> Tab {
-        self.tab
-    }
-
     pub fn list(&self) -> &ListView {
         &self.lists[self.tab.index()]
     }
 
-    pub fn list_mut(&mut self) -> &mut ListView {
+    pub(crate) fn list_mut(&mut self) -> &mut ListView {
         &mut self.lists[self.tab.index()]
     }
 
@@ -191,24 +187,9 @@ pub fn list_len(store: &Store, view: &View, now: i64) -> usize {
     tabs::of(view.tab).list_len(store, view, now)
 }
 
-/// How many sort modes `s` cycles through on a tab's list.
-pub fn sort_modes(tab: Tab) -> usize {
-    tabs::of(tab).sorts()
-}
-
 /// The drill-down for the selected row of the active tab.
 pub fn open_detail(store: &Store, view: &View, now: i64) -> Option<Detail> {
     tabs::of(view.tab).open(store, view, now)
-}
-
-/// Rows (or lines) inside a drill-down.
-pub fn detail_len(store: &Store, d: &Detail) -> usize {
-    tabs::of(d.tab).detail_len(store, d)
-}
-
-/// How many sort modes `s` cycles through inside a tab's drill-down.
-pub fn detail_sort_modes(tab: Tab) -> usize {
-    tabs::of(tab).detail_sorts()
 }
 
 pub struct Painter<'a> {

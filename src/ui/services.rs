@@ -51,7 +51,7 @@ pub fn open(store: &Store, list: &ListView) -> Option<Detail> {
 }
 
 /// Lines (container logs) or results (other checks) inside the drill-down.
-pub fn detail_len(store: &Store, d: &Detail) -> usize {
+pub(crate) fn detail_len(store: &Store, d: &Detail) -> usize {
     match store.services.get(&d.key) {
         Some(s) => match &s.row.container {
             Some(c) => c.logs.len(),
@@ -61,7 +61,7 @@ pub fn detail_len(store: &Store, d: &Detail) -> usize {
     }
 }
 
-pub fn health_style(p: &Painter, h: Health) -> Style {
+pub(crate) fn health_style(p: &Painter, h: Health) -> Style {
     match h {
         Health::Ok => p.theme.ok,
         Health::Warn => p.theme.warn,
@@ -207,7 +207,7 @@ fn history_line(s: &Service, width: usize, p: &Painter) -> Line<'static> {
     Line::from(spans)
 }
 
-pub fn render_detail(frame: &mut Frame, area: Rect, p: &Painter, d: &Detail) {
+pub(crate) fn render_detail(frame: &mut Frame, area: Rect, p: &Painter, d: &Detail) {
     let t = p.theme;
     let g = p.glyphs;
     let Some(s) = p.store.services.get(&d.key) else {

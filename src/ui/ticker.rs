@@ -108,11 +108,6 @@ fn cycle(items: &[Item], width: usize) -> Vec<Item> {
 }
 
 impl TickerState {
-    /// The ticker moves whenever it has something to say.
-    pub fn animates(items: &[Item]) -> bool {
-        !items.is_empty()
-    }
-
     fn start(&self, items: &[Item]) -> (usize, usize) {
         let Some((id, within)) = self.anchor else { return (0, 0) };
         if let Some(i) = items.iter().position(|it| it.id == id) {
@@ -255,7 +250,6 @@ mod tests {
     fn a_quiet_ticker_stands_still() {
         let (t, g) = (Theme::load("default").unwrap(), Glyphs::new(GlyphKind::Console));
         let empty = items(&EventRing::new(4), &g);
-        assert!(!TickerState::animates(&empty));
         let mut st = TickerState::default();
         let before = text(&st.render(&empty, 40, &t, &g));
         assert!(before.contains("all quiet"));
@@ -267,7 +261,6 @@ mod tests {
     fn a_lone_short_event_crosses_the_screen_and_comes_back() {
         let (t, g) = (Theme::load("default").unwrap(), Glyphs::new(GlyphKind::Console));
         let its = items(&ring(&["one"]), &g);
-        assert!(TickerState::animates(&its));
         let mut st = TickerState::default();
         let first = text(&st.render(&its, 40, &t, &g));
         assert!(first.starts_with("one"), "{first:?}");

@@ -1,6 +1,5 @@
 //! Small drawing pieces: bars, meters, sparklines, section rules.
 
-use crate::model::Level;
 use crate::theme::{Glyphs, Theme};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -15,7 +14,7 @@ pub fn section(p: &super::Painter, title: impl Into<String>) -> ratatui::widgets
 }
 
 /// The style a percentage deserves on a bar.
-pub fn load_style(theme: &Theme, pct: f64) -> Style {
+pub(crate) fn load_style(theme: &Theme, pct: f64) -> Style {
     if pct >= 90.0 {
         theme.bar_high
     } else if pct >= 70.0 {
@@ -77,14 +76,6 @@ pub fn sparkline(g: &Glyphs, values: &[f64], width: usize) -> String {
             g.spark[i.min(g.spark.len() - 1)]
         })
         .collect()
-}
-
-pub fn level_mark(level: Level) -> &'static str {
-    match level {
-        Level::Info => "",
-        Level::Warn => "!",
-        Level::Error | Level::Critical => "!!",
-    }
 }
 
 #[cfg(test)]

@@ -54,7 +54,7 @@ impl Health {
         }
     }
     /// Worst first.
-    pub fn rank(self) -> u8 {
+    pub(crate) fn rank(self) -> u8 {
         match self {
             Health::Error => 0,
             Health::Warn => 1,

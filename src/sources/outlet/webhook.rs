@@ -22,7 +22,7 @@ pub struct Dedup {
 
 impl Dedup {
     /// True when `e` should be POSTed now (and remembers that it was).
-    pub fn admit(&mut self, e: &Event, now: Millis) -> bool {
+    pub(crate) fn admit(&mut self, e: &Event, now: Millis) -> bool {
         if e.level != Level::Critical {
             return false;
         }

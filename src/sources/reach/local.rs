@@ -102,7 +102,7 @@ fn mtime_millis(m: &std::fs::Metadata) -> Option<Millis> {
 
 /// A heartbeat file's time: an RFC 3339 (or Unix seconds) field of a JSON
 /// object (dots walk into nested objects), or the file's mtime.
-pub fn read_heartbeat(path: &std::path::Path, field: Option<&str>) -> Result<Millis, String> {
+pub(crate) fn read_heartbeat(path: &std::path::Path, field: Option<&str>) -> Result<Millis, String> {
     let what = |e: std::io::Error| format!("heartbeat {}: {e}", path.display());
     let meta = std::fs::metadata(path).map_err(what)?;
     let Some(field) = field else {

@@ -257,7 +257,7 @@ fn str_at<'a>(v: &'a Value, path: &[&str]) -> &'a str {
 }
 
 /// Parses Docker's RFC 3339 time ("0001-01-01T00:00:00Z" means never).
-pub fn docker_time(s: &str) -> Option<Millis> {
+pub(crate) fn docker_time(s: &str) -> Option<Millis> {
     if s.is_empty() || s.starts_with("0001-") {
         return None;
     }

@@ -52,7 +52,7 @@ pub(crate) fn age(path: &Path, now: SystemTime) -> Result<Option<Duration>, Stri
 
 /// The row for a file's age (`Ok(None)`: the file is missing), wherever it
 /// was measured.
-pub fn freshness_row(cfg: &FreshnessService, age: Result<Option<Duration>, String>) -> Row {
+pub(crate) fn freshness_row(cfg: &FreshnessService, age: Result<Option<Duration>, String>) -> Row {
     let max = cfg.max_age.0;
     let (health, detail) = match age {
         Ok(None) => (Health::Error, "file missing".to_string()),
@@ -115,7 +115,7 @@ pub struct Found {
 }
 
 /// The uid of `user` (a name or a number) in `/etc/passwd` text.
-pub fn uid_of(user: &str, passwd: &str) -> Option<u32> {
+pub(crate) fn uid_of(user: &str, passwd: &str) -> Option<u32> {
     passwd
         .lines()
         .filter_map(|l| {
@@ -185,7 +185,7 @@ pub const MAX_CANDIDATES: usize = 1000;
 /// The row for the processes whose command line matched, wherever they
 /// were found: only those of the check's user and executable count; those
 /// that match by name only are said.
-pub fn process_row(cfg: &ProcessService, found: Result<Found, String>) -> Row {
+pub(crate) fn process_row(cfg: &ProcessService, found: Result<Found, String>) -> Row {
     let (health, detail) = match found {
         Err(e) => (Health::Unknown, e),
         Ok(_) if cfg.user.is_some() && found_uid(&found).is_none() => (

@@ -25,7 +25,7 @@ pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(15);
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Whether `host` (a `[[hosts]]` name, or none) is this machine.
-pub fn is_local(config: &Config, host: Option<&str>) -> bool {
+pub(crate) fn is_local(config: &Config, host: Option<&str>) -> bool {
     match host {
         None => true,
         Some(h) => config.hosts.iter().any(|c| c.local && c.display_name() == h),

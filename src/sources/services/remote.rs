@@ -60,7 +60,7 @@ pub fn failed_units(out: &Output) -> Result<Vec<systemctl::Unit>, String> {
 }
 
 /// The file's age by the host's own clock (`Ok(None)`: missing).
-pub fn file_age(out: &Output) -> Result<Option<Duration>, String> {
+pub(crate) fn file_age(out: &Output) -> Result<Option<Duration>, String> {
     let mut lines = out.text.lines();
     let now: Option<i64> = lines.next().and_then(|l| l.trim().parse().ok());
     match (now, lines.next().map(str::trim)) {
@@ -89,7 +89,7 @@ fn fields(line: &str, n: usize) -> Option<(Vec<&str>, &str)> {
 /// The processes whose command line holds `pattern`, leaving out the
 /// script's own shell and `ps` (the pattern is not on their command lines
 /// anyway: it never left fleettop), and the check's user as a uid.
-pub fn candidates(out: &Output, pattern: &str) -> Found {
+pub(crate) fn candidates(out: &Output, pattern: &str) -> Found {
     let mut lines = out.text.lines();
     let uid = lines.next().and_then(|l| l.trim().parse().ok());
     let me: Option<u32> = lines.next().and_then(|l| l.trim().parse().ok());
@@ -112,7 +112,7 @@ pub fn candidates(out: &Output, pattern: &str) -> Found {
 
 /// Fills in the executables of the `EXES` answer (a pid it does not name
 /// stays unverified).
-pub fn fill_exes(found: &mut Found, out: &Output) {
+pub(crate) fn fill_exes(found: &mut Found, out: &Output) {
     for rec in out.text.split('\0') {
         let Some(i) = rec.find([':', '!']) else { continue };
         let Ok(pid) = rec[..i].parse::<u32>() else { continue };

@@ -237,7 +237,7 @@ impl Walk {
 /// them within one bound (`entries`, `time`). The runtime never waits for
 /// the disk: past the bound (a stuck network mount) the folders say "walk
 /// cut", and no new walk starts while an old one still runs.
-pub async fn walk_all(
+pub(crate) async fn walk_all(
     roots: Vec<PathBuf>,
     walking: &Arc<AtomicBool>,
     entries: usize,
@@ -261,7 +261,7 @@ pub async fn walk_all(
 }
 
 /// `*.sync-conflict-*` files under `root`, within what `walk` allows.
-pub fn count_conflicts(root: &Path, walk: &mut Walk) -> Conflicts {
+pub(crate) fn count_conflicts(root: &Path, walk: &mut Walk) -> Conflicts {
     let mut stack = vec![root.to_path_buf()];
     let mut n = 0usize;
     while let Some(dir) = stack.pop() {

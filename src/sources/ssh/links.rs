@@ -98,7 +98,7 @@ const HOME_PATH: &str = r#"home_path() { case $1 in "~/"*) printf '%s\n' "$HOME/
 /// in it is expanded) and random (no line of a value can end it); `args`
 /// hold no line break. Nothing of it is seen by the login shell, which only
 /// runs `exec sh` (so fish, zsh or csh do not parse the script either).
-pub fn sh_stdin(script: &str, args: &[&str]) -> String {
+pub(crate) fn sh_stdin(script: &str, args: &[&str]) -> String {
     let end = probe::marker();
     let mut s = format!("{HOME_PATH}{{\n{script}\n}} <<'{end}'\n");
     for a in args {

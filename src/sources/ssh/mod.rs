@@ -31,7 +31,8 @@ mod tracker;
 mod verify;
 
 pub use exec::Output;
-pub use links::{Links, sh_stdin};
+pub use links::Links;
+
 pub use schedule::{Backoff, Schedule};
 pub use tables::{TOP_PROCESSES, Tables, top};
 pub use tracker::Tracker;
@@ -68,7 +69,7 @@ pub struct Target {
 }
 
 impl Target {
-    pub fn from_host(h: &Host) -> Result<Self, String> {
+    pub(crate) fn from_host(h: &Host) -> Result<Self, String> {
         let ssh = h.ssh.as_ref().ok_or("not an ssh host")?;
         let (user, host, port) = parse_ssh_target(ssh.get_ref())?;
         let known_hosts = h

@@ -24,7 +24,7 @@ impl Backoff {
     pub fn reset(&mut self) {
         self.failures = 0;
     }
-    pub fn next_delay(&mut self) -> Duration {
+    pub(crate) fn next_delay(&mut self) -> Duration {
         let exp = self.base.saturating_mul(1u32 << self.failures.min(16)).min(MAX_BACKOFF);
         self.failures = self.failures.saturating_add(1);
         // xorshift: jitter without a random crate.
@@ -65,7 +65,7 @@ impl Schedule {
     }
 
     /// How long to wait after a poll that answered, ending at `now`.
-    pub fn after_poll(&mut self, now: tokio::time::Instant) -> Duration {
+    pub(crate) fn after_poll(&mut self, now: tokio::time::Instant) -> Duration {
         let next = match self.due {
             None => now + self.phase,
             // Polled before its turn (a refresh): the turn stays.
@@ -80,7 +80,7 @@ impl Schedule {
     }
 
     /// After a failure: `delay` from now, and the turns go on from there.
-    pub fn retry_in(&mut self, now: tokio::time::Instant, delay: Duration) -> Duration {
+    pub(crate) fn retry_in(&mut self, now: tokio::time::Instant, delay: Duration) -> Duration {
         self.due = Some(now + delay);
         delay
     }

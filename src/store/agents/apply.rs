@@ -64,7 +64,7 @@ impl AgentsState {
     }
 
     /// Agents that sent events but have no row.
-    pub fn not_shown(&self) -> usize {
+    pub(crate) fn not_shown(&self) -> usize {
         self.not_shown.len()
     }
 

@@ -31,7 +31,7 @@ pub(super) fn observe_one(
 
 /// Whether the daemon's process is in its host's process table; None when
 /// there is no pattern or no sample of that host yet.
-pub fn process_present(a: &Agent, hosts: &[HostEntry]) -> Option<bool> {
+pub(crate) fn process_present(a: &Agent, hosts: &[HostEntry]) -> Option<bool> {
     let pattern = a.process.as_deref()?.to_lowercase();
     let host = match &a.host {
         Some(h) => hosts.iter().find(|x| x.name == *h)?,

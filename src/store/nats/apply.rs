@@ -76,7 +76,7 @@ impl NatsState {
 
     /// True while some monitored server has neither two samples (rates need
     /// two) nor an error: `fleettop snapshot` waits for this.
-    pub fn first_round_pending(&self) -> bool {
+    pub(crate) fn first_round_pending(&self) -> bool {
         self.servers
             .iter()
             .any(|s| s.monitored && s.samples < 2 && s.error.is_none() && !s.absent)

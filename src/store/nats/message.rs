@@ -5,7 +5,7 @@ use crate::store::NewEvent;
 
 /// The ticker event for a message on a subscribed subject, its level read
 /// from its content: failures are errors; security and quarantine, warnings.
-pub fn message_event(subject: &str, payload: &[u8]) -> NewEvent {
+pub(crate) fn message_event(subject: &str, payload: &[u8]) -> NewEvent {
     let s = crate::parse::sanitize::sanitize;
     let json: Option<serde_json::Value> = serde_json::from_slice(payload).ok();
     let field = |k: &str| {

@@ -1,3 +1,4 @@
+use super::message::message_event;
 use super::*;
 use crate::config::Config;
 use crate::parse::nats as p;

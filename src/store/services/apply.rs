@@ -60,7 +60,7 @@ impl ServicesState {
 
     /// Whether every configured check has reported once (for `snapshot`
     /// and `check`, which collect one round).
-    pub fn first_round_done(&self, config: &Config) -> bool {
+    pub(crate) fn first_round_done(&self, config: &Config) -> bool {
         configured(config)
             .into_iter()
             .all(|(r, _)| self.get(&r.key).is_some_and(|s| s.checked_at.is_some()))
@@ -115,7 +115,7 @@ impl ServicesState {
     }
 
     /// Marks a container's action as under way (before its result comes).
-    pub fn note_action(&mut self, key: &str, words: &str) {
+    pub(crate) fn note_action(&mut self, key: &str, words: &str) {
         if let Some(c) = self
             .rows
             .iter_mut()

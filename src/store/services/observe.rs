@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 impl ServicesState {
     /// The problems the rows show at `now`: one per failing or stale row,
     /// plus one per group whose every member is down.
-    pub fn observations(&self, now: Millis) -> Vec<Observation> {
+    pub(crate) fn observations(&self, now: Millis) -> Vec<Observation> {
         let mut out = Vec::new();
         for s in &self.rows {
             let r = &s.row;

@@ -222,7 +222,7 @@ pub fn connections<'a>(s: &'a NatsServer, d: &Detail) -> Vec<&'a Conn> {
     cs
 }
 
-pub fn detail_len(store: &Store, d: &Detail) -> usize {
+pub(crate) fn detail_len(store: &Store, d: &Detail) -> usize {
     match resolve(store, d) {
         Some(Row::Server(s)) => connections(s, d).len(),
         Some(Row::Stream(_, st)) => st.stream.consumer_detail.len(),
@@ -333,7 +333,7 @@ fn render_absent(frame: &mut Frame, area: Rect, p: &Painter) {
     );
 }
 
-pub fn render_detail(frame: &mut Frame, area: Rect, p: &Painter, d: &Detail) {
+pub(crate) fn render_detail(frame: &mut Frame, area: Rect, p: &Painter, d: &Detail) {
     if p.store.configured.nats == 0 {
         render(frame, area, p);
         return;
