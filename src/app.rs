@@ -564,3 +564,6 @@ where
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -141,3 +141,6 @@ pub fn report(store: &Store, now: i64) -> (String, i32) {
     ));
     (out, code)
 }
+
+#[cfg(test)]
+mod tests;

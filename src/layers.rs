@@ -60,9 +60,6 @@ const ALLOWED: &[(&str, &str)] = &[
     // tests of how the store takes a source's output, still beside the source
     ("sources::tests", "store"),
     ("sources::push::store_tests", "store"),
-    ("store::clock_tests", "snapshot"),
-    ("store::tests", "headless"),
-    ("store::tests", "app"),
     ("theme", "config"),
 ];
 

@@ -208,3 +208,47 @@ fn a_pushed_disk_is_read_as_df_would_have_it() {
         [(1000, 100, 850, 11.0), (1000, 250, 750, 25.0), (1000, 1000, 0, 100.0)]
     );
 }
+
+#[test]
+fn skewed_run_times_are_no_time_in_the_snapshot() {
+    use crate::store::clock_tests::{BAD_TIMES, T0, event, store};
+    let mut st = store("");
+    for (i, t) in BAD_TIMES.iter().enumerate() {
+        let kind = if i % 2 == 0 { "completed" } else { "failed" };
+        st.apply(
+            event(&format!(
+                r#"{{"agent":"bot","event":"{kind}","started_at":{t},"finished_at":{t},"duration_ms":1e300}}"#
+            )),
+            T0,
+        );
+    }
+    st.tick(T0);
+    let v = json(&st, T0);
+    let bot = v["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "bot")
+        .unwrap();
+    assert_eq!(bot["last_run_at"], serde_json::Value::Null);
+    assert_eq!(bot["clock_skew"], 8);
+}
+
+#[test]
+fn a_pushed_host_s_skewed_samples_are_counted_in_the_snapshot() {
+    use crate::store::clock_tests::T0;
+    use crate::update::PushUpdate;
+    let mut st =
+        store("[[hosts]]\nname = \"pi\"\nnats = true\n[[nats]]\nname = \"m\"\nurl = \"nats://127.0.0.1:4222\"\n");
+    for at in [T0 + 365 * 86_400 * S, -S, i64::MIN, i64::MAX, T0 - S] {
+        st.apply(
+            Update::Push(PushUpdate::Host {
+                key: "pi".into(),
+                snap: Box::default(),
+                at,
+            }),
+            T0,
+        );
+    }
+    assert_eq!(json(&st, T0)["hosts"][0]["clock_skew"], 4);
+}

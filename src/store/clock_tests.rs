@@ -10,9 +10,9 @@ use crate::update::agents::AgentUpdate;
 const S: i64 = 1000;
 const YEAR: i64 = 365 * 86_400 * S;
 /// 2026-05-09T18:30:00Z
-const T0: i64 = 1_778_351_400_000;
+pub(crate) const T0: i64 = 1_778_351_400_000;
 
-fn store(extra: &str) -> Store {
+pub(crate) fn store(extra: &str) -> Store {
     let text = format!(
         "[[hosts]]\nname = \"box\"\nlocal = true\ninterval = \"2s\"\n\
          [alerts]\ndisk_critical_after = \"10s\"\noffline_critical_after = \"5m\"\nevent_ttl = \"10m\"\n{extra}"
@@ -140,7 +140,7 @@ fn a_wall_time_alone_is_a_clock_that_never_steps() {
     assert_eq!(st.hosts[0].state(10 * YEAR), HostState::Offline);
 }
 
-fn event(json: &str) -> Update {
+pub(crate) fn event(json: &str) -> Update {
     let Ok(Parsed::Run(event)) = agent::parse(json) else {
         panic!("{json}")
     };
@@ -189,16 +189,6 @@ fn skewed_run_times_are_counted_dropped_and_never_panic() {
         8,
         "its start is computed from the time"
     );
-    let snap = crate::snapshot::Snapshot::build(&st, T0);
-    let json = serde_json::to_value(&snap).unwrap();
-    let bot = json["agents"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["name"] == "bot")
-        .unwrap();
-    assert_eq!(bot["last_run_at"], serde_json::Value::Null);
-    assert_eq!(bot["clock_skew"], 8);
     // A time just ahead (another host's clock a minute fast) is kept.
     let ahead = crate::model::rfc3339(T0 + 60 * S);
     st.apply(
@@ -273,6 +263,4 @@ fn a_pushed_sample_from_the_future_is_not_fresh() {
     );
     st.apply(push(T0 - S), T0);
     assert_eq!(st.host("pi").unwrap().state(T0), HostState::Online);
-    let snap = crate::snapshot::Snapshot::build(&st, T0);
-    assert_eq!(serde_json::to_value(&snap).unwrap()["hosts"][0]["clock_skew"], 4);
 }

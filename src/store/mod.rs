@@ -351,6 +351,6 @@ impl Store {
 }
 
 #[cfg(test)]
-mod clock_tests;
+pub(crate) mod clock_tests;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -3,7 +3,7 @@ use crate::model::{Disk, HostSample, InferenceCounters, Interface};
 
 const S: i64 = 1000;
 
-fn config(extra: &str) -> Config {
+pub(crate) fn config(extra: &str) -> Config {
     crate::config::parse_str(
         &format!("[[hosts]]\nname = \"box\"\nlocal = true\ninterval = \"2s\"\n{extra}"),
         "t",
@@ -27,7 +27,7 @@ fn sample(at: i64, disk_pct: f64) -> Box<HostSample> {
     })
 }
 
-fn ok(at: i64, disk_pct: f64) -> Update {
+pub(crate) fn ok(at: i64, disk_pct: f64) -> Update {
     Update::Host {
         name: "box".into(),
         result: Ok(sample(at, disk_pct)),
@@ -239,26 +239,6 @@ fn updates_for_unknown_hosts_are_ignored() {
 }
 
 #[test]
-fn check_exit_codes_follow_the_worst_problem() {
-    let mut st = Store::new(&config(""));
-    st.apply(ok(0, 10.0), 0);
-    let (out, code) = crate::headless::report(&st, 0);
-    assert_eq!(code, 0, "{out}");
-    assert!(out.starts_with("OK: 1/1 hosts online, 0 problems"), "{out}");
-    st.apply(ok(S, 85.0), S);
-    let (out, code) = crate::headless::report(&st, S);
-    assert_eq!(code, 1, "{out}");
-    assert!(
-        out.starts_with("WARN     box: box disk /home 85% full\nWARNING: "),
-        "{out}"
-    );
-    st.apply(ok(2 * S, 95.0), 2 * S);
-    let (out, code) = crate::headless::report(&st, 2 * S);
-    assert_eq!(code, 2, "{out}");
-    assert!(out.contains("CRITICAL box: box disk /home 95% full"), "{out}");
-}
-
-#[test]
 fn event_text_from_outside_is_sanitised() {
     let mut r = EventRing::new(2);
     r.push(
@@ -272,14 +252,4 @@ fn event_text_from_outside_is_sanitised() {
     r.push(1, NewEvent::default());
     r.push(2, NewEvent::default());
     assert_eq!((r.len(), r.dropped), (2, 1), "the ring is bounded");
-}
-
-#[test]
-fn kiosk_rotation_skips_tabs_with_nothing_configured() {
-    let st = Store::new(&config(""));
-    assert_eq!(crate::app::next_rotation_tab(Tab::Fleet, &st), Tab::Fleet);
-    let st = Store::new(&config("[[nats]]\nname = \"m\"\n"));
-    assert_eq!(crate::app::next_rotation_tab(Tab::Fleet, &st), Tab::Nats);
-    assert_eq!(crate::app::next_rotation_tab(Tab::Nats, &st), Tab::Fleet);
-    assert_eq!(crate::app::next_rotation_tab(Tab::Services, &st), Tab::Nats);
 }

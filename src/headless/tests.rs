@@ -1,0 +1,24 @@
+use super::*;
+use crate::store::tests::{config, ok};
+
+const S: i64 = 1000;
+
+#[test]
+fn check_exit_codes_follow_the_worst_problem() {
+    let mut st = Store::new(&config(""));
+    st.apply(ok(0, 10.0), 0);
+    let (out, code) = report(&st, 0);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.starts_with("OK: 1/1 hosts online, 0 problems"), "{out}");
+    st.apply(ok(S, 85.0), S);
+    let (out, code) = report(&st, S);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.starts_with("WARN     box: box disk /home 85% full\nWARNING: "),
+        "{out}"
+    );
+    st.apply(ok(2 * S, 95.0), 2 * S);
+    let (out, code) = report(&st, 2 * S);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("CRITICAL box: box disk /home 95% full"), "{out}");
+}
