@@ -26,13 +26,9 @@ if ! command -v python3 >/dev/null 2>&1; then
 	echo "first-frame.sh: 'python3' is required" >&2
 	exit 1
 fi
-if [ -n "${FLEETTOP_BIN:-}" ]; then
-	BIN="$FLEETTOP_BIN"
-else
-	echo "first-frame.sh: cargo build --release" >&2
-	cargo build --release >&2
-	BIN="$ROOT/target/release/fleettop"
-fi
+# shellcheck source=scripts/bin-lib.sh
+. "$ROOT/scripts/bin-lib.sh"
+BIN="$(fleettop_bin first-frame.sh)"
 HOME_DIR="$(mktemp -d /tmp/fleettop-first-frame.XXXXXX)"
 trap 'rm -rf "$HOME_DIR"' EXIT
 

@@ -61,6 +61,13 @@ rss_kib() {
 	awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"
 }
 
+# RssAnon of PID in KiB (now): the memory the process itself holds. The
+# rest of its RSS is the binary's code and data mapped from the page cache
+# (RssFile), shared with every other copy running and reclaimable.
+anon_rss_kib() {
+	awk '/^RssAnon:/ { print $2 }' "/proc/$1/status"
+}
+
 # PID SECONDS: the largest VmRSS of PID sampled every second for SECONDS
 # (steady state, where the peak since start holds the start's burst too).
 max_rss_over() {

@@ -45,12 +45,9 @@ if ! command -v cargo >/dev/null 2>&1 && [ -f "$HOME/.cargo/env" ]; then
 	# shellcheck disable=SC1091
 	. "$HOME/.cargo/env"
 fi
-if [ -n "${FLEETTOP_BIN:-}" ]; then
-	BIN="$FLEETTOP_BIN"
-else
-	cargo build --release >&2
-	BIN="$ROOT/target/release/fleettop"
-fi
+# shellcheck source=scripts/bin-lib.sh
+. "$ROOT/scripts/bin-lib.sh"
+BIN="$(fleettop_bin measure-ssh.sh)"
 # What `exec sh` reads on every poll (the probe, a fixed marker).
 PROBE="$(cargo run -q --release --example probe_command)"
 
@@ -184,6 +181,7 @@ T1="$(now)"
 F1="$(cpu_ticks "$FT")"
 B1="$(file_size "$WORK/fleet.out")"
 PEAK="$(peak_rss_kib "$FT")"
+ANON="$(anon_rss_kib "$FT")"
 SCREEN="$(tm capture-pane -p -t fleet)"
 # fleettop's TCP connections to the sshd (ESTABLISHED is state 01;
 # the port is hex in /proc/net/tcp).
@@ -198,10 +196,10 @@ echo "| a fresh \`ssh\` process per poll | $SPAWN_HOST | $SPAWN_CLIENT |"
 echo "| fleettop's kept connection | $KEPT_HOST | $KEPT_CLIENT (whole fleettop, UI included) |"
 echo
 awk -v t0="$T0" -v t1="$T1" -v hz="$CLK_TCK" -v c0="$F0" -v c1="$F1" -v b0="$B0" -v b1="$B1" \
-	-v peak="$PEAK" -v steady="$STEADY" -v hosts="$HOSTS" -v conns="$CONNS" 'BEGIN {
+	-v peak="$PEAK" -v anon="$ANON" -v steady="$STEADY" -v hosts="$HOSTS" -v conns="$CONNS" 'BEGIN {
 	wall = t1 - t0
-	printf "%d hosts over SSH every 5 s, %d s at 100x30: fleettop %.2f %% of a core, RSS %.1f MiB (the most while measuring; %.1f MiB peak since start, the connect burst included), %.0f bytes/s to the terminal; %d connections open.\n",
-		hosts, wall, (c1 - c0) / hz / wall * 100, steady / 1024, peak / 1024, (b1 - b0) / wall, conns
+	printf "%d hosts over SSH every 5 s, %d s at 100x30: fleettop %.2f %% of a core, RSS %.1f MiB (the most while measuring; %.1f MiB private at the end, the rest the binary mapped from the page cache; %.1f MiB peak since start, the connect burst included), %.0f bytes/s to the terminal; %d connections open.\n",
+		hosts, wall, (c1 - c0) / hz / wall * 100, steady / 1024, anon / 1024, peak / 1024, (b1 - b0) / wall, conns
 }'
 echo
 echo "The Fleet tab at the end:"

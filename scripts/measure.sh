@@ -49,13 +49,9 @@ if ! command -v cargo >/dev/null 2>&1 && [ -f "$HOME/.cargo/env" ]; then
 	. "$HOME/.cargo/env"
 fi
 
-if [ -n "${FLEETTOP_BIN:-}" ]; then
-	BIN="$FLEETTOP_BIN"
-else
-	echo "measure.sh: cargo build --release" >&2
-	cargo build --release >&2
-	BIN="$ROOT/target/release/fleettop"
-fi
+# shellcheck source=scripts/bin-lib.sh
+. "$ROOT/scripts/bin-lib.sh"
+BIN="$(fleettop_bin measure.sh)"
 
 WORK="$(mktemp -d /tmp/fleettop-measure.XXXXXX)"
 SOCKET="fleettop-measure-$$"
@@ -87,7 +83,7 @@ start_session ft-idle "$BIN" --config "$WORK/idle.toml" --log-file "$WORK/ft-idl
 start_session ft-anim "$BIN" --config "$WORK/anim.toml" --log-file "$WORK/ft-anim.log"
 start_session htop htop
 
-declare -A PID TICKS0 TICKS1 BYTES0 BYTES1 PEAK
+declare -A PID TICKS0 TICKS1 BYTES0 BYTES1 PEAK ANON
 for s in "${SESSIONS[@]}"; do
 	PID[$s]="$(pane_pid "$s")"
 done
@@ -126,6 +122,7 @@ for s in "${SESSIONS[@]}"; do
 	TICKS1[$s]="$(cpu_ticks "${PID[$s]}")"
 	BYTES1[$s]="$(file_size "$WORK/$s.out")"
 	PEAK[$s]="$(peak_rss_kib "${PID[$s]}")"
+	ANON[$s]="$(anon_rss_kib "${PID[$s]}")"
 done
 
 row() { # SESSION PROGRAM PHASE STEP(yes|no)
@@ -133,21 +130,21 @@ row() { # SESSION PROGRAM PHASE STEP(yes|no)
 	awk -v prog="$2" -v phase="$3" -v step="$4" -v fps="$TICKER_FPS" \
 		-v t0="$T0" -v t1="$T1" -v hz="$CLK_TCK" \
 		-v c0="${TICKS0[$s]}" -v c1="${TICKS1[$s]}" \
-		-v b0="${BYTES0[$s]}" -v b1="${BYTES1[$s]}" -v peak="${PEAK[$s]}" '
+		-v b0="${BYTES0[$s]}" -v b1="${BYTES1[$s]}" -v peak="${PEAK[$s]}" -v anon="${ANON[$s]}" '
 	BEGIN {
 		wall = t1 - t0
 		cpu = (c1 - c0) / hz / wall * 100
 		bps = (b1 - b0) / wall
 		per = (step == "yes") ? sprintf("%.1f", bps / fps) : "-"
-		printf "| %s | %s | %.2f | %.1f | %.0f | %s |\n", prog, phase, cpu, peak / 1024, bps, per
+		printf "| %s | %s | %.2f | %.1f | %.1f | %.0f | %s |\n", prog, phase, cpu, peak / 1024, anon / 1024, bps, per
 	}'
 }
 
 echo
 echo "Measured over ${DURATION} s at ${COLS}x${ROWS}, TERM=xterm-256color, ticker_fps = ${TICKER_FPS} ($(nproc) cores)."
 echo
-echo "| program | phase | CPU % | peak RSS MiB | bytes/s | bytes/step |"
-echo "| --- | --- | ---: | ---: | ---: | ---: |"
+echo "| program | phase | CPU % | peak RSS MiB | of it private (RssAnon) MiB | bytes/s | bytes/step |"
+echo "| --- | --- | ---: | ---: | ---: | ---: | ---: |"
 row ft-idle fleettop "ticker idle" no
 row ft-anim fleettop "ticker animating" yes
 row htop htop "default (1.5 s delay)" no

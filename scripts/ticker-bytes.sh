@@ -34,12 +34,9 @@ for tool in tmux python3; do
 		exit 1
 	fi
 done
-if [ -n "${FLEETTOP_BIN:-}" ]; then
-	BIN="$FLEETTOP_BIN"
-else
-	cargo build --release >&2
-	BIN="$ROOT/target/release/fleettop"
-fi
+# shellcheck source=scripts/bin-lib.sh
+. "$ROOT/scripts/bin-lib.sh"
+BIN="$(fleettop_bin ticker-bytes.sh)"
 WORK="$(mktemp -d /tmp/fleettop-ticker-bytes.XXXXXX)"
 SOCKET="fleettop-ticker-bytes-$$"
 # shellcheck source=scripts/measure-lib.sh
