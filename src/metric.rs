@@ -283,12 +283,12 @@ impl Rules {
     pub fn judge(&self, value: &Value, unchanged_ms: i64) -> (Verdict, String) {
         if let Some(want) = &self.equals {
             if !same(value, want) {
-                return (Verdict::Error, format!("{value}, expected {want}"));
+                return (Verdict::Error, format!("expected {want}"));
             }
             return (Verdict::Ok, String::new());
         }
         let Value::Number(n) = value else {
-            return (Verdict::Error, format!("{value} is not a number"));
+            return (Verdict::Error, "not a number".into());
         };
         let n = *n;
         let checks = [
@@ -323,21 +323,11 @@ impl Rules {
             if moving && unchanged_ms >= after && Verdict::Error > worst.0 {
                 worst = (
                     Verdict::Error,
-                    format!("frozen {} at {}", span(unchanged_ms), number(n)),
+                    format!("frozen {} at {}", crate::fmt::ago(unchanged_ms), number(n)),
                 );
             }
         }
         worst
-    }
-}
-
-/// "34m", "5h", "3d".
-fn span(ms: i64) -> String {
-    let m = ms / 60_000;
-    match m {
-        ..120 => format!("{m}m"),
-        120..2880 => format!("{}h", m / 60),
-        _ => format!("{}d", m / 1440),
     }
 }
 

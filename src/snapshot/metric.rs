@@ -5,6 +5,8 @@
 use crate::metric::Value;
 use crate::model::rfc3339;
 use crate::store::services::Service;
+use crate::update::metric::MetricInfo;
+use crate::update::services::Kind;
 use serde::Serialize;
 
 /// Readings the snapshot carries per metric (the store keeps more).
@@ -34,7 +36,12 @@ fn json(v: &Value) -> serde_json::Value {
 
 impl MetricSnap {
     pub(crate) fn of(s: &Service) -> Option<MetricSnap> {
-        let m = s.row.metric.as_deref()?;
+        if s.row.kind != Kind::Metric {
+            return None;
+        }
+        // A row still waiting for its first reading has none of it yet.
+        let none = MetricInfo::default();
+        let m = s.row.metric.as_deref().unwrap_or(&none);
         let n = m.history.len();
         Some(MetricSnap {
             value: m.value.as_ref().map(json),
