@@ -37,6 +37,7 @@ pub const TARGETS: &[(&str, Driver)] = &[
     ("runlog", runlog),
     ("remote", remote),
     ("services", services),
+    ("metric", metric),
 ];
 
 fn text(data: &[u8]) -> String {
@@ -434,4 +435,68 @@ pub fn services(data: &[u8]) {
         st.apply(Update::Services(ServiceUpdate::Set { scope, rows: vec![row] }), NOW);
         snapshot(&mut st, NOW + 1000);
     }
+}
+
+/// A `[[services.metric]]` body (a Prometheus page or JSON, then after 0xFF
+/// a selector or path and a second body), read, judged, and its rows
+/// through the store into the snapshot: a value is finite or text that is
+/// clean, and the history stays bounded.
+pub fn metric(data: &[u8]) {
+    use crate::metric::{JsonPath, Pick, Rules, Selector, Value};
+    use crate::update::metric::{HISTORY, MetricInfo};
+    use crate::update::services::{Health, Kind, Row};
+    let [body, pick, second] = parts::<3>(data);
+    let mut picks = vec![
+        Pick::Prometheus {
+            selector: Selector::parse(r#"rag_queue_depth{queue="bookstack"}"#).unwrap_or_else(|e| panic!("{e}")),
+            sum: true,
+        },
+        Pick::Json(JsonPath::parse("queue.depth").unwrap_or_else(|e| panic!("{e}"))),
+    ];
+    if let Ok(s) = Selector::parse(&pick) {
+        picks.push(Pick::Prometheus {
+            selector: s,
+            sum: false,
+        });
+    }
+    if let Ok(p) = JsonPath::parse(&pick) {
+        picks.push(Pick::Json(p));
+    }
+    let rules = Rules {
+        warn_above: Some(500.0),
+        critical_above: Some(900.0),
+        frozen_after_ms: Some(1000),
+        ..Rules::default()
+    };
+    let mut st = store();
+    for (i, b) in [body, second].iter().cycle().take(HISTORY + 3).enumerate() {
+        for p in &picks {
+            let value = parse::metric::read(p, b.as_bytes()).ok();
+            match &value {
+                Some(Value::Number(n)) => assert!(n.is_finite(), "{n}"),
+                Some(Value::Text(t)) => assert_eq!(t, &sanitize(t)),
+                _ => {}
+            }
+            if let Some(v) = &value {
+                let _ = rules.judge(v, i as i64 * 1000);
+            }
+            let mut r = Row::new("metric:f", Kind::Metric, "f", Health::Ok, "");
+            r.metric = Some(Box::new(MetricInfo {
+                value,
+                rules: rules.clone(),
+                ..MetricInfo::default()
+            }));
+            st.apply(
+                Update::Services(ServiceUpdate::Result(Box::new(r))),
+                NOW + i as i64 * 1000,
+            );
+        }
+    }
+    let kept = st
+        .services
+        .get("metric:f")
+        .and_then(|s| s.row.metric.as_ref())
+        .map_or(0, |m| m.history.len());
+    assert!(kept <= HISTORY, "{kept}");
+    snapshot(&mut st, NOW + 10_000_000);
 }

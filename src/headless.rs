@@ -39,6 +39,13 @@ pub async fn collect(config: &Config) -> Store {
         .chain(
             (config.services.http.iter().map(|s| s.timeout))
                 .chain(config.services.syncthing.iter().map(|s| s.timeout))
+                .chain(
+                    config
+                        .services
+                        .metric
+                        .iter()
+                        .map(|s| s.timeout.as_ref().map(|d| *d.get_ref())),
+                )
                 .map(|t| t.map_or(Duration::from_secs(5), |d| d.0)),
         )
         .chain(

@@ -3,8 +3,8 @@
 //! Layers, lowest first; a module may use modules in a lower layer, and in
 //! its own layer only where [`SAME_LAYER`] says so:
 //!
-//! 1. `fmt`, `model`, `logging`, `tab` — formatters, plain data, the log
-//!    file, the one `Tab` type
+//! 1. `fmt`, `model`, `logging`, `tab`, `metric` — formatters, plain data,
+//!    the log file, the one `Tab` type, the metric checks' language
 //! 2. `config`, `theme` — independent of each other
 //! 3. `parse` — pure parsers of outside data into model types (not config)
 //! 4. `update` — the messages sources send to the store
@@ -30,7 +30,7 @@ use std::path::Path;
 
 /// The layers, lowest first.
 const LAYERS: &[&[&str]] = &[
-    &["fmt", "model", "logging", "tab"],
+    &["fmt", "model", "logging", "tab", "metric"],
     &["config", "theme"],
     &["parse"],
     &["update"],

@@ -14,6 +14,7 @@ pub mod headless;
 #[cfg(test)]
 mod layers;
 pub mod logging;
+pub mod metric;
 pub mod model;
 pub mod parse;
 pub mod push_agent;

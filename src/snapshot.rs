@@ -42,6 +42,9 @@ pub struct ServiceSnap {
     pub checked_at: Option<String>,
     pub source: String,
     pub group: Option<String>,
+    /// A metric check's value, unit, rule that fired and readings.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub metric: Option<crate::snapshot::metric::MetricSnap>,
 }
 
 #[derive(Debug, Serialize)]
@@ -73,6 +76,7 @@ impl ServiceSnap {
                 checked_at: s.checked_at.map(rfc3339),
                 source: s.row.source.clone(),
                 group: s.row.group.clone(),
+                metric: metric::MetricSnap::of(s),
             })
             .collect();
         let containers = store
@@ -304,6 +308,8 @@ fn service_level(store: &Store, s: &Service, now: Millis) -> &'static str {
     };
     level_word(own.max(result), false)
 }
+
+pub(crate) mod metric;
 
 #[cfg(test)]
 mod tests;

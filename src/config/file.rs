@@ -129,6 +129,7 @@ pub struct Services {
     pub process: Vec<ProcessService>,
     pub syncthing: Vec<SyncthingService>,
     pub launchd: Vec<LaunchdService>,
+    pub metric: Vec<super::metric::MetricService>,
 }
 
 impl Services {
@@ -141,6 +142,7 @@ impl Services {
             + self.process.len()
             + self.syncthing.len()
             + self.launchd.len()
+            + self.metric.len()
     }
 }
 

@@ -3,9 +3,11 @@
 
 pub mod duration;
 pub mod file;
+pub mod metric;
 
 pub use duration::Dur;
 pub use file::*;
+pub use metric::{Equals, MetricService};
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -241,6 +243,8 @@ struct NamedServices {
     process: Vec<Named>,
     #[serde(default)]
     syncthing: Vec<Named>,
+    #[serde(default)]
+    metric: Vec<Named>,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -266,6 +270,7 @@ fn duplicate_names(text: &str) -> Vec<Problem> {
         ("services.freshness", s.freshness),
         ("services.process", s.process),
         ("services.syncthing", s.syncthing),
+        ("services.metric", s.metric),
         ("agents.daemon", n.agents.daemon),
     ];
     let mut out = Vec::new();
@@ -290,6 +295,7 @@ fn validate(c: &Config) -> Vec<Problem> {
     validate_push(c, &mut out);
     validate_refs(c, &host_names, &mut out);
     validate_alerts(c, &mut out);
+    metric::validate(&c.services.metric, &host_names, &mut out);
     out
 }
 

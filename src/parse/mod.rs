@@ -9,6 +9,7 @@
 pub mod agent;
 pub mod known_hosts;
 pub mod launchctl;
+pub mod metric;
 pub mod nats;
 pub mod nvidia_smi;
 pub mod power_supply;

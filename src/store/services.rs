@@ -12,6 +12,7 @@ use tokio::sync::mpsc;
 mod apply;
 mod configured;
 mod container;
+pub(crate) mod metric;
 mod observe;
 
 /// Results kept per row, for the sparkline and the drill-down.

@@ -4,6 +4,7 @@
 //! Sources depend on this module, never on the store.
 
 pub mod agents;
+pub mod metric;
 pub mod nats;
 pub mod services;
 

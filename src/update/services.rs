@@ -17,6 +17,7 @@ pub enum Kind {
     Process,
     Syncthing,
     Launchd,
+    Metric,
 }
 
 impl Kind {
@@ -30,6 +31,7 @@ impl Kind {
             Kind::Process => "process",
             Kind::Syncthing => "syncthing",
             Kind::Launchd => "launchd",
+            Kind::Metric => "metric",
         }
     }
 }
@@ -105,6 +107,8 @@ pub struct Row {
     /// How often the source checks (0: no expectation); a row with no
     /// result for three of these is stale.
     pub every_ms: i64,
+    /// A metric check's reading (and what the store keeps of it).
+    pub metric: Option<Box<super::metric::MetricInfo>>,
 }
 
 impl Row {
@@ -126,6 +130,7 @@ impl Row {
             latency_ms: None,
             container: None,
             every_ms: 0,
+            metric: None,
         }
     }
 }

@@ -200,6 +200,30 @@ pub(crate) async fn processes(cfg: &ProcessService) -> Result<Found, String> {
         .unwrap_or_else(|e| Err(e.to_string()))
 }
 
+/// A regular file's bytes, at most `max` of them (a longer file is an
+/// error), read off the runtime.
+pub(crate) async fn read_file(path: &str, max: usize) -> Result<Vec<u8>, String> {
+    let path = expand_tilde(path);
+    let read = move || -> Result<Vec<u8>, String> {
+        let file = File::open(&path).map_err(|e| crate::parse::sanitize::sanitize(&e.to_string()))?;
+        if !file.metadata().is_ok_and(|m| m.is_file()) {
+            return Err("not a regular file".into());
+        }
+        let mut body = Vec::new();
+        let limit = u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1);
+        file.take(limit)
+            .read_to_end(&mut body)
+            .map_err(|e| crate::parse::sanitize::sanitize(&e.to_string()))?;
+        if body.len() > max {
+            return Err(format!("larger than {} KiB", max >> 10));
+        }
+        Ok(body)
+    };
+    tokio::task::spawn_blocking(read)
+        .await
+        .unwrap_or_else(|e| Err(e.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

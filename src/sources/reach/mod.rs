@@ -136,6 +136,15 @@ impl Reach {
             Reach::Ssh(host) => ssh::processes(host, cfg).await,
         }
     }
+
+    /// A file's first `max` bytes (a longer file is an error: it is not
+    /// what a metric check reads); the outer error: the host did not answer.
+    pub(crate) async fn read_file(&self, path: &str, max: usize) -> Result<Result<Vec<u8>, String>, String> {
+        match self {
+            Reach::Local => Ok(local::read_file(path, max).await),
+            Reach::Ssh(host) => ssh::read_file(host, path, max).await,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -181,3 +181,18 @@ pub(crate) async fn launchd_jobs(host: &Remote) -> Result<Parsed<Vec<Job>>, Stri
         o => Ok(launchctl::parse(&o.text)),
     }
 }
+
+/// A file's first `max` bytes on `host` (see [`super::Reach::read_file`]).
+pub(crate) async fn read_file(host: &Remote, path: &str, max: usize) -> Result<Result<Vec<u8>, String>, String> {
+    use crate::sources::services::metric::{READ_FILE, read_file_answer};
+    let limit = max.saturating_add(1).to_string();
+    let o = run(
+        host,
+        READ_FILE,
+        &[path, &limit],
+        max.saturating_add(64),
+        DEFAULT_TIMEOUT,
+    )
+    .await?;
+    Ok(read_file_answer(&o, max))
+}

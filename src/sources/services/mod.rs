@@ -9,6 +9,7 @@ pub mod docker;
 pub mod files;
 pub mod http;
 pub mod launchd;
+pub mod metric;
 pub mod remote;
 pub mod syncthing;
 pub mod systemd;
@@ -130,5 +131,11 @@ pub fn spawn(config: &Config, ctx: &Ctx) {
             s.clone(),
             launchd::run,
         );
+    }
+    for s in &config.services.metric {
+        let rows = super::Rows::service(Kind::Metric, s.key(), s.name.get_ref());
+        let host = s.host.as_ref().map(|h| h.get_ref().as_str());
+        let args = (s.clone(), reach(config, host, ctx));
+        super::supervise(ctx, rows, args, |(s, r), ctx| metric::run(s, r, ctx));
     }
 }

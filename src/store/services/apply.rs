@@ -127,7 +127,7 @@ impl ServicesState {
     }
 
     fn upsert(&mut self, row: Row, scope: Option<&str>, now: Millis, events: &mut Vec<NewEvent>) {
-        let row = clean(row);
+        let row = super::metric::judged(self.get(&row.key), clean(row), now);
         let result = CheckResult {
             at: now,
             health: row.health,
@@ -187,6 +187,7 @@ impl ServicesState {
         for s in &mut self.rows {
             s.checked_at = s.checked_at.map(|t| t.saturating_add(d));
             s.history.iter_mut().for_each(|r| r.at = r.at.saturating_add(d));
+            super::metric::shift_clock(&mut s.row, d);
         }
     }
 

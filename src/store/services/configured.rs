@@ -11,6 +11,7 @@ pub(super) fn configured(config: &Config) -> Vec<(Row, bool)> {
     let mut out = Vec::new();
     endpoints(&config.services, &mut out);
     on_hosts(&config.services, &mut out);
+    super::metric::configured(&config.services, &mut waiting(&mut out));
     out
 }
 

@@ -28,6 +28,10 @@ impl ServicesState {
                     recovered: format!("{}: results again", r.name),
                 });
             }
+            if r.kind == Kind::Metric {
+                out.extend(super::metric::observation(s, now, self.group_rounds));
+                continue;
+            }
             let level = match r.health {
                 Health::Error => Level::Error,
                 Health::Warn => Level::Warn,

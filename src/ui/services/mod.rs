@@ -16,6 +16,8 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
+pub(crate) mod metric;
+
 /// The rows the list shows, in its order and filter.
 pub fn visible<'a>(store: &'a Store, list: &ListView) -> Vec<&'a Service> {
     let needle = list.filter.to_lowercase();
@@ -55,7 +57,7 @@ pub(crate) fn detail_len(store: &Store, d: &Detail) -> usize {
     match store.services.get(&d.key) {
         Some(s) => match &s.row.container {
             Some(c) => c.logs.len(),
-            None => s.history.len(),
+            None => metric::detail_len(s).unwrap_or(s.history.len()),
         },
         None => 0,
     }
@@ -187,6 +189,9 @@ pub fn render(frame: &mut Frame, area: Rect, p: &Painter) {
 /// window's slowest) where the check has one, a full cell in the failure's
 /// colour for a failed result, a dim dot for an unknown one.
 fn history_line(s: &Service, width: usize, p: &Painter) -> Line<'static> {
+    if let Some(strip) = metric::strip(s, width, p) {
+        return strip;
+    }
     let g = p.glyphs;
     let n = s.history.len();
     let recent: Vec<_> = s.history.iter().skip(n.saturating_sub(width)).collect();
@@ -251,6 +256,7 @@ pub(crate) fn render_detail(frame: &mut Frame, area: Rect, p: &Painter, d: &Deta
     }
     match &s.row.container {
         Some(_) => render_container(frame, body, p, s, d),
+        None if s.row.metric.is_some() => metric::render_detail(frame, body, p, s, d),
         None => render_history(frame, body, p, s, d),
     }
 }
