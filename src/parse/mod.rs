@@ -11,6 +11,7 @@ pub mod known_hosts;
 pub mod launchctl;
 pub mod nats;
 pub mod nvidia_smi;
+pub(crate) mod plist;
 pub mod power_supply;
 pub mod probe;
 pub mod proc;
