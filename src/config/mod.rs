@@ -3,6 +3,7 @@
 
 pub mod duration;
 pub mod file;
+pub(crate) mod launchd;
 
 pub use duration::Dur;
 pub use file::*;
@@ -290,6 +291,7 @@ fn validate(c: &Config) -> Vec<Problem> {
     validate_push(c, &mut out);
     validate_refs(c, &host_names, &mut out);
     validate_alerts(c, &mut out);
+    launchd::validate(c, &mut out);
     out
 }
 

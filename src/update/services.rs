@@ -105,6 +105,8 @@ pub struct Row {
     /// How often the source checks (0: no expectation); a row with no
     /// result for three of these is stale.
     pub every_ms: i64,
+    /// A launchd job's audit (its plist, cohort, cause, error log tail).
+    pub launchd: Option<Box<crate::parse::launchctl::Audit>>,
 }
 
 impl Row {
@@ -126,6 +128,7 @@ impl Row {
             latency_ms: None,
             container: None,
             every_ms: 0,
+            launchd: None,
         }
     }
 }

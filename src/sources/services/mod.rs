@@ -9,6 +9,7 @@ pub mod docker;
 pub mod files;
 pub mod http;
 pub mod launchd;
+pub(crate) mod launchd_audit;
 pub mod remote;
 pub mod syncthing;
 pub mod systemd;
