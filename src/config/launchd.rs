@@ -4,7 +4,11 @@ use super::{Config, LabelPrefix, LaunchdService, Problem};
 
 /// Where launchd jobs' plists are unless the config says: the SSH user's
 /// agents, the system's agents, the system's daemons.
-pub(crate) const DEFAULT_PLIST_DIRS: [&str; 3] = ["~/Library/LaunchAgents", "/Library/LaunchAgents", "/Library/LaunchDaemons"];
+pub(crate) const DEFAULT_PLIST_DIRS: [&str; 3] = [
+    "~/Library/LaunchAgents",
+    "/Library/LaunchAgents",
+    "/Library/LaunchDaemons",
+];
 
 /// More directories than any Mac needs.
 const MAX_DIRS: usize = 16;

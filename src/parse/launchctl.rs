@@ -112,7 +112,12 @@ impl Spec {
     pub(crate) fn from_plist(v: &Value, plist: &str, dir: &str) -> Result<Spec, String> {
         let label = v.get("Label").and_then(Value::as_str).filter(|l| !l.is_empty());
         let label = label.ok_or("no Label")?.to_string();
-        let mut program: Vec<String> = v.get("Program").and_then(Value::as_str).map(String::from).into_iter().collect();
+        let mut program: Vec<String> = v
+            .get("Program")
+            .and_then(Value::as_str)
+            .map(String::from)
+            .into_iter()
+            .collect();
         if let Some(args) = v.get("ProgramArguments").and_then(Value::as_array) {
             let args = args.iter().filter_map(Value::as_str).map(String::from);
             // launchd runs `Program` with ProgramArguments as its argv (argv[0] included).
@@ -122,7 +127,11 @@ impl Spec {
         let keep_alive = match v.get("KeepAlive") {
             Some(Value::Bool(true)) => KeepAlive::Always,
             Some(Value::Dict(d)) => KeepAlive::Conditional(
-                d.iter().take(4).map(|(k, v)| format!("{k} {}", v.words())).collect::<Vec<_>>().join(", "),
+                d.iter()
+                    .take(4)
+                    .map(|(k, v)| format!("{k} {}", v.words()))
+                    .collect::<Vec<_>>()
+                    .join(", "),
             ),
             _ => KeepAlive::No,
         };
@@ -134,7 +143,7 @@ impl Spec {
             .iter()
             .filter(|(k, _)| !shown.contains(&k.as_str()))
             .take(MAX_FIELDS)
-            .map(|(k, v)| (k.clone(), v.words()))
+            .map(|(k, v)| (k.clone(), v.words().chars().take(300).collect()))
             .collect();
         Ok(Spec {
             label,
@@ -218,16 +227,28 @@ fn calendar(d: &Value) -> String {
 
 fn with_days(time: String, day: Option<i64>, weekday: Option<i64>, month: Option<i64>) -> String {
     const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
     let mut when = Vec::new();
     if let Some(m) = month {
-        when.push(usize::try_from(m - 1).ok().and_then(|i| MONTHS.get(i)).map_or(format!("month {m}"), |s| s.to_string()));
+        when.push(
+            usize::try_from(m - 1)
+                .ok()
+                .and_then(|i| MONTHS.get(i))
+                .map_or(format!("month {m}"), |s| s.to_string()),
+        );
     }
     if let Some(d) = day {
         when.push(format!("day {d}"));
     }
     if let Some(w) = weekday {
-        when.push(usize::try_from(w.rem_euclid(7)).ok().and_then(|i| DAYS.get(i)).map_or(format!("weekday {w}"), |s| s.to_string()));
+        when.push(
+            usize::try_from(w.rem_euclid(7))
+                .ok()
+                .and_then(|i| DAYS.get(i))
+                .map_or(format!("weekday {w}"), |s| s.to_string()),
+        );
     }
     if when.is_empty() {
         time
@@ -263,7 +284,13 @@ pub enum State {
 }
 
 impl State {
-    pub const ALL: [State; 5] = [State::Running, State::CalendarOk, State::Down, State::Failing, State::NotLoaded];
+    pub const ALL: [State; 5] = [
+        State::Running,
+        State::CalendarOk,
+        State::Down,
+        State::Failing,
+        State::NotLoaded,
+    ];
     /// As the title counts them: "running", "ok", "down", "failing", "not loaded".
     pub fn as_str(self) -> &'static str {
         match self {

@@ -7,7 +7,10 @@ fn fixture(name: &str) -> String {
 #[test]
 fn reads_a_calendar_job() {
     let v = parse(&fixture("calendar-daily.plist")).unwrap();
-    assert_eq!(v.get("Label").and_then(Value::as_str), Some("local.kjk.sumatrastatsdaily"));
+    assert_eq!(
+        v.get("Label").and_then(Value::as_str),
+        Some("local.kjk.sumatrastatsdaily")
+    );
     assert_eq!(v.get("Nice").and_then(Value::as_int), Some(1));
     assert_eq!(v.get("LowPriorityIO").and_then(Value::as_bool), Some(true));
     let cal = v.get("StartCalendarInterval").unwrap();
@@ -64,13 +67,18 @@ fn hostile_documents_are_errors_not_panics() {
     }
     // A long string is cut, control bytes are gone.
     let long = format!("<string>\u{1b}[2J{}</string>", "y".repeat(5000));
-    let Value::String(s) = parse(&long).unwrap() else { panic!() };
+    let Value::String(s) = parse(&long).unwrap() else {
+        panic!()
+    };
     assert!(s.chars().count() <= MAX_STRING && !s.contains('\u{1b}'), "{}", s.len());
 }
 
 #[test]
 fn empty_forms_and_hex() {
-    let v = parse("<dict><key>a</key><string/><key>b</key><dict/><key>c</key><array/><key>d</key><integer>0x1F</integer></dict>").unwrap();
+    let v = parse(
+        "<dict><key>a</key><string/><key>b</key><dict/><key>c</key><array/><key>d</key><integer>0x1F</integer></dict>",
+    )
+    .unwrap();
     assert_eq!(v.get("a"), Some(&Value::String(String::new())));
     assert_eq!(v.get("b"), Some(&Value::Dict(vec![])));
     assert_eq!(v.get("c"), Some(&Value::Array(vec![])));

@@ -171,7 +171,9 @@ pub(crate) fn remember_ok(audits: &mut [Audit], last_ok: &mut HashMap<String, Mi
 
 async fn poll(remote: &Remote, dirs: &[String], prefixes: &[String]) -> Result<Round, String> {
     let m = probe::marker();
-    let args: Vec<&str> = std::iter::once(m.as_str()).chain(dirs.iter().map(String::as_str)).collect();
+    let args: Vec<&str> = std::iter::once(m.as_str())
+        .chain(dirs.iter().map(String::as_str))
+        .collect();
     let out = check(remote, AUDIT_SCRIPT, &args).await?;
     let l = listing(&out.text, &m);
     let list = l.list.as_deref().ok_or("no launchctl on this host (not macOS?)")?;
@@ -203,7 +205,9 @@ async fn poll(remote: &Remote, dirs: &[String], prefixes: &[String]) -> Result<R
 async fn ask(remote: &Remote, qs: &[Query], audits: &mut [Audit]) {
     let m = probe::marker();
     let lines: Vec<String> = qs.iter().map(Query::line).collect();
-    let args: Vec<&str> = std::iter::once(m.as_str()).chain(lines.iter().map(String::as_str)).collect();
+    let args: Vec<&str> = std::iter::once(m.as_str())
+        .chain(lines.iter().map(String::as_str))
+        .collect();
     match check(remote, CHECK_SCRIPT, &args).await {
         Ok(o) => apply(audits, qs, &answers(&o.text, &m)),
         Err(e) => tracing::warn!(host = %remote, "launchd: programs and logs not checked: {e}"),
@@ -213,10 +217,13 @@ async fn ask(remote: &Remote, qs: &[Query], audits: &mut [Audit]) {
 /// How a job's row reads and how it is doing.
 fn describe(a: &Audit) -> (Health, String) {
     match a.state {
-        State::Running => (Health::Ok, match a.pid {
-            Some(p) => format!("running (pid {p}), keepalive {}", a.keep_alive),
-            None => "running".into(),
-        }),
+        State::Running => (
+            Health::Ok,
+            match a.pid {
+                Some(p) => format!("running (pid {p}), keepalive {}", a.keep_alive),
+                None => "running".into(),
+            },
+        ),
         State::CalendarOk => (Health::Ok, format!("ok: {}", a.schedule)),
         State::Down if a.schedule.is_empty() => (Health::Ok, "down by design (exit 0), on demand".into()),
         State::Down => (Health::Ok, format!("down by design (exit 0), {}", a.schedule)),
@@ -231,10 +238,13 @@ fn describe(a: &Audit) -> (Health, String) {
                 None => Health::Warn,
             };
             let at = a.plist.as_deref().unwrap_or("?");
-            (health, match &a.cause {
-                Some(c) => format!("not loaded ({c}): {at}"),
-                None => format!("not loaded: {at}"),
-            })
+            (
+                health,
+                match &a.cause {
+                    Some(c) => format!("not loaded ({c}): {at}"),
+                    None => format!("not loaded: {at}"),
+                },
+            )
         }
     }
 }
@@ -253,7 +263,13 @@ pub(crate) fn rows(host: &str, name: &str, round: Round) -> Vec<Row> {
     let mut out = vec![head];
     for a in round.audits.into_iter().take(MAX_ROWS) {
         let (health, detail) = describe(&a);
-        let mut r = Row::new(format!("launchd:{host}/{}", a.label), Kind::Launchd, a.label.clone(), health, detail);
+        let mut r = Row::new(
+            format!("launchd:{host}/{}", a.label),
+            Kind::Launchd,
+            a.label.clone(),
+            health,
+            detail,
+        );
         r.source = host.to_string();
         r.launchd = Some(Box::new(a));
         out.push(r);

@@ -27,7 +27,10 @@ pub(crate) fn audit(jobs: &[Job], specs: &[Spec], prefixes: &[String]) -> Vec<Au
     let mut out = Vec::new();
     for j in jobs.iter().filter(|j| matches(&j.label, prefixes)) {
         if seen.insert(j.label.as_str()) {
-            out.push(loaded(j, by_label.get(j.label.as_str()).and_then(|s| s.first().copied())));
+            out.push(loaded(
+                j,
+                by_label.get(j.label.as_str()).and_then(|s| s.first().copied()),
+            ));
         }
     }
     // launchctl as a user lists the user's domain: when it shows none of
@@ -37,7 +40,12 @@ pub(crate) fn audit(jobs: &[Job], specs: &[Spec], prefixes: &[String]) -> Vec<Au
         .flatten()
         .filter(|s| s.dir.contains("LaunchDaemons"))
         .map(|s| s.dir.as_str())
-        .filter(|d| !by_label.values().flatten().any(|s| s.dir == *d && seen.contains(s.label.as_str())))
+        .filter(|d| {
+            !by_label
+                .values()
+                .flatten()
+                .any(|s| s.dir == *d && seen.contains(s.label.as_str()))
+        })
         .collect();
     for (label, ss) in &by_label {
         if !seen.contains(label) {
@@ -108,11 +116,16 @@ fn duplicates(out: &mut [Audit], by_label: &BTreeMap<&str, Vec<&Spec>>) {
         }
     }
     for a in out.iter_mut() {
-        let Some(ss) = by_label.get(a.label.as_str()) else { continue };
+        let Some(ss) = by_label.get(a.label.as_str()) else {
+            continue;
+        };
         if let Some(other) = ss.get(1) {
             add_cause(a, format!("duplicate: also {}", other.plist));
         }
-        let same = by_program.get(ss[0].program.as_slice()).map(Vec::as_slice).unwrap_or_default();
+        let same = by_program
+            .get(ss[0].program.as_slice())
+            .map(Vec::as_slice)
+            .unwrap_or_default();
         if let Some(other) = same.iter().find(|l| **l != a.label) {
             add_cause(a, format!("duplicate: same program as {other}"));
         }
@@ -148,7 +161,8 @@ impl Query {
 /// (the program, and a script it is given), the error logs of failing
 /// jobs; bounded, and only paths that fit on one line.
 pub(crate) fn queries(audits: &[Audit]) -> Vec<Query> {
-    let usable = |p: &&String| (p.starts_with('/') || p.starts_with("~/")) && p.len() <= 1024 && !p.contains(['\n', '\0']);
+    let usable =
+        |p: &&String| (p.starts_with('/') || p.starts_with("~/")) && p.len() <= 1024 && !p.contains(['\n', '\0']);
     let mut out: Vec<Query> = Vec::new();
     for a in audits.iter().filter(|a| matches!(a.last_exit, Some(126 | 127))) {
         for p in a.program.iter().filter(usable).take(2) {
@@ -195,7 +209,9 @@ pub(crate) fn answers(text: &str, marker: &str) -> Vec<(String, Vec<String>)> {
 /// does not run; and the failing jobs' error log tails.
 pub(crate) fn apply(audits: &mut [Audit], queries: &[Query], answers: &[(String, Vec<String>)]) {
     for (q, (word, lines)) in queries.iter().zip(answers) {
-        let Some(a) = audits.iter_mut().find(|a| a.label == q.label) else { continue };
+        let Some(a) = audits.iter_mut().find(|a| a.label == q.label) else {
+            continue;
+        };
         if q.tail {
             let mut kept: Vec<String> = lines.iter().filter(|l| !l.trim().is_empty()).map(|l| cut(l)).collect();
             let n = kept.len();

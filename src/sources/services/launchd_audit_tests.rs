@@ -48,12 +48,20 @@ fn schedules_and_keepalive_in_words() {
     assert_eq!(s[5].schedule, "every 15m, at load");
     assert_eq!(s[5].stderr_path.as_deref(), Some("/tmp/sync.err"));
     let cal = |x: &str| launchctl::schedule_words(&plist::parse(x).unwrap()).0;
-    assert_eq!(cal("<dict><key>StartCalendarInterval</key><dict><key>Minute</key><integer>5</integer></dict></dict>"), "hourly at :05");
     assert_eq!(
-        cal("<dict><key>StartCalendarInterval</key><dict><key>Day</key><integer>1</integer><key>Hour</key><integer>3</integer><key>Minute</key><integer>0</integer></dict></dict>"),
+        cal("<dict><key>StartCalendarInterval</key><dict><key>Minute</key><integer>5</integer></dict></dict>"),
+        "hourly at :05"
+    );
+    assert_eq!(
+        cal(
+            "<dict><key>StartCalendarInterval</key><dict><key>Day</key><integer>1</integer><key>Hour</key><integer>3</integer><key>Minute</key><integer>0</integer></dict></dict>"
+        ),
         "day 1 03:00"
     );
-    assert_eq!(cal("<dict><key>StartInterval</key><integer>86400</integer></dict>"), "every 1d");
+    assert_eq!(
+        cal("<dict><key>StartInterval</key><integer>86400</integer></dict>"),
+        "every 1d"
+    );
     assert_eq!(cal("<dict><key>StartInterval</key><integer>-5</integer></dict>"), "");
 }
 
@@ -79,7 +87,10 @@ fn cohorts_and_causes() {
     assert_eq!(by(&a, "local.tunnel.on").cause.as_deref(), Some("exit 1"));
     assert_eq!(by(&a, "local.quant1x.engine").location, "user");
     assert!(!a.iter().any(|x| x.severe));
-    assert_eq!(launchctl::counts(a.iter().map(|x| x.state)), "1 running, 1 ok, 1 down, 3 failing, 1 not loaded");
+    assert_eq!(
+        launchctl::counts(a.iter().map(|x| x.state)),
+        "1 running, 1 ok, 1 down, 3 failing, 1 not loaded"
+    );
 }
 
 #[test]
@@ -94,11 +105,17 @@ fn a_deleted_script_and_its_log_are_found_on_the_host() {
     apply(&mut a, &qs, &ans);
     let r = by(&a, "local.weekdays.report");
     assert_eq!(r.cause.as_deref(), Some("script deleted: ~/system/tools/report.sh"));
-    assert_eq!(r.stderr_tail, ["zsh: no such file or directory: /Users/me/system/tools/report.sh"]);
+    assert_eq!(
+        r.stderr_tail,
+        ["zsh: no such file or directory: /Users/me/system/tools/report.sh"]
+    );
     // Without an answer the exit code's words stay.
     let mut b = audit(&jobs, &specs(), &["local.".into()]);
     apply(&mut b, &qs, &[]);
-    assert_eq!(by(&b, "local.weekdays.report").cause.as_deref(), Some("program missing (exit 127)"));
+    assert_eq!(
+        by(&b, "local.weekdays.report").cause.as_deref(),
+        Some("program missing (exit 127)")
+    );
 }
 
 #[test]
@@ -106,11 +123,17 @@ fn keepalive_down_or_crash_looping_is_severe() {
     let list = "-\t0\tlocal.quant1x.engine\n";
     let a = audit(&launchctl::parse(list).value, &specs(), &[]);
     let e = by(&a, "local.quant1x.engine");
-    assert_eq!((e.state, e.cause.as_deref(), e.severe), (State::Failing, Some("keepalive job down"), true));
+    assert_eq!(
+        (e.state, e.cause.as_deref(), e.severe),
+        (State::Failing, Some("keepalive job down"), true)
+    );
     let list = "4242\t-15\tlocal.quant1x.engine\n";
     let a = audit(&launchctl::parse(list).value, &specs(), &[]);
     let e = by(&a, "local.quant1x.engine");
-    assert_eq!((e.cause.as_deref(), e.severe, e.pid), (Some("crash-looping: killed by signal 15"), true, Some(4242)));
+    assert_eq!(
+        (e.cause.as_deref(), e.severe, e.pid),
+        (Some("crash-looping: killed by signal 15"), true, Some(4242))
+    );
 }
 
 #[test]
@@ -121,7 +144,11 @@ fn duplicates_by_directory_and_by_program() {
     twin.label = "local.kjk.twin".into();
     s.push(twin);
     let list = "321\t0\tlocal.quant1x.engine\n-\t0\tlocal.kjk.sumatrastatsdaily\n-\t0\tlocal.kjk.twin\n";
-    let a = audit(&launchctl::parse(list).value, &s, &["local.quant1x".into(), "local.kjk".into()]);
+    let a = audit(
+        &launchctl::parse(list).value,
+        &s,
+        &["local.quant1x".into(), "local.kjk".into()],
+    );
     assert_eq!(
         by(&a, "local.quant1x.engine").cause.as_deref(),
         Some("duplicate: also /Library/LaunchAgents/keepalive.plist")
@@ -140,9 +167,18 @@ fn daemons_out_of_the_users_sight_and_disabled_plists_say_so() {
     off.disabled = true;
     s.push(off);
     let a = audit(&[], &s, &[]);
-    assert!(by(&a, "local.quant1x.engine").cause.as_deref().unwrap().starts_with("system domain"));
+    assert!(
+        by(&a, "local.quant1x.engine")
+            .cause
+            .as_deref()
+            .unwrap()
+            .starts_with("system domain")
+    );
     assert_eq!(by(&a, "local.quant1x.engine").location, "LaunchDaemons");
-    assert_eq!(by(&a, "com.example.app").cause.as_deref(), Some("disabled in its plist"));
+    assert_eq!(
+        by(&a, "com.example.app").cause.as_deref(),
+        Some("disabled in its plist")
+    );
 }
 
 #[test]

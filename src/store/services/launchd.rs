@@ -9,7 +9,11 @@ impl ServicesState {
     /// Every launchd job's cohort counted ("47 running, 74 ok, 3 down, 20
     /// failing, 4 not loaded"); None when no host has launchd rows.
     pub(crate) fn launchd_counts(&self) -> Option<String> {
-        let mut states = self.rows.iter().filter_map(|s| s.row.launchd.as_ref().map(|a| a.state)).peekable();
+        let mut states = self
+            .rows
+            .iter()
+            .filter_map(|s| s.row.launchd.as_ref().map(|a| a.state))
+            .peekable();
         states.peek()?;
         Some(counts(states))
     }

@@ -22,18 +22,23 @@ fn pairs(a: &Audit, now: i64) -> Vec<(String, String)> {
         match a.last_exit {
             None => "- (not loaded)".into(),
             Some(0) => "0".into(),
-            Some(s) => format!("{s}: {}", exit_words(s)),
+            Some(s) => exit_words(s),
         },
     ));
     out.push((
         "exit 0 seen".into(),
-        a.last_ok_at
-            .map_or("not seen by fleettop".into(), |t| format!("{} ago", fmt::ago(now.saturating_sub(t)))),
+        a.last_ok_at.map_or("not seen by fleettop".into(), |t| {
+            format!("{} ago", fmt::ago(now.saturating_sub(t)))
+        }),
     ));
     out.push(("location".into(), a.location.clone()));
     out.push(("plist".into(), a.plist.clone().unwrap_or_else(|| "none found".into())));
     out.push(("keepalive".into(), a.keep_alive.clone()));
-    let schedule = if a.schedule.is_empty() { "on demand" } else { &a.schedule };
+    let schedule = if a.schedule.is_empty() {
+        "on demand"
+    } else {
+        &a.schedule
+    };
     out.push(("schedule".into(), schedule.into()));
     if !a.program.is_empty() {
         out.push(("program".into(), a.program.join(" ")));
@@ -55,7 +60,10 @@ pub(super) fn render(frame: &mut Frame, area: Rect, p: &Painter, s: &Service, a:
     let [top, logs] = Layout::vertical([Constraint::Length(head_h), Constraint::Min(1)]).areas(area);
     frame.render_widget(Paragraph::new(head), top);
     let title = match &a.stderr_path {
-        Some(path) => format!(" {} tail, newest first ", fmt::fit(path, w.saturating_sub(20), g.ellipsis)),
+        Some(path) => format!(
+            " {} tail, newest first ",
+            fmt::fit(path, w.saturating_sub(20), g.ellipsis)
+        ),
         None => " error log ".into(),
     };
     let block = crate::ui::widgets::section(p, title);

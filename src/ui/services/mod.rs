@@ -167,7 +167,7 @@ pub fn render(frame: &mut Frame, area: Rect, p: &Painter) {
     } else {
         format!(" filter \"{}\"", list.filter)
     };
-    let mut title = format!(
+    let title = format!(
         " services {}/{}{filter} {} {n_bad} failing {} sort {} ",
         rows.len(),
         p.store.services.rows.len(),
@@ -175,17 +175,18 @@ pub fn render(frame: &mut Frame, area: Rect, p: &Painter) {
         g.sep,
         ServiceSort::from_index(list.sort).label(),
     );
+
+    let mut block = Block::bordered()
+        .border_style(t.border)
+        .border_set(g.border)
+        .title(Line::styled(title, t.title));
+    // launchd jobs by cohort, on the bottom border (the top one is full).
     if let Some(jobs) = p.store.services.launchd_counts() {
-        title.push_str(&format!("{} launchd: {jobs} ", g.sep));
+        block = block.title_bottom(Line::styled(format!(" launchd: {jobs} "), t.title));
     }
     Table::new(columns, t.header, t.selected)
         .fit(Fit::Below { width: 60, priority: 2 })
-        .block(
-            Block::bordered()
-                .border_style(t.border)
-                .border_set(g.border)
-                .title(Line::styled(title, t.title)),
-        )
+        .block(block)
         .render(frame, area, &rows, list.selected);
 }
 
