@@ -195,6 +195,17 @@ async fn a_macs_jobs_are_audited_over_its_ssh_link() {
             .iter()
             .any(|p| p.title.as_str().contains("script deleted"))
     );
+    // `check` lists them; the crash loop, once it has lasted, exits 2.
+    let (report, code) = fleettop::headless::report(&store, now);
+    assert!(
+        report.contains("local.weekdays.report: script deleted: ~/system/tools/report.sh"),
+        "{report}"
+    );
+    assert!(report.contains("local.noexec: not executable: "), "{report}");
+    assert_eq!(code, 1, "{report}");
+    let (report, code) = fleettop::headless::report(&store, now + 3000);
+    assert!(report.contains("CRITICAL local.quant1x.engine"), "{report}");
+    assert_eq!(code, 2, "{report}");
 
     // The snapshot carries each job's audit, as the schema says.
     let snap = serde_json::to_value(fleettop::snapshot::Snapshot::build(&store, now)).unwrap();
