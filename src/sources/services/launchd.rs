@@ -24,7 +24,7 @@ const MAX_ROWS: usize = 500;
 /// 64 KiB) as XML after a `MARKER plist DIR<tab>FILE` line. A file name
 /// with a line break is skipped; the name is only ever a quoted argument.
 pub(crate) const AUDIT_SCRIPT: &str = r#"IFS= read -r m
-if command -v launchctl >/dev/null 2>&1; then echo "$m list"; launchctl list 2>/dev/null; else echo "$m nolaunchctl"; exit 0; fi
+if command -v launchctl >/dev/null 2>&1; then echo "$m list"; launchctl list 2>/dev/null || { echo "$m listfailed"; exit 0; }; else echo "$m nolaunchctl"; exit 0; fi
 command -v plutil >/dev/null 2>&1 || { echo "$m noplutil"; exit 0; }
 nl='
 '
@@ -70,6 +70,8 @@ pub(crate) struct Listing {
     pub(crate) plists: Vec<(String, String, String)>,
     pub(crate) no_plutil: bool,
     pub(crate) too_many: bool,
+    /// launchctl is there but `launchctl list` failed.
+    pub(crate) list_failed: bool,
 }
 
 /// Splits the audit script's output at its marker lines.
@@ -85,6 +87,10 @@ pub(crate) fn listing(text: &str, marker: &str) -> Listing {
                 into_list = true;
             }
             Some("nolaunchctl") => into_list = false,
+            Some("listfailed") => {
+                out.list_failed = true;
+                into_list = false;
+            }
             Some("noplutil") => out.no_plutil = true,
             Some("toomany") => out.too_many = true,
             Some(rest) => {
@@ -176,6 +182,9 @@ async fn poll(remote: &Remote, dirs: &[String], prefixes: &[String]) -> Result<R
         .collect();
     let out = check(remote, AUDIT_SCRIPT, &args).await?;
     let l = listing(&out.text, &m);
+    if l.list_failed {
+        return Err("launchctl list failed".into());
+    }
     let list = l.list.as_deref().ok_or("no launchctl on this host (not macOS?)")?;
     let jobs = launchctl::parse(list);
     let (specs, bad, first) = specs(&l.plists);

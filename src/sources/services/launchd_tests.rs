@@ -18,6 +18,7 @@ fn the_audit_output_is_split_at_its_marker_only() {
     let (specs, bad, first) = specs(&l.plists);
     assert_eq!((specs.len(), bad), (0, 1), "{first:?}");
     assert_eq!(listing(&format!("{M} nolaunchctl\n"), M).list, None);
+    assert!(listing(&format!("{M} list\n{M} listfailed\n"), M).list_failed);
 }
 
 #[test]
