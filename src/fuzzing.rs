@@ -315,16 +315,26 @@ pub fn systemctl(data: &[u8]) {
     snapshot(&mut st, NOW + 1000);
 }
 
-/// `launchctl list` into the store.
+/// `launchctl list`, a job's plist XML and the check script's answers,
+/// through the launchd audit into the store.
 pub fn launchctl(data: &[u8]) {
-    let p = parse::launchctl::parse(&text(data));
+    use crate::sources::services::{launchd, launchd_audit};
+    let [list, xml, answer] = parts::<3>(data);
+    let p = parse::launchctl::parse(&list);
     counted(&p);
-    for j in &p.value {
-        let _ = (j.group(), j.describe());
-    }
-    let rows = crate::sources::services::launchd::rows("box", "jobs", Some("com.example."), &p.value, p.errors);
+    let plists = vec![("~/Library/LaunchAgents".to_string(), "/x.plist".to_string(), xml)];
+    let (specs, ..) = launchd::specs(&plists);
+    let mut audits = launchd_audit::audit(&p.value, &specs, &[]);
+    let qs = launchd_audit::queries(&audits);
+    launchd_audit::apply(&mut audits, &qs, &launchd_audit::answers(&answer, "@@m"));
+    let round = launchd::Round {
+        audits,
+        skipped: p.errors,
+        notes: Vec::new(),
+    };
+    let rows = launchd::rows("box", "jobs", round);
     let mut st = store();
-    let scope = crate::sources::services::launchd::scope("box");
+    let scope = launchd::scope("box");
     st.apply(Update::Services(ServiceUpdate::Set { scope, rows }), NOW);
     snapshot(&mut st, NOW + 1000);
 }

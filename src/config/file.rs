@@ -251,10 +251,24 @@ pub struct LaunchdService {
     pub host: Spanned<String>,
     #[serde(default)]
     pub name: Option<String>,
+    /// One label prefix or a list; none: every job the SSH user's
+    /// `launchctl list` shows.
     #[serde(default)]
-    pub label_prefix: Option<String>,
+    pub label_prefix: Option<LabelPrefix>,
     #[serde(default)]
     pub interval: Option<Dur>,
+    /// Where the jobs' plists are (absolute, or `~/` for the SSH user's
+    /// home); none: [`crate::config::launchd::DEFAULT_PLIST_DIRS`].
+    #[serde(default)]
+    pub plist_dirs: Option<Spanned<Vec<String>>>,
+}
+
+/// `label_prefix`: a string, or a list of them.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum LabelPrefix {
+    One(String),
+    Many(Vec<String>),
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -4,6 +4,7 @@
 pub mod duration;
 pub mod file;
 pub mod metric;
+pub(crate) mod launchd;
 
 pub use duration::Dur;
 pub use file::*;
@@ -296,6 +297,7 @@ fn validate(c: &Config) -> Vec<Problem> {
     validate_refs(c, &host_names, &mut out);
     validate_alerts(c, &mut out);
     metric::validate(&c.services.metric, &host_names, &mut out);
+    launchd::validate(c, &mut out);
     out
 }
 

@@ -170,3 +170,24 @@ fn push_mode_needs_a_nats_connection() {
     let ok = "[fleet]\ndiscover = \"nats\"\n[[hosts]]\nname = \"gpu\"\nnats = true\n[[nats]]\nname = \"a\"\nurl = \"nats://a:4222\"\n";
     assert!(parse_str(ok, "ok").is_ok());
 }
+
+#[test]
+fn launchd_prefixes_are_one_or_a_list_and_plist_dirs_absolute() {
+    let ok = "[[hosts]]\nname = \"mac\"\nssh = \"me@mac\"\n\n[[services.launchd]]\nhost = \"mac\"\n";
+    let c = parse_str(&format!("{ok}label_prefix = [\"a.\", \"b.\"]\n"), "cfg.toml").unwrap();
+    assert_eq!(c.services.launchd[0].prefixes(), ["a.", "b."]);
+    assert_eq!(c.services.launchd[0].dirs().len(), 3);
+    let c = parse_str(
+        &format!("{ok}label_prefix = \"a.\"\nplist_dirs = [\"~/x\"]\n"),
+        "cfg.toml",
+    )
+    .unwrap();
+    assert_eq!(
+        (c.services.launchd[0].prefixes(), c.services.launchd[0].dirs()),
+        (vec!["a.".to_string()], vec!["~/x".to_string()])
+    );
+    let e = errors(&format!("{ok}plist_dirs = [\"Library/LaunchAgents\"]\n"));
+    assert!(e[0].to_string().starts_with("cfg.toml:7:14: plist_dirs:"), "{}", e[0]);
+    let e = errors(&format!("{ok}label_prefix = 3\n"));
+    assert_eq!(e[0].line, 7, "{}", e[0]);
+}

@@ -12,6 +12,7 @@ pub mod launchctl;
 pub mod metric;
 pub mod nats;
 pub mod nvidia_smi;
+pub(crate) mod plist;
 pub mod power_supply;
 pub mod probe;
 pub mod proc;

@@ -13,6 +13,7 @@ mod apply;
 mod configured;
 mod container;
 pub(crate) mod metric;
+mod launchd;
 mod observe;
 
 /// Results kept per row, for the sparkline and the drill-down.
@@ -66,6 +67,9 @@ pub struct ServicesState {
     /// for the group to be critical: 2 when watching (two rounds agree),
     /// 1 for `snapshot` and `check`, which see one round.
     pub group_rounds: usize,
+    /// `alerts.offline_critical_after`: a keepalive launchd job down or
+    /// crash-looping this long is critical.
+    pub(crate) critical_after_ms: i64,
 }
 
 #[cfg(test)]

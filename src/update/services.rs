@@ -109,6 +109,8 @@ pub struct Row {
     pub every_ms: i64,
     /// A metric check's reading (and what the store keeps of it).
     pub metric: Option<Box<super::metric::MetricInfo>>,
+    /// A launchd job's audit (its plist, cohort, cause, error log tail).
+    pub launchd: Option<Box<crate::parse::launchctl::Audit>>,
 }
 
 impl Row {
@@ -131,6 +133,7 @@ impl Row {
             container: None,
             every_ms: 0,
             metric: None,
+            launchd: None,
         }
     }
 }

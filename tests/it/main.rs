@@ -22,6 +22,7 @@ mod bus_authority;
 mod cli;
 mod contracts;
 mod docker;
+mod launchd;
 mod local_sources;
 mod metric;
 mod nats;

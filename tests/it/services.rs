@@ -5,7 +5,7 @@
 use crate::common::require;
 use fleettop::config::parse_str;
 use fleettop::parse::{launchctl, syncthing as st, systemctl};
-use fleettop::sources::services::{files, http, launchd, syncthing, tcp};
+use fleettop::sources::services::{files, http, syncthing, tcp};
 use fleettop::sources::{self, Ctx};
 use fleettop::update::Update;
 use fleettop::update::{services::Health, services::Row, services::ServiceUpdate};
@@ -332,31 +332,31 @@ fn systemctl_failed_in_both_forms() {
 }
 
 #[test]
-fn launchctl_lists_group_by_exit_code_cohort() {
+fn launchctl_lists_captured_on_macs() {
     let desk = launchctl::parse(&fixture("launchctl-list-desktop.txt"));
     assert_eq!((desk.value.len(), desk.errors), (12, 0));
-    let rows = launchd::rows("mac-mini", "mac-mini launchd", None, &desk.value, desk.errors);
+    let running = desk.value.iter().filter(|j| j.pid.is_some()).count();
+    let codes: Vec<i64> = desk.value.iter().filter(|j| j.status != 0).map(|j| j.status).collect();
+    assert_eq!(running, 5);
     assert_eq!(
-        rows[0].detail,
-        "12 jobs: 5 running, 4 ok, 3 failing (1 program missing, 1 error, 1 failed)"
+        codes
+            .iter()
+            .map(|c| launchctl::exit_words(*c))
+            .collect::<Vec<_>>()
+            .len(),
+        codes.len()
     );
-    // Running first, then ok, then failing.
-    assert!(rows[1].detail.starts_with("running (pid"));
-    assert_eq!(rows.last().unwrap().detail, "exit 78: failed");
+    assert!(codes.contains(&127) && codes.contains(&78), "{codes:?}");
     let agents = launchctl::parse(&fixture("launchctl-list-agents.txt"));
-    let rows = launchd::rows("mac", "mac", Some("com.example."), &agents.value, 0);
-    let d: Vec<(&str, &str)> = rows[1..].iter().map(|r| (r.name.as_str(), r.detail.as_str())).collect();
-    assert_eq!(
-        d,
-        [
-            ("com.example.noexec", "exit 126: not executable"),
-            ("com.example.killed", "killed by signal 9")
-        ]
-    );
     let tele = agents.value.iter().find(|j| j.label == "com.dawn.telegram").unwrap();
-    assert_eq!((tele.pid, tele.describe().as_str()), (None, "killed by signal 15"));
+    assert_eq!(
+        (tele.pid, launchctl::exit_words(tele.status).as_str()),
+        (None, "killed by signal 15")
+    );
     let spot = agents.value.iter().find(|j| j.label == "com.apple.Spotlight").unwrap();
-    assert_eq!(spot.describe(), "running (pid 1234)");
+    assert_eq!((spot.pid, spot.status), (Some(1234), 0));
+    let noexec = agents.value.iter().find(|j| j.label == "com.example.noexec").unwrap();
+    assert_eq!(launchctl::exit_words(noexec.status), "not executable (exit 126)");
     let sim = launchctl::parse(&fixture("launchctl-list-simulator.txt"));
     assert!(
         sim.value
@@ -372,12 +372,6 @@ fn launchctl_odd_lines_are_counted_not_fatal() {
     assert_eq!(p.value.len(), 2, "{:?}", p.value);
     assert!(p.errors >= 4);
     assert!(p.value[1].label.contains("weird label") && !p.value[1].label.contains('\x1b'));
-    let rows = launchd::rows("mac", "mac launchd", None, &p.value, p.errors);
-    assert!(
-        rows[0].detail.ends_with(&format!(", {} unreadable lines", p.errors)),
-        "{}",
-        rows[0].detail
-    );
     // Every prefix of it: no panic.
     for i in 0..text.len() {
         if text.is_char_boundary(i) {

@@ -164,10 +164,11 @@ async fn remote_checks_run_over_the_hosts_connection() {
         Ok(n) => assert!(sd.detail.starts_with(&n.to_string()), "{sd:?} vs {n}"),
         Err(first) => assert!(sd.detail.contains(first.trim()), "{sd:?} vs {first:?}"),
     }
-    // launchd: the captured Mac's cohorts; this Linux host says it has none.
+    // launchd: the captured Mac's cohorts (this "Mac" has no plutil, so
+    // no plists: the jobs not running are down); a Linux host has none.
     assert_eq!(
         detail(&rows, "launchd:mac"),
-        "12 jobs: 5 running, 4 ok, 3 failing (1 program missing, 1 error, 1 failed)"
+        "5 running, 0 ok, 4 down, 3 failing, 0 not loaded, no plutil: plists not read"
     );
     assert!(rows.keys().any(|k| k == "launchd:mac/com.apple.Finder"));
     assert_eq!(detail(&rows, "launchd:box"), "no launchctl on this host (not macOS?)");

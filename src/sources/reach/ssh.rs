@@ -5,8 +5,6 @@
 
 use crate::config::ProcessService;
 use crate::model::now_millis;
-use crate::parse::Parsed;
-use crate::parse::launchctl::{self, Job};
 use crate::parse::systemctl::{self, SHOW_PROPERTIES};
 use crate::sources::agents::timer_of;
 use crate::sources::agents_remote::{
@@ -171,15 +169,6 @@ pub(crate) async fn processes(host: &Remote, cfg: &ProcessService) -> Result<Fou
         }
     }
     Ok(found)
-}
-
-/// The launchd jobs on `host` (macOS), as `launchctl list` printed them.
-pub(crate) async fn launchd_jobs(host: &Remote) -> Result<Parsed<Vec<Job>>, String> {
-    match check(host, scripts::LAUNCHCTL_LIST, &[]).await? {
-        o if o.exit_status == Some(127) => Err("no launchctl on this host (not macOS?)".to_string()),
-        o if o.exit_status != Some(0) => Err("launchctl list failed".to_string()),
-        o => Ok(launchctl::parse(&o.text)),
-    }
 }
 
 /// A file's first `max` bytes on `host` (see [`super::Reach::read_file`]).

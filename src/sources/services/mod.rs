@@ -10,6 +10,7 @@ pub mod files;
 pub mod http;
 pub mod launchd;
 pub mod metric;
+pub(crate) mod launchd_audit;
 pub mod remote;
 pub mod syncthing;
 pub mod systemd;

@@ -40,8 +40,6 @@ for p in $pids; do
   if e=$(readlink "/proc/$p/exe" 2>/dev/null) && [ -n "$e" ]; then printf '%s:%s\000' "$p" "$e"; else printf '%s!\000' "$p"; fi
 done"#;
 
-pub const LAUNCHCTL_LIST: &str = "command -v launchctl >/dev/null 2>&1 || exit 127\nlaunchctl list";
-
 /// The parsed failed units, or why there are none to show.
 pub fn failed_units(out: &Output) -> Result<Vec<systemctl::Unit>, String> {
     if out.exit_status == Some(127) {

@@ -43,6 +43,7 @@ impl ServicesState {
     pub fn new(config: &Config) -> Self {
         let mut st = ServicesState {
             group_rounds: 2,
+            critical_after_ms: config.alerts.offline_critical_after.as_millis(),
             ..Default::default()
         };
         for (row, scoped) in configured(config) {

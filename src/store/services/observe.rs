@@ -50,7 +50,7 @@ impl ServicesState {
                 source: r.name.clone(),
                 title,
                 level,
-                escalate: None,
+                escalate: super::launchd::escalate(r, self.critical_after_ms),
                 recovered: format!("{} is ok again", r.name),
             });
         }

@@ -1,6 +1,8 @@
 //! The Services tab: one row per check, worst first on demand; Enter opens
 //! its last results, or for a container its details and log tail.
 
+mod launchd;
+
 use super::table::{
     Column, Fit, Table,
     Width::{Fixed, Min},
@@ -55,9 +57,10 @@ pub fn open(store: &Store, list: &ListView) -> Option<Detail> {
 /// Lines (container logs) or results (other checks) inside the drill-down.
 pub(crate) fn detail_len(store: &Store, d: &Detail) -> usize {
     match store.services.get(&d.key) {
-        Some(s) => match &s.row.container {
-            Some(c) => c.logs.len(),
-            None => metric::detail_len(s).unwrap_or(s.history.len()),
+        Some(s) => match (&s.row.container, &s.row.launchd) {
+            (Some(c), _) => c.logs.len(),
+            (None, Some(a)) => a.stderr_tail.len(),
+            (None, None) => metric::detail_len(s).unwrap_or(s.history.len()),
         },
         None => 0,
     }
@@ -174,14 +177,18 @@ pub fn render(frame: &mut Frame, area: Rect, p: &Painter) {
         g.sep,
         ServiceSort::from_index(list.sort).label(),
     );
+
+    let mut block = Block::bordered()
+        .border_style(t.border)
+        .border_set(g.border)
+        .title(Line::styled(title, t.title));
+    // launchd jobs by cohort, on the bottom border (the top one is full).
+    if let Some(jobs) = p.store.services.launchd_counts() {
+        block = block.title_bottom(Line::styled(format!(" launchd: {jobs} "), t.title));
+    }
     Table::new(columns, t.header, t.selected)
         .fit(Fit::Below { width: 60, priority: 2 })
-        .block(
-            Block::bordered()
-                .border_style(t.border)
-                .border_set(g.border)
-                .title(Line::styled(title, t.title)),
-        )
+        .block(block)
         .render(frame, area, &rows, list.selected);
 }
 
@@ -254,10 +261,11 @@ pub(crate) fn render_detail(frame: &mut Frame, area: Rect, p: &Painter, d: &Deta
     if let Some(q) = &p.view.confirm {
         frame.render_widget(Paragraph::new(Line::styled(q.clone(), t.warn)), prompt);
     }
-    match &s.row.container {
-        Some(_) => render_container(frame, body, p, s, d),
-        None if s.row.metric.is_some() => metric::render_detail(frame, body, p, s, d),
-        None => render_history(frame, body, p, s, d),
+    match (&s.row.container, &s.row.launchd) {
+        (Some(_), _) => render_container(frame, body, p, s, d),
+        (None, Some(a)) => launchd::render(frame, body, p, s, a, d),
+        (None, None) if s.row.metric.is_some() => metric::render_detail(frame, body, p, s, d),
+        (None, None) => render_history(frame, body, p, s, d),
     }
 }
 
@@ -278,28 +286,7 @@ fn render_container(frame: &mut Frame, area: Rect, p: &Painter, s: &Service, d: 
         pairs.push(("ports".into(), c.ports.clone()));
     }
     pairs.extend(c.fields.iter().filter(|(k, _)| k != "image").cloned());
-    // Two fields per line where the width allows.
-    let per = if w >= 90 { 2 } else { 1 };
-    let cell = w / per;
-    let kw = pairs
-        .iter()
-        .map(|(k, _)| k.chars().count())
-        .max()
-        .unwrap_or(0)
-        .clamp(7, 15)
-        + 1;
-    for chunk in pairs.chunks(per) {
-        let mut spans = Vec::new();
-        for (k, v) in chunk {
-            let k = format!("{:<kw$}", fmt::fit(k, kw - 1, g.ellipsis));
-            let v = fmt::fit(v, cell.saturating_sub(k.len() + 1), g.ellipsis);
-            let pad = cell.saturating_sub(k.len() + v.chars().count());
-            spans.push(Span::styled(k, t.header));
-            spans.push(Span::styled(v, t.text));
-            spans.push(Span::raw(" ".repeat(pad)));
-        }
-        head.push(Line::from(spans));
-    }
+    head.extend(field_lines(p, &pairs, w));
     head.push(Line::styled(
         format!(
             "{} {} r refresh {} {} log lines, newest first, Up/Down scroll",
@@ -338,6 +325,34 @@ fn render_container(frame: &mut Frame, area: Rect, p: &Painter, s: &Service, d: 
             .collect()
     };
     frame.render_widget(Paragraph::new(lines).block(block), logs);
+}
+
+/// Fields as `key value` cells, two a line where the width allows.
+pub(super) fn field_lines(p: &Painter, pairs: &[(String, String)], w: usize) -> Vec<Line<'static>> {
+    let (t, g) = (p.theme, p.glyphs);
+    let per = if w >= 90 { 2 } else { 1 };
+    let cell = w / per;
+    let kw = pairs
+        .iter()
+        .map(|(k, _)| k.chars().count())
+        .max()
+        .unwrap_or(0)
+        .clamp(7, 15)
+        + 1;
+    let mut out = Vec::new();
+    for chunk in pairs.chunks(per) {
+        let mut spans = Vec::new();
+        for (k, v) in chunk {
+            let k = format!("{:<kw$}", fmt::fit(k, kw - 1, g.ellipsis));
+            let v = fmt::fit(v, cell.saturating_sub(k.len() + 1), g.ellipsis);
+            let pad = cell.saturating_sub(k.len() + v.chars().count());
+            spans.push(Span::styled(k, t.header));
+            spans.push(Span::styled(v, t.text));
+            spans.push(Span::raw(" ".repeat(pad)));
+        }
+        out.push(Line::from(spans));
+    }
+    out
 }
 
 fn render_history(frame: &mut Frame, area: Rect, p: &Painter, s: &Service, d: &Detail) {
