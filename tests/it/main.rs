@@ -22,6 +22,7 @@ mod bus_authority;
 mod cli;
 mod contracts;
 mod docker;
+mod fleet_grid;
 mod local_sources;
 mod nats;
 mod panic_cli;
