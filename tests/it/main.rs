@@ -21,6 +21,7 @@ mod agents_ssh;
 mod bus_authority;
 mod cli;
 mod contracts;
+mod demo;
 mod docker;
 mod fleet_grid;
 mod local_sources;
