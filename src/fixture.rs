@@ -273,3 +273,84 @@ pub fn agents_fleet() -> Store {
     st.tick(NOW);
     st
 }
+
+/// The hosts of [`fleet_of`], in config order.
+const KIOSK_HOSTS: [&str; 9] = [
+    "omarchy", "pi-zero", "mac-mini", "build", "gpu-1", "nas", "edge-1", "edge-2", "ci-2",
+];
+
+/// A busy host: `cores` cores, two disks, a process table of 32 (what an
+/// SSH host keeps of its table); `seed` varies the numbers.
+pub fn busy(at: i64, cores: usize, seed: u32) -> HostSample {
+    let names = [
+        "postgres", "nginx", "node", "python3", "java", "redis", "rustc", "dockerd", "sshd", "cron",
+    ];
+    let v = |k: u32| f64::from((seed * 37 + k * 53) % 97);
+    let mut s = small(at, "sshd");
+    s.cpu_pct = v(1);
+    s.per_core = (0..cores).map(|k| v(k as u32 + 2)).collect();
+    s.mem_total_bytes = 16 * GIB;
+    s.mem_used_bytes = 16 * GIB * u64::from(seed % 9 + 1) / 10;
+    s.load = [v(3) / 25.0, v(4) / 25.0, v(5) / 25.0];
+    s.disks.push(Disk {
+        mount: "/var/lib".into(),
+        device: "sdb1".into(),
+        fs: "xfs".into(),
+        total_bytes: 2000 * GIB,
+        used_bytes: 20 * GIB * u64::from(seed % 5 + 1),
+        available_bytes: 1800 * GIB,
+    });
+    s.processes = (0..32u32)
+        .map(|k| {
+            proc(
+                1000 + k,
+                names[(k + seed) as usize % names.len()],
+                (v(k + 6) / (k + 1) as f64) as f32,
+                40 + u64::from(k) * 16,
+            )
+        })
+        .collect();
+    s
+}
+
+/// A kiosk's fleet of `n` hosts (1 to 9): omarchy with everything and its
+/// whole process table, then an offline host and an auth-error one, then
+/// busy hosts.
+pub fn fleet_of(n: usize) -> Store {
+    let mut cfg = String::from("[[hosts]]\nname = \"omarchy\"\nlocal = true\nsessions = [\"claude\", \"codex\"]\n");
+    for (i, name) in KIOSK_HOSTS.iter().enumerate().take(n).skip(1) {
+        cfg.push_str(&format!("[[hosts]]\nname = \"{name}\"\nssh = \"u@10.0.0.{i}\"\n"));
+    }
+    let mut st = Store::new(&parse_str(&cfg, "kiosk.toml").unwrap());
+    let whole = |at: i64, rx: u64, tok: f64| {
+        let mut s = omarchy(at, rx, tok);
+        s.processes.extend(busy(at, 1, 3).processes);
+        s
+    };
+    st.apply(host("omarchy", whole(NOW - 2 * S, 1 << 30, 10_000.0)), NOW - 2 * S);
+    st.apply(host("omarchy", whole(NOW, (1 << 30) + (2 << 20), 10_084.0)), NOW);
+    let fail = |name: &str, e: SourceError| Update::Host {
+        name: name.into(),
+        result: Err(e),
+    };
+    for (i, name) in KIOSK_HOSTS.iter().enumerate().take(n).skip(1) {
+        match i {
+            1 => {
+                st.apply(host(name, small(T0, "python3")), T0);
+                let refused = SourceError::Unreachable("connect: connection refused".into());
+                st.apply(fail(name, refused), NOW - 60 * S);
+            }
+            2 => {
+                st.apply(
+                    fail(name, SourceError::Auth("host key changed: SHA256:q3Zr…".into())),
+                    NOW,
+                );
+            }
+            _ => {
+                st.apply(host(name, busy(NOW, 4 << (i % 2), i as u32)), NOW);
+            }
+        }
+    }
+    st.tick(NOW);
+    st
+}

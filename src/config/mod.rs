@@ -3,8 +3,8 @@
 
 pub mod duration;
 pub mod file;
-pub mod metric;
 pub(crate) mod launchd;
+pub mod metric;
 
 pub use duration::Dur;
 pub use file::*;

@@ -12,8 +12,8 @@ use tokio::sync::mpsc;
 mod apply;
 mod configured;
 mod container;
-pub(crate) mod metric;
 mod launchd;
+pub(crate) mod metric;
 mod observe;
 
 /// Results kept per row, for the sparkline and the drill-down.

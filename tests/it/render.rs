@@ -245,7 +245,7 @@ fn a_lone_host_fills_the_screen_with_more_of_itself() {
     let mut view = View::default();
     view.lists[0].filter = "omarchy".into();
     let t = text(&draw(&store, &view, &theme, &glyphs, 100, 30));
-    assert!(t.contains("CORE ▂▇▄▂▆▂█▄"), "a bar per core: {t}");
+    assert!(t.contains("  6 █████████████▎  95%"), "a bar per core: {t}");
     assert!(t.contains("DSK") && t.contains("66% /"), "every disk: {t}");
     assert!(t.contains("claude 32% 612M"), "the next busiest processes: {t}");
     insta::assert_snapshot!("fleet_single_100x30", t);

@@ -6,6 +6,9 @@
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+pub mod demo;
+pub mod docker;
+pub mod http;
 pub mod screen;
 pub mod sshd;
 pub mod tmux;
@@ -29,12 +32,16 @@ pub fn needs(ok: bool, why: &str) -> bool {
 
 /// Whether `tool` is here (a path, or a program on PATH), as [`needs`].
 pub fn require(tool: &str) -> bool {
-    let found = if tool.contains('/') {
+    needs(on_path(tool), &format!("{tool} is not installed"))
+}
+
+/// Whether `tool` is here: a path, or a program on PATH.
+pub fn on_path(tool: &str) -> bool {
+    if tool.contains('/') {
         std::path::Path::new(tool).is_file()
     } else {
         std::env::var_os("PATH").is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(tool).is_file()))
-    };
-    needs(found, &format!("{tool} is not installed"))
+    }
 }
 
 pub fn free_port() -> u16 {
@@ -81,6 +88,10 @@ impl NatsServer {
             std::thread::sleep(Duration::from_millis(50));
         }
         panic!("nats-server did not come up on {port}/{mport}");
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     pub fn url(&self) -> String {

@@ -55,7 +55,15 @@ pub struct Keys {
 
 impl Keys {
     pub fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
+        Self::in_dir(tempfile::tempdir().unwrap())
+    }
+
+    /// In a new directory under `parent` (removed on drop).
+    pub fn new_in(parent: &Path) -> Self {
+        Self::in_dir(tempfile::Builder::new().prefix("keys").tempdir_in(parent).unwrap())
+    }
+
+    fn in_dir(dir: tempfile::TempDir) -> Self {
         keygen(&dir.path().join("host_key"));
         keygen(&dir.path().join("client_key"));
         keygen(&dir.path().join("other_key"));
