@@ -42,6 +42,8 @@ pub struct ServiceSnap {
     pub checked_at: Option<String>,
     pub source: String,
     pub group: Option<String>,
+    /// `depends_on`: the failing check or daemon this row waits on.
+    pub blocked_by: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -73,6 +75,7 @@ impl ServiceSnap {
                 checked_at: s.checked_at.map(rfc3339),
                 source: s.row.source.clone(),
                 group: s.row.group.clone(),
+                blocked_by: store.services.blocked_by(&s.row).map(str::to_string),
             })
             .collect();
         let containers = store
@@ -122,6 +125,8 @@ pub struct AgentSnap {
     pub last_heartbeat: Option<String>,
     /// Times this agent sent that were dropped as clock skew.
     pub clock_skew: u64,
+    /// `depends_on`: the failing check or daemon this daemon waits on.
+    pub blocked_by: Option<String>,
 }
 
 impl AgentSnap {
@@ -147,6 +152,7 @@ impl AgentSnap {
             last_output: last.map(|r| r.extracted.clone()),
             last_heartbeat: a.last_heartbeat.map(rfc3339),
             clock_skew: a.clock_skew,
+            blocked_by: a.blocked_by.clone(),
         }
     }
 }

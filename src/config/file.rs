@@ -166,6 +166,10 @@ pub struct HttpService {
     pub interval: Option<Dur>,
     #[serde(default)]
     pub timeout: Option<Dur>,
+    /// Names of checks or daemons this one needs: while one of them is
+    /// failing, this one is "blocked by" it and raises nothing of its own.
+    #[serde(default)]
+    pub depends_on: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -179,6 +183,10 @@ pub struct TcpService {
     pub interval: Option<Dur>,
     #[serde(default)]
     pub timeout: Option<Dur>,
+    /// Names of checks or daemons this one needs: while one of them is
+    /// failing, this one is "blocked by" it and raises nothing of its own.
+    #[serde(default)]
+    pub depends_on: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -189,6 +197,9 @@ pub struct DockerService {
     pub endpoint: Option<String>,
     #[serde(default)]
     pub interval: Option<Dur>,
+    /// Per container (by name): the checks or daemons it needs.
+    #[serde(default)]
+    pub depends_on: std::collections::BTreeMap<String, Vec<Spanned<String>>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -211,6 +222,10 @@ pub struct FreshnessService {
     pub max_age: Dur,
     #[serde(default)]
     pub interval: Option<Dur>,
+    /// Names of checks or daemons this one needs: while one of them is
+    /// failing, this one is "blocked by" it and raises nothing of its own.
+    #[serde(default)]
+    pub depends_on: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -228,6 +243,10 @@ pub struct ProcessService {
     pub exe: Option<String>,
     #[serde(default)]
     pub interval: Option<Dur>,
+    /// Names of checks or daemons this one needs: while one of them is
+    /// failing, this one is "blocked by" it and raises nothing of its own.
+    #[serde(default)]
+    pub depends_on: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -241,6 +260,10 @@ pub struct SyncthingService {
     pub interval: Option<Dur>,
     #[serde(default)]
     pub timeout: Option<Dur>,
+    /// Names of checks or daemons this one needs: while one of them is
+    /// failing, this one is "blocked by" it and raises nothing of its own.
+    #[serde(default)]
+    pub depends_on: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -343,6 +366,10 @@ pub struct Daemon {
     pub heartbeat_field: Option<String>,
     #[serde(default)]
     pub heartbeat_max_age: Option<Dur>,
+    /// Names of checks or daemons this one needs: while one of them is
+    /// failing, this one is "blocked by" it and raises nothing of its own.
+    #[serde(default)]
+    pub depends_on: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

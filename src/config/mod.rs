@@ -1,6 +1,7 @@
 //! Configuration: where it is found, how it is parsed, and the checks that
 //! turn a mistake into `PATH:LINE:COLUMN: message`.
 
+pub(crate) mod depends;
 pub mod duration;
 pub mod file;
 
@@ -150,6 +151,7 @@ pub(crate) fn add_what_answers(config: &mut Config, probe: &Probe) {
             name: "docker".into(),
             endpoint: Some(format!("unix://{DOCKER_SOCKET}")),
             interval: None,
+            depends_on: Default::default(),
         });
     }
     if probe.systemd
@@ -290,6 +292,7 @@ fn validate(c: &Config) -> Vec<Problem> {
     validate_push(c, &mut out);
     validate_refs(c, &host_names, &mut out);
     validate_alerts(c, &mut out);
+    depends::validate(c, &mut out);
     out
 }
 

@@ -65,6 +65,8 @@ pub struct ServicesState {
     /// for the group to be critical: 2 when watching (two rounds agree),
     /// 1 for `snapshot` and `check`, which see one round.
     pub group_rounds: usize,
+    /// `depends_on`: dependent → the cause blocking it (see `store::depends`).
+    pub(crate) blocked: BTreeMap<String, String>,
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ mod agents_ssh;
 mod bus_authority;
 mod cli;
 mod contracts;
+mod depends;
 mod docker;
 mod local_sources;
 mod nats;
