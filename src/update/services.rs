@@ -105,6 +105,9 @@ pub struct Row {
     /// How often the source checks (0: no expectation); a row with no
     /// result for three of these is stale.
     pub every_ms: i64,
+    /// A count whose every rise is an event, and what it counts: a
+    /// Syncthing folder's conflict files, a unit's restarts.
+    pub rising: Option<(i64, &'static str)>,
 }
 
 impl Row {
@@ -126,6 +129,7 @@ impl Row {
             latency_ms: None,
             container: None,
             every_ms: 0,
+            rising: None,
         }
     }
 }
