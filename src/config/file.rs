@@ -116,6 +116,10 @@ pub struct Host {
     pub interval: Option<Dur>,
     #[serde(default)]
     pub timeout: Option<Dur>,
+    /// Not a key: the `process` patterns of the daemons on this host, which
+    /// its process table keeps even when trimmed to its top processes.
+    #[serde(skip)]
+    pub keep_processes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]

@@ -23,6 +23,7 @@ mod cli;
 mod contracts;
 mod depends;
 mod docker;
+mod idle_process;
 mod local_sources;
 mod nats;
 mod panic_cli;
