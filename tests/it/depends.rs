@@ -82,3 +82,48 @@ async fn a_check_behind_a_dead_dependency_is_blocked_not_a_problem() {
     assert_eq!(problem_titles(&v).len(), 2, "{v}");
     assert!(service(&v, "adapter")["blocked_by"].is_null());
 }
+
+/// The Services tab at 100x30 under console glyphs: the dependent says
+/// what blocks it, the cause what it blocks, and the tab counts one problem.
+#[test]
+fn blocked_rows_on_the_services_tab() {
+    use fleettop::store::{Store, Tab};
+    use fleettop::theme::{GlyphKind, Glyphs, Theme};
+    use fleettop::ui::View;
+    use fleettop::update::Update;
+    use fleettop::update::services::{Health, Kind, Row, ServiceUpdate};
+    const NOW: i64 = 1_780_000_000_000;
+    let mut st = Store::new(&config(4000, true));
+    let mut put = |key: &str, kind, name: &str, h, detail: &str| {
+        let mut r = Row::new(key, kind, name, h, detail);
+        r.source = "127.0.0.1:4000".into();
+        r.latency_ms = Some(1.0);
+        st.apply(Update::Services(ServiceUpdate::Result(Box::new(r))), NOW);
+    };
+    put("tcp:drain", Kind::Tcp, "drain", Health::Error, "connection refused");
+    put(
+        "http:adapter",
+        Kind::Http,
+        "adapter",
+        Health::Error,
+        "connection refused",
+    );
+    assert_eq!(st.problem_count(Tab::Services, NOW).0, 1);
+    let view = View {
+        tab: Tab::Services,
+        ..View::default()
+    };
+    let g = Glyphs::new(GlyphKind::Console);
+    let buf = crate::common::screen::draw(&st, &view, &Theme::load("default").unwrap(), &g, (100, 30), NOW);
+    let allowed = crate::common::screen::console_glyphs();
+    assert!(
+        buf.content()
+            .iter()
+            .flat_map(|c| c.symbol().chars())
+            .all(|c| allowed.contains(&c))
+    );
+    let screen = crate::common::screen::text(&buf);
+    assert!(screen.contains("blocked by drain; connection refused"), "{screen}");
+    assert!(screen.lines().next().unwrap().contains("Services 1!"), "{screen}");
+    insta::assert_snapshot!("depends_blocked_100x30", screen);
+}
