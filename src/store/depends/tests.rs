@@ -92,3 +92,38 @@ fn no_depends_on_no_blocking() {
     assert_eq!(titles(&s, 1000), ["a1 down: refused"]);
     assert!(s.depends.effective().is_empty());
 }
+
+/// A daemon behind a failing check: its failed runs raise nothing, it
+/// says what blocks it; and a failing daemon blocks a check.
+#[test]
+fn daemons_block_and_are_blocked() {
+    let cfg = "[[services.tcp]]\nname = \"drain\"\naddress = \"127.0.0.1:1\"\n\
+        [[services.http]]\nname = \"api\"\nurl = \"http://x/\"\ndepends_on = [\"scout\"]\n\
+        [[agents.daemon]]\nname = \"scout\"\ndepends_on = [\"drain\"]\n";
+    let mut s = Store::new(&crate::config::parse_str(cfg, "t").unwrap());
+    s.apply(row(Kind::Tcp, "drain", Health::Error), 1000);
+    let failed = match crate::parse::agent::parse(
+        r#"{"agent":"scout","event":"failed","exit_code":1,"started_at":1,"finished_at":2}"#,
+    ) {
+        Ok(crate::parse::agent::Parsed::Run(e)) => e,
+        other => panic!("{other:?}"),
+    };
+    s.apply(
+        Update::Agents(crate::update::agents::AgentUpdate::Event {
+            event: failed,
+            source: "test".into(),
+            history: false,
+        }),
+        2000,
+    );
+    assert_eq!(s.agents.get("scout").unwrap().blocked_by.as_deref(), Some("drain"));
+    assert_eq!(titles(&s, 2000), ["drain down: refused (blocks api, scout)"]);
+    // The drain back: scout's failure is its own again once held time ends
+    // (no new run of its own came), and it blocks api.
+    s.apply(row(Kind::Tcp, "drain", Health::Ok), 3000);
+    s.tick(3000 + super::HOLD_MAX_MS);
+    assert_eq!(s.agents.get("scout").unwrap().blocked_by, None);
+    assert_eq!(blocked(&s, "api").as_deref(), Some("scout"));
+    let t = titles(&s, 3000 + super::HOLD_MAX_MS);
+    assert!(t.iter().any(|x| x.starts_with("scout failed")), "{t:?}");
+}
