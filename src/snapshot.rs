@@ -48,6 +48,8 @@ pub struct ServiceSnap {
     /// A launchd job's audit; absent on other rows.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub launchd: Option<LaunchdSnap>,
+    /// `depends_on`: the failing check or daemon this row waits on.
+    pub blocked_by: Option<String>,
 }
 
 /// A launchd job as the audit sees it (`docs/snapshot.md`).
@@ -120,6 +122,7 @@ impl ServiceSnap {
                 group: s.row.group.clone(),
                 metric: metric::MetricSnap::of(s),
                 launchd: s.row.launchd.as_deref().map(LaunchdSnap::of),
+                blocked_by: store.services.blocked_by(&s.row).map(str::to_string),
             })
             .collect();
         let containers = store
@@ -169,6 +172,8 @@ pub struct AgentSnap {
     pub last_heartbeat: Option<String>,
     /// Times this agent sent that were dropped as clock skew.
     pub clock_skew: u64,
+    /// `depends_on`: the failing check or daemon this daemon waits on.
+    pub blocked_by: Option<String>,
 }
 
 impl AgentSnap {
@@ -194,6 +199,7 @@ impl AgentSnap {
             last_output: last.map(|r| r.extracted.clone()),
             last_heartbeat: a.last_heartbeat.map(rfc3339),
             clock_skew: a.clock_skew,
+            blocked_by: a.blocked_by.clone(),
         }
     }
 }

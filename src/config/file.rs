@@ -116,6 +116,10 @@ pub struct Host {
     pub interval: Option<Dur>,
     #[serde(default)]
     pub timeout: Option<Dur>,
+    /// Not a key: the `process` patterns of the daemons on this host, which
+    /// its process table keeps even when trimmed to its top processes.
+    #[serde(skip)]
+    pub keep_processes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -168,6 +172,10 @@ pub struct HttpService {
     pub interval: Option<Dur>,
     #[serde(default)]
     pub timeout: Option<Dur>,
+    /// Names of checks or daemons this one needs: while one of them is
+    /// failing, this one is "blocked by" it and raises nothing of its own.
+    #[serde(default)]
+    pub depends_on: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -181,6 +189,10 @@ pub struct TcpService {
     pub interval: Option<Dur>,
     #[serde(default)]
     pub timeout: Option<Dur>,
+    /// Names of checks or daemons this one needs: while one of them is
+    /// failing, this one is "blocked by" it and raises nothing of its own.
+    #[serde(default)]
+    pub depends_on: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -191,6 +203,9 @@ pub struct DockerService {
     pub endpoint: Option<String>,
     #[serde(default)]
     pub interval: Option<Dur>,
+    /// Per container (by name): the checks or daemons it needs.
+    #[serde(default)]
+    pub depends_on: std::collections::BTreeMap<String, Vec<Spanned<String>>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -213,6 +228,10 @@ pub struct FreshnessService {
     pub max_age: Dur,
     #[serde(default)]
     pub interval: Option<Dur>,
+    /// Names of checks or daemons this one needs: while one of them is
+    /// failing, this one is "blocked by" it and raises nothing of its own.
+    #[serde(default)]
+    pub depends_on: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -230,6 +249,10 @@ pub struct ProcessService {
     pub exe: Option<String>,
     #[serde(default)]
     pub interval: Option<Dur>,
+    /// Names of checks or daemons this one needs: while one of them is
+    /// failing, this one is "blocked by" it and raises nothing of its own.
+    #[serde(default)]
+    pub depends_on: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -243,6 +266,10 @@ pub struct SyncthingService {
     pub interval: Option<Dur>,
     #[serde(default)]
     pub timeout: Option<Dur>,
+    /// Names of checks or daemons this one needs: while one of them is
+    /// failing, this one is "blocked by" it and raises nothing of its own.
+    #[serde(default)]
+    pub depends_on: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -359,6 +386,10 @@ pub struct Daemon {
     pub heartbeat_field: Option<String>,
     #[serde(default)]
     pub heartbeat_max_age: Option<Dur>,
+    /// Names of checks or daemons this one needs: while one of them is
+    /// failing, this one is "blocked by" it and raises nothing of its own.
+    #[serde(default)]
+    pub depends_on: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

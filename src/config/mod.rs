@@ -1,6 +1,7 @@
 //! Configuration: where it is found, how it is parsed, and the checks that
 //! turn a mistake into `PATH:LINE:COLUMN: message`.
 
+pub(crate) mod depends;
 pub mod duration;
 pub mod file;
 pub(crate) mod launchd;
@@ -153,6 +154,7 @@ pub(crate) fn add_what_answers(config: &mut Config, probe: &Probe) {
             name: "docker".into(),
             endpoint: Some(format!("unix://{DOCKER_SOCKET}")),
             interval: None,
+            depends_on: Default::default(),
         });
     }
     if probe.systemd
@@ -205,7 +207,28 @@ pub fn parse_str(text: &str, label: &str) -> Result<Config, Vec<ConfigError>> {
         .chain(duplicate_names(text))
         .map(|(span, msg)| at(Some(span), msg))
         .collect();
-    if errors.is_empty() { Ok(config) } else { Err(errors) }
+    if errors.is_empty() {
+        let mut config = config;
+        keep_daemon_processes(&mut config);
+        Ok(config)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Each host's table keeps the processes its daemons' `process` checks
+/// look for (a trimmed table would read an idle daemon as gone).
+fn keep_daemon_processes(c: &mut Config) {
+    for d in &c.agents.daemon {
+        let Some(p) = &d.process else { continue };
+        let host = c.hosts.iter_mut().find(|h| match &d.host {
+            Some(n) => h.display_name() == *n.get_ref(),
+            None => h.local,
+        });
+        if let Some(h) = host {
+            h.keep_processes.push(p.to_lowercase());
+        }
+    }
 }
 
 /// 1-based line and column (in characters) of a byte offset.
@@ -298,6 +321,7 @@ fn validate(c: &Config) -> Vec<Problem> {
     validate_alerts(c, &mut out);
     metric::validate(&c.services.metric, &host_names, &mut out);
     launchd::validate(c, &mut out);
+    depends::validate(c, &mut out);
     out
 }
 

@@ -125,6 +125,9 @@ pub struct Agent {
     pub clock_skew: u64,
     /// Bytes of output its kept runs hold.
     pub output_bytes: usize,
+    /// `depends_on`: the failing cause blocking this daemon (its problems
+    /// are kept at info meanwhile; see `store::depends`).
+    pub blocked_by: Option<String>,
 }
 
 impl Agent {
@@ -154,6 +157,7 @@ impl Agent {
             next_run: None,
             clock_skew: 0,
             output_bytes: 0,
+            blocked_by: None,
         }
     }
 

@@ -3,6 +3,7 @@
 
 pub mod agents;
 pub mod alerts;
+mod depends;
 pub mod events;
 mod hosts;
 pub mod nats;
@@ -96,6 +97,8 @@ pub struct Store {
     pub clock: Option<Now>,
     /// Wall-clock steps seen, for the log and tests.
     pub clock_steps: u64,
+    /// `depends_on`: who is blocked by what.
+    pub(crate) depends: depends::Depends,
 }
 
 impl Store {
@@ -123,6 +126,7 @@ impl Store {
             outlet_dropped: 0,
             clock: None,
             clock_steps: 0,
+            depends: depends::Depends::new(config),
         }
     }
 
@@ -196,6 +200,7 @@ impl Store {
             }
             Update::Push(u) => new.extend(self.apply_push(u, now)),
         }
+        new.extend(self.refresh_depends(now));
         self.push_all(echoes, now, false) + self.push_all(new, now, publish)
     }
 
@@ -209,6 +214,7 @@ impl Store {
         new.extend(self.services.tick(now, &mut self.conditions));
         new.extend(self.nats.tick(now, &mut self.conditions));
         new.extend(self.agents.tick(now, &mut self.conditions, &self.hosts));
+        new.extend(self.refresh_depends(now));
         new.extend(self.conditions.evaluate(now));
         let pushed = self.push_all(new, now, true);
         let expired = self.events.expire(now, self.rules.event_ttl_ms);

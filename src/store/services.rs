@@ -70,6 +70,8 @@ pub struct ServicesState {
     /// `alerts.offline_critical_after`: a keepalive launchd job down or
     /// crash-looping this long is critical.
     pub(crate) critical_after_ms: i64,
+    /// `depends_on`: dependent → the cause blocking it (see `store::depends`).
+    pub(crate) blocked: BTreeMap<String, String>,
 }
 
 #[cfg(test)]

@@ -321,6 +321,10 @@ fn said(a: &Agent, p: &Painter, status: AgentStatus, run: Option<&Run>) -> Strin
         (None, _) if a.last_heartbeat.is_some() => "alive (heartbeats, no runs seen)".into(),
         (None, _) => "no runs seen yet".into(),
     };
+    let said = match &a.blocked_by {
+        Some(cause) => format!("blocked by {cause}; {said}"),
+        None => said,
+    };
     match a.clock_skew {
         0 => said,
         n => format!("clock skew ({n} dropped): {}", said.trim_start_matches("clock skew: ")),

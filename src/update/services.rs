@@ -111,6 +111,9 @@ pub struct Row {
     pub metric: Option<Box<super::metric::MetricInfo>>,
     /// A launchd job's audit (its plist, cohort, cause, error log tail).
     pub launchd: Option<Box<crate::parse::launchctl::Audit>>,
+    /// A count whose every rise is an event, and what it counts: a
+    /// Syncthing folder's conflict files, a unit's restarts.
+    pub rising: Option<(i64, &'static str)>,
 }
 
 impl Row {
@@ -134,6 +137,7 @@ impl Row {
             every_ms: 0,
             metric: None,
             launchd: None,
+            rising: None,
         }
     }
 }

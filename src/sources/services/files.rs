@@ -271,6 +271,7 @@ mod tests {
             user: user.map(Into::into),
             exe: exe.map(Into::into),
             interval: None,
+            depends_on: Vec::new(),
         }
     }
 

@@ -199,6 +199,8 @@ pub fn folder_row(
         detail,
     );
     r.source = cfg.name.clone();
+    // A cut walk's count is a floor, not a rise.
+    r.rising = (!conflicts.cut).then_some((n as i64, "conflict files"));
     r
 }
 

@@ -66,6 +66,8 @@ pub struct Target {
     pub timeout: Duration,
     pub sessions: Vec<String>,
     pub gpu: bool,
+    /// Processes kept in a trimmed table: the host's daemons' patterns.
+    pub keep: Vec<String>,
 }
 
 impl Target {
@@ -93,6 +95,7 @@ impl Target {
                 .map_or(Duration::from_secs(4), |d| d.0.max(Duration::from_millis(100))),
             sessions: h.sessions.clone(),
             gpu: h.gpu != GpuMode::Off,
+            keep: h.keep_processes.clone(),
         })
     }
 }
@@ -187,6 +190,7 @@ pub async fn run(host: Host, ctx: Ctx) {
     let mut schedule = Schedule::new(t.interval, seed);
     let mut conn: Option<Arc<Conn>> = None;
     let mut tracker = Tracker::new(t.sessions.clone());
+    tracker.keep = t.keep.clone();
     loop {
         // connect and the probe are each bounded by the timeout; this is the
         // backstop over both.

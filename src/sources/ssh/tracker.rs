@@ -17,6 +17,9 @@ pub struct Tracker {
     /// memory, and hundreds of hosts keep one each.
     prev_procs: Vec<(u32, u64, u64)>,
     sessions: Vec<String>,
+    /// Lowercase patterns whose processes a trimmed table keeps (the
+    /// host's daemons' `process` checks).
+    pub(crate) keep: Vec<String>,
 }
 
 impl Tracker {
@@ -73,11 +76,15 @@ impl Tracker {
                 (pat.clone(), n)
             })
             .collect();
-        let keep = if whole {
+        let mut keep = if whole {
             vec![true; live.len()]
         } else {
             top(&use_of, TOP_PROCESSES)
         };
+        // What a daemon's `process` check looks for stays, however idle.
+        for (k, s) in keep.iter_mut().zip(&live) {
+            *k = *k || self.keep.iter().any(|p| s.comm.to_lowercase().contains(p.as_str()));
+        }
         let kept = keep.iter().filter(|k| **k).count();
         let processes_of = Some(live.len()).filter(|n| *n > kept);
         let mut processes = rows(&live, &use_of, &keep, &p.uids, &p.users);

@@ -26,6 +26,7 @@ pub(super) fn observe_one(
             recovered: format!("{}: process {pattern:?} is back", a.name),
         });
     }
+    crate::store::depends::demote(&mut obs, &a.name, a.blocked_by.as_deref());
     conditions.observe(&format!("agent:{}", a.name), obs, now)
 }
 

@@ -140,6 +140,19 @@ impl ServicesState {
                 if let (Some(old), Some(new)) = (&s.row.container, &row.container) {
                     container_edges(&s.row.name, old, new, events);
                 }
+                // From none, a change of health is the event already.
+                if let (Some((old, _)), Some((new, what))) = (s.row.rising, row.rising)
+                    && new > old
+                    && (old > 0 || s.row.health == row.health)
+                {
+                    events.push(NewEvent {
+                        level: Level::Warn,
+                        kind: row.kind.as_str().into(),
+                        source: row.name.clone(),
+                        title: format!("{}: {what} {old} -> {new}", row.name),
+                        detail: String::new(),
+                    });
+                }
                 // Details fetched for the drill-down outlive list refreshes.
                 let kept = s
                     .row

@@ -1,6 +1,6 @@
 //! The problems the Services rows show: failing and stale rows, groups down.
 
-use super::{Health, Kind, ServicesState};
+use super::{Health, Kind, Row, ServicesState};
 use crate::model::{Level, Millis};
 use crate::store::{Observation, Tab};
 use std::collections::BTreeMap;
@@ -12,8 +12,9 @@ impl ServicesState {
         let mut out = Vec::new();
         for s in &self.rows {
             let r = &s.row;
+            let mut own = Vec::new();
             if s.stale(now) {
-                out.push(Observation {
+                own.push(Observation {
                     key: format!("stale:{}", r.key),
                     tab: Tab::Services,
                     kind: r.kind.as_str().into(),
@@ -29,33 +30,44 @@ impl ServicesState {
                 });
             }
             if r.kind == Kind::Metric {
-                out.extend(super::metric::observation(s, now, self.group_rounds));
-                continue;
-            }
-            let level = match r.health {
-                Health::Error => Level::Error,
-                Health::Warn => Level::Warn,
-                _ => continue,
-            };
-            let word = if r.kind == Kind::Container { "" } else { " down" };
-            let title = if r.health == Health::Error {
-                format!("{}{word}: {}", r.name, r.detail)
+                own.extend(super::metric::observation(s, now, self.group_rounds));
             } else {
-                format!("{}: {}", r.name, r.detail)
-            };
-            out.push(Observation {
-                key: format!("svc:{}", r.key),
-                tab: Tab::Services,
-                kind: r.kind.as_str().into(),
-                source: r.name.clone(),
-                title,
-                level,
-                escalate: super::launchd::escalate(r, self.critical_after_ms),
-                recovered: format!("{} is ok again", r.name),
-            });
+                own.extend(self.failure(r));
+            }
+            crate::store::depends::demote(&mut own, &r.name, self.blocked_by(r));
+            out.extend(own);
         }
         out.extend(self.group_observations());
         out
+    }
+
+    /// A failing row's problem; a cause says how many it blocks.
+    fn failure(&self, r: &Row) -> Option<Observation> {
+        let level = match r.health {
+            Health::Error => Level::Error,
+            Health::Warn => Level::Warn,
+            _ => return None,
+        };
+        let word = if r.kind == Kind::Container { "" } else { " down" };
+        let mut title = if r.health == Health::Error {
+            format!("{}{word}: {}", r.name, r.detail)
+        } else {
+            format!("{}: {}", r.name, r.detail)
+        };
+        let blocks = self.blocks(r);
+        if !blocks.is_empty() {
+            title.push_str(&format!(" ({blocks})"));
+        }
+        Some(Observation {
+            key: format!("svc:{}", r.key),
+            tab: Tab::Services,
+            kind: r.kind.as_str().into(),
+            source: r.name.clone(),
+            title,
+            level,
+            escalate: super::launchd::escalate(r, self.critical_after_ms),
+            recovered: format!("{} is ok again", r.name),
+        })
     }
 
     /// One problem per group whose every member is down: critical once

@@ -180,3 +180,36 @@ fn outside_strings_are_sanitised_and_cut() {
     assert!(!row.name.contains('\x1b'));
     assert!(row.detail.chars().count() <= DETAIL_MAX + 1);
 }
+
+/// Every rise of a counted thing (Syncthing conflict files, a unit's
+/// restarts) is an event; the first, from none, is the warning's edge.
+#[test]
+fn each_rise_of_a_count_is_an_event() {
+    let (mut s, mut c) = state();
+    let folder = |n: i64, h: Health| {
+        let mut r = Row::new(
+            "syncthing:s/f",
+            Kind::Syncthing,
+            "docs",
+            h,
+            format!("idle 100%, {n} conflict files"),
+        );
+        r.rising = Some((n, "conflict files"));
+        ServiceUpdate::Result(Box::new(r))
+    };
+    s.apply(folder(0, Health::Ok), 0, &mut c);
+    let ev = s.apply(folder(1, Health::Warn), 1000, &mut c);
+    let titles: Vec<&str> = ev.iter().map(|e| e.title.as_str()).collect();
+    assert_eq!(titles, ["docs: idle 100%, 1 conflict files"]);
+    let ev = s.apply(folder(3, Health::Warn), 2000, &mut c);
+    let titles: Vec<&str> = ev.iter().map(|e| e.title.as_str()).collect();
+    assert_eq!(titles, ["docs: conflict files 1 -> 3"]);
+    assert_eq!(ev[0].level, Level::Warn);
+    assert!(s.apply(folder(3, Health::Warn), 3000, &mut c).is_empty());
+    assert!(
+        s.apply(folder(2, Health::Warn), 4000, &mut c).is_empty(),
+        "a fall is no event"
+    );
+    let ev = s.apply(folder(4, Health::Warn), 5000, &mut c);
+    assert_eq!(ev[0].title, "docs: conflict files 2 -> 4");
+}

@@ -82,6 +82,9 @@ fn status_text(s: &Service, p: &Painter) -> String {
     if let Some(at) = s.checked_at.filter(|_| s.stale(p.now)) {
         out = format!("no new result for {}; last: {out}", fmt::ago(p.now.saturating_sub(at)));
     }
+    if let Some(cause) = p.store.services.blocked_by(&s.row) {
+        out = format!("blocked by {cause}; {out}");
+    }
     if let Some(c) = &s.row.container {
         if c.state == "running"
             && let Some(at) = c.started_at
