@@ -23,6 +23,7 @@ mod cli;
 mod contracts;
 mod docker;
 mod local_sources;
+mod mac;
 mod nats;
 mod panic_cli;
 mod process_identity;

@@ -51,7 +51,7 @@ fn sysctl_values() {
     );
     assert_eq!(load_avg("{ 2.67 2.88 3.12 }"), Some([2.67, 2.88, 3.12]));
     assert_eq!(load_avg("{ 1 2 }"), None);
-    assert_eq!(sw_vers(SW_VERS), "macOS 14.1.1");
+    assert_eq!(sw_vers(SW_VERS), "Mac OS X 10.13");
 }
 
 #[test]
@@ -97,7 +97,7 @@ fn a_whole_output_through_the_probe_parser() {
     let v = &p.value;
     assert_eq!(
         (v.system.as_str(), v.kernel.as_str(), v.os.as_str()),
-        ("Darwin", "23.1.0", "macOS 14.1.1")
+        ("Darwin", "23.1.0", "Mac OS X 10.13")
     );
     assert!(v.complete && v.garbled.is_none());
     assert_eq!(v.load, [2.67, 2.88, 3.12]);
