@@ -144,3 +144,60 @@ fn the_local_collector_of_a_mac() {
     assert_eq!(s.sessions, [("claude".to_string(), 1)]);
     assert!((s.cpu_pct - 53.51).abs() < 1e-6);
 }
+
+/// A Mac's probe output assembled from the fixtures, framed by `m`.
+fn mac_output(m: &str) -> String {
+    let file = |f: &str| std::fs::read_to_string(format!("{FIXTURES}/{f}")).unwrap();
+    [
+        ("uname", "Darwin\n23.1.0\n".to_string()),
+        ("sw_vers", file("sw_vers.txt")),
+        ("sysctl", file("sysctl.txt")),
+        ("now", "1606523359\n".into()),
+        ("vm_stat", file("vm_stat-m1.txt")),
+        ("top", file("top-l1-n0-intel.txt")),
+        ("netstat", file("netstat-ib-m-series.txt")),
+        ("df", file("df-512-apfs.txt")),
+        ("ps", file("ps-numbers.txt")),
+        ("comm", file("ps-comm.txt")),
+        ("pmset", file("pmset-batt-discharging.txt")),
+        ("end", String::new()),
+    ]
+    .iter()
+    .map(|(name, body)| format!("{m} {name}\n{body}"))
+    .collect()
+}
+
+/// The tile and the drill-down of a Mac, as of a Linux host, in console
+/// glyphs at 100x30: CPU total (no per-core bars), memory, swap, the one
+/// APFS disk, battery, the process table.
+#[test]
+fn a_macs_tile_and_drill_down() {
+    use fleettop::fixture::{NOW, host};
+    use fleettop::store::{Store, Tab};
+    use fleettop::theme::{GlyphKind, Glyphs, Theme};
+    use fleettop::ui::{Detail, View};
+    let m = fleettop::parse::probe::marker();
+    let p = fleettop::parse::probe::parse(&mac_output(&m), &m);
+    let s = fleettop::sources::ssh::Tracker::new(vec!["claude".into()])
+        .sample(p.value, p.errors, NOW, true)
+        .unwrap();
+    let config =
+        fleettop::config::parse_str("[[hosts]]\nname = \"mini\"\nssh = \"me@mini.local\"\n", "mac.toml").unwrap();
+    let mut store = Store::new(&config);
+    store.apply(host("mini", s), NOW);
+    let (theme, glyphs) = (Theme::load("console16").unwrap(), Glyphs::new(GlyphKind::Console));
+    let detail = View {
+        detail: Some(Detail::new(Tab::Fleet, "mini")),
+        ..View::default()
+    };
+    for (name, view) in [
+        ("mac_tile_console_100x30", View::default()),
+        ("mac_host_console_100x30", detail),
+    ] {
+        let buf = common::screen::draw(&store, &view, &theme, &glyphs, (100, 30), NOW);
+        common::screen::assert_console_only(&buf, name);
+        let t = common::screen::text(&buf);
+        assert!(t.contains("mini"), "{t}");
+        insta::assert_snapshot!(name, t);
+    }
+}
