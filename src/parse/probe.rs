@@ -47,10 +47,11 @@ macro_rules! SEND {
 }
 
 /// The Darwin probe's commands ([`super::darwin`]); a macro, as `concat!`
-/// takes only literals.
+/// takes only literals. `sysctl` is in `/usr/sbin`, which a PATH set by
+/// a login or a launchd job may lack: it is added, last.
 macro_rules! darwin_script {
     () => {
-        r#"export LC_ALL=C
+        r#"export LC_ALL=C PATH="$PATH:/usr/sbin:/sbin"
 echo "$M uname"; uname -s; uname -r
 echo "$M sw_vers"; sw_vers 2>/dev/null
 echo "$M sysctl"; sysctl hw.memsize hw.ncpu vm.swapusage kern.boottime vm.loadavg kern.memorystatus_level 2>/dev/null
