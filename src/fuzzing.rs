@@ -38,6 +38,7 @@ pub const TARGETS: &[(&str, Driver)] = &[
     ("remote", remote),
     ("services", services),
     ("metric", metric),
+    ("darwin", darwin),
 ];
 
 fn text(data: &[u8]) -> String {
@@ -509,4 +510,40 @@ pub fn metric(data: &[u8]) {
         .map_or(0, |m| m.history.len());
     assert!(kept <= HISTORY, "{kept}");
     snapshot(&mut st, NOW + 10_000_000);
+}
+
+/// A Mac's probe output made of the parts of `data` (`ps` numbers, `ps`
+/// names, `df`, `netstat -ib`, `sysctl`, `vm_stat`, `top`, `pmset`),
+/// through the tracker, the store and the snapshot; and the framing of
+/// `ps`: no name pass adds, drops or reorders a process of the numbers
+/// pass.
+pub fn darwin(data: &[u8]) {
+    let [numbers, names, df, netstat, sysctl, vm_stat, top, pmset] = parts::<8>(data);
+    let pids = |p: &parse::Parsed<Vec<parse::darwin_table::DarwinProc>>| -> Vec<u32> {
+        p.value.iter().map(|q| q.pid).collect()
+    };
+    let framed = parse::darwin_table::processes(&numbers, &names);
+    counted(&framed);
+    let alone = parse::darwin_table::processes(&numbers, "");
+    assert_eq!(pids(&framed), pids(&alone), "a name changed the processes");
+    let m = FIXTURE_MARKER;
+    let out = format!(
+        "{m} uname\nDarwin\n23.1.0\n{m} sysctl\n{sysctl}\n{m} now\n1800000000\n{m} vm_stat\n{vm_stat}\n\
+         {m} top\n{top}\n{m} netstat\n{netstat}\n{m} df\n{df}\n{m} ps\n{numbers}\n{m} comm\n{names}\n\
+         {m} pmset\n{pmset}\n{m} end\n"
+    );
+    let p = parse::probe::parse(&out, m);
+    counted(&p);
+    let mut st = store();
+    let result = Tracker::new(vec!["claude".into()])
+        .sample(p.value, p.errors, NOW, false)
+        .map(Box::new);
+    st.apply(
+        Update::Host {
+            name: "box".into(),
+            result,
+        },
+        NOW,
+    );
+    snapshot(&mut st, NOW + 10_000);
 }

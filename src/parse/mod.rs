@@ -1,12 +1,15 @@
 //! Pure parsers for data that comes from outside the process: `nvidia-smi -q -x`
 //! XML, Prometheus text exposition pages (vLLM, llama.cpp), Linux
-//! `power_supply` uevent files, Linux `/proc` text and `df -P -k` output, and
+//! `power_supply` uevent files, Linux `/proc` text and `df -P -k` output, the
+//! outputs of the commands the probe runs on a Mac (`darwin*`), and
 //! a sanitiser for any foreign string that is about to be drawn on the
 //! terminal.
 //!
 //! None of these functions does I/O and none of them panics on any input.
 
 pub mod agent;
+pub mod darwin;
+pub mod darwin_table;
 pub mod known_hosts;
 pub mod launchctl;
 pub mod metric;

@@ -27,14 +27,43 @@ use std::collections::HashMap;
 /// input ([`stdin`]): the probe itself is never parsed by the login shell.
 pub const EXEC: &str = "exec sh";
 
-/// Runs the probe `p` and sends its output in 64 KiB blocks: `cat` writes
+/// Runs the probe `$q` (the Linux `p` or the Darwin `d`, by `uname -s`)
+/// and sends its output in 64 KiB blocks: `cat` writes
 /// one /proc file at a time, and sshd would send each write as its own
 /// packet — hundreds per poll, each a wake-up, a read and a decryption
 /// here. `dd obs=` gathers them (the probe as it is where there is no dd).
-/// `p` reads nothing: its input is /dev/null, not the rest of the script.
+/// The probe reads nothing: its input is /dev/null, not the rest of the
+/// script.
 macro_rules! SEND {
     () => {
-        "if command -v dd >/dev/null 2>&1; then p </dev/null | dd obs=65536 2>/dev/null; else p </dev/null; fi\n"
+        concat!(
+            "d() {\n",
+            darwin_script!(),
+            "echo \"$M end\"\n}\n",
+            "case $(uname -s 2>/dev/null) in Darwin) q=d;; *) q=p;; esac\n",
+            "if command -v dd >/dev/null 2>&1; then $q </dev/null | dd obs=65536 2>/dev/null; else $q </dev/null; fi\n"
+        )
+    };
+}
+
+/// The Darwin probe's commands ([`super::darwin`]); a macro, as `concat!`
+/// takes only literals. `sysctl` is in `/usr/sbin`, which a PATH set by
+/// a login or a launchd job may lack: it is added, last.
+macro_rules! darwin_script {
+    () => {
+        r#"export LC_ALL=C PATH="$PATH:/usr/sbin:/sbin"
+echo "$M uname"; uname -s; uname -r
+echo "$M sw_vers"; sw_vers 2>/dev/null
+echo "$M sysctl"; sysctl hw.memsize hw.ncpu vm.swapusage kern.boottime vm.loadavg kern.memorystatus_level 2>/dev/null
+echo "$M now"; date +%s
+echo "$M vm_stat"; vm_stat 2>/dev/null
+echo "$M top"; top -l 2 -n 0 -s 1 2>/dev/null
+echo "$M netstat"; netstat -ib 2>/dev/null
+echo "$M df"; df -k 2>/dev/null
+echo "$M ps"; ps -axo pid=,ppid=,user=,%cpu=,rss=,state= 2>/dev/null
+echo "$M comm"; ps -axo pid=,comm= 2>/dev/null
+echo "$M pmset"; pmset -g batt 2>/dev/null
+"#
     };
 }
 
@@ -113,6 +142,8 @@ pub struct ProbeSample {
     pub temps: Vec<Temp>,
     /// `Some` when the nvidia section was there.
     pub gpus: Option<Vec<Gpu>>,
+    /// What only a Mac's output has: `Some` when `uname` said Darwin.
+    pub darwin: Option<Box<super::darwin::DarwinSample>>,
     /// The `end` mark arrived: the output was not cut.
     pub complete: bool,
     /// Why the output does not parse as framed (not to be believed).
@@ -202,6 +233,21 @@ pub fn parse(text: &str, marker: &str) -> Parsed<ProbeSample> {
         out.value.garbled = Some("no section framed by this poll's marker".into());
     }
     let complete = secs.iter().any(|(name, _)| *name == "end");
+    if let Some((_, uname)) = secs.iter().find(|(name, _)| *name == "uname")
+        && uname.lines().next().map(str::trim) == Some("Darwin")
+    {
+        let mut l = uname.lines();
+        out.value.system = sanitize(l.next().unwrap_or("").trim());
+        out.value.kernel = sanitize(l.next().unwrap_or("").trim());
+        let d = super::darwin::read_sections(&secs, &mut out);
+        out.value.darwin = Some(Box::new(d));
+        out.value.complete = complete;
+        out.value.batteries.sort_by(|a, b| a.name.cmp(&b.name));
+        if !complete {
+            out.note_error(|| "probe output cut short".into());
+        }
+        return out;
+    }
     for (name, body) in secs {
         let v = &mut out.value;
         match name {

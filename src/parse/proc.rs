@@ -417,7 +417,7 @@ fn df_line(line: &str) -> Option<Disk> {
 }
 
 /// Byte ranges of the whitespace-separated words of `line`.
-fn word_spans(line: &str) -> Vec<(usize, usize)> {
+pub(crate) fn word_spans(line: &str) -> Vec<(usize, usize)> {
     let mut spans = Vec::new();
     let mut start = None;
     for (i, c) in line.char_indices() {

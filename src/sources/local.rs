@@ -1,7 +1,12 @@
-//! The machine fleettop runs on: CPU, memory, load, network and processes
-//! straight from `/proc` ([`ProcScanner`]); mounts and temperatures
-//! through sysinfo, each mount's sizes from `statvfs` as `df` reads them; sysfs for the battery, `nvidia-smi -q -x` for GPUs and a
-//! Prometheus page for inference.
+//! The machine fleettop runs on. On Linux: CPU, memory, load, network and
+//! processes straight from `/proc` ([`ProcScanner`]); mounts through
+//! sysinfo, each mount's sizes from `statvfs` as `df` reads them; sysfs for
+//! the battery. On a Mac (no `/proc`): the Darwin probe an SSH host runs,
+//! run by a local `sh` and read by the same parsers ([`script`]).
+//! Everywhere: temperatures through sysinfo, `nvidia-smi -q -x` for GPUs
+//! and a Prometheus page for inference.
+
+mod script;
 
 use super::procfs::ProcScanner;
 use super::{Ctx, gpu, inference};
@@ -16,7 +21,7 @@ use sysinfo::{Components, DiskRefreshKind, Disks, System};
 /// Kept between samples because CPU use, overall and per process, is a
 /// difference between two of them.
 pub struct Collector {
-    procs: ProcScanner,
+    scanner: Scanner,
     disks: Disks,
     comps: Option<Components>,
     sessions: Vec<String>,
@@ -25,13 +30,36 @@ pub struct Collector {
     kernel: String,
 }
 
+/// How the machine's processes and figures are read.
+enum Scanner {
+    Proc(ProcScanner),
+    Script(script::ScriptScanner),
+}
+
 impl Collector {
+    /// `/proc` on Linux, the Darwin commands elsewhere.
     pub fn new(sessions: Vec<String>) -> Result<Self, String> {
-        let mut procs = ProcScanner::new();
-        // The first sample is the base the next one's CPU use is measured on.
-        procs.sample(0);
+        if cfg!(target_os = "linux") {
+            let mut procs = ProcScanner::new();
+            // The first sample is the base the next one's CPU use is measured on.
+            procs.sample(0);
+            Self::with(Scanner::Proc(procs), sessions)
+        } else {
+            let script = script::ScriptScanner::new(sessions.clone(), None);
+            Self::with(Scanner::Script(script), sessions)
+        }
+    }
+
+    /// Reading the machine with the probe's commands found on `path` (a
+    /// Mac's, or stand-ins for them), whatever this system is.
+    pub fn from_commands(sessions: Vec<String>, path: &std::ffi::OsStr) -> Result<Self, String> {
+        let script = script::ScriptScanner::new(sessions.clone(), Some(path));
+        Self::with(Scanner::Script(script), sessions)
+    }
+
+    fn with(scanner: Scanner, sessions: Vec<String>) -> Result<Self, String> {
         Ok(Collector {
-            procs,
+            scanner,
             disks: Disks::new_with_refreshed_list_specifics(DiskRefreshKind::nothing())
                 .map_err(|e| format!("disks: {e:?}"))?,
             comps: Components::new_with_refreshed_list().ok(),
@@ -41,14 +69,29 @@ impl Collector {
         })
     }
 
-    /// One sample. Blocking (reads /proc); run it off the async threads.
+    /// One sample. Blocking (reads /proc, or runs commands); run it off
+    /// the async threads.
     pub fn collect(&mut self, at: Millis) -> HostSample {
-        let mut sample = self.procs.sample(at);
+        let procs = match &mut self.scanner {
+            Scanner::Proc(p) => p,
+            Scanner::Script(s) => {
+                let sample = s.sample(at).unwrap_or_else(|e| {
+                    tracing::warn!("local probe: {e}");
+                    HostSample {
+                        at,
+                        parse_errors: 1,
+                        ..HostSample::default()
+                    }
+                });
+                return HostSample {
+                    temps: self.temps(),
+                    ..sample
+                };
+            }
+        };
+        let mut sample = procs.sample(at);
         // The mount list only: sizes come from statvfs (`disks`).
         self.disks.refresh_specifics(true, DiskRefreshKind::nothing());
-        if let Some(c) = &mut self.comps {
-            c.refresh(false);
-        }
         sample.sessions = self
             .sessions
             .iter()
@@ -62,22 +105,29 @@ impl Collector {
             os: self.os.clone(),
             kernel: self.kernel.clone(),
             disks: self.disks(),
-            temps: self
-                .comps
-                .iter()
-                .flat_map(|c| c.iter())
-                .filter_map(|c| {
-                    let t = f64::from(c.temperature()?);
-                    (t.is_finite() && t > -50.0 && t < 200.0).then(|| Temp {
-                        label: sanitize(c.label()),
-                        celsius: t,
-                    })
-                })
-                .collect(),
+            temps: self.temps(),
             batteries,
             parse_errors: sample.parse_errors + bad_batteries,
             ..sample
         }
+    }
+
+    /// Temperatures sysinfo reads (on a Mac too, without root).
+    fn temps(&mut self) -> Vec<Temp> {
+        if let Some(c) = &mut self.comps {
+            c.refresh(false);
+        }
+        self.comps
+            .iter()
+            .flat_map(|c| c.iter())
+            .filter_map(|c| {
+                let t = f64::from(c.temperature()?);
+                (t.is_finite() && t > -50.0 && t < 200.0).then(|| Temp {
+                    label: sanitize(c.label()),
+                    celsius: t,
+                })
+            })
+            .collect()
     }
 
     fn disks(&self) -> Vec<Disk> {

@@ -164,6 +164,10 @@ fn memory_lines(s: &HostSample, width: u16, core_cols: usize, core_rows: usize, 
             p,
         ));
     }
+    // No per-core figures (a Mac gives none without root): the total, said so.
+    if s.per_core.is_empty() {
+        lines.push(meter("cpu", s.cpu_pct, format!("{} total", fmt::pct(s.cpu_pct)), lw, p));
+    }
     let cw = lw / core_cols;
     for r in 0..core_rows {
         let mut spans = Vec::new();

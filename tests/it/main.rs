@@ -28,6 +28,7 @@ mod fleet_grid;
 mod idle_process;
 mod launchd;
 mod local_sources;
+mod mac;
 mod metric;
 mod nats;
 mod panic_cli;

@@ -112,6 +112,7 @@ never_panics! {
     remote: 256,
     services: 128,
     metric: 64,
+    darwin: 128,
 }
 
 /// Every driver has its fuzz target, its line in fuzz/seeds.txt and a

@@ -301,7 +301,9 @@ fn the_probe_is_fixed() {
     // line is the same for every login shell.
     assert_eq!(probe::EXEC, "exec sh");
     assert!(probe::COMMAND.contains("echo \"$M end\"\n}\n"));
-    assert!(probe::COMMAND.ends_with("p </dev/null | dd obs=65536 2>/dev/null; else p </dev/null; fi\n"));
+    assert!(probe::COMMAND.ends_with("$q </dev/null | dd obs=65536 2>/dev/null; else $q </dev/null; fi\n"));
+    // The Linux probe `p`, or on a Mac the Darwin one `d`, chosen on the host.
+    assert!(probe::COMMAND.contains("case $(uname -s 2>/dev/null) in Darwin) q=d;; *) q=p;; esac\n"));
     assert!(probe::COMMAND_GPU.contains("nvidia-smi -q -x"));
     assert!(!probe::COMMAND.contains("nvidia"));
 }

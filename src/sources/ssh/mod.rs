@@ -19,10 +19,15 @@
 //! connection ([`Links`]). Both are handles of the app's
 //! [`Handles`](super::Handles), never process-wide.
 //!
+//! A host whose `uname -s` says Darwin runs the Darwin probe instead
+//! (chosen inside the same script, [`crate::parse::darwin`]); `darwin`
+//! makes its sample.
+//!
 //! Files: `verify` (host key, login), `exec` (one command on a channel),
 //! `links` (the shared connections), `tables` (whose table is whole),
 //! `tracker` (a sample from two probes), `schedule` (turns and backoff).
 
+mod darwin;
 mod exec;
 mod links;
 mod schedule;

@@ -30,12 +30,12 @@ impl Tracker {
         }
     }
 
-    /// A host sample from a parsed probe; a host that is not Linux (or did
-    /// not say what it is) is an error, not a sample of zeros.
+    /// A host sample from a parsed probe; a host that is neither Linux nor
+    /// a Mac (or did not say what it is) is an error, not a sample of zeros.
     /// With `whole` false only the top processes are kept ([`top`]).
     pub fn sample(
         &mut self,
-        p: ProbeSample,
+        mut p: ProbeSample,
         errors: usize,
         at: Millis,
         whole: bool,
@@ -45,8 +45,17 @@ impl Tracker {
         }
         match p.system.as_str() {
             "Linux" => {}
+            "Darwin" => {
+                let Some(d) = p.darwin.take() else {
+                    return Err(SourceError::Other("the probe printed nothing usable".into()));
+                };
+                if d.mem_total_bytes == 0 {
+                    return Err(SourceError::Other("the probe printed no hw.memsize".into()));
+                }
+                return Ok(super::darwin::sample(p, *d, &self.sessions, errors, at, whole));
+            }
             "" => return Err(SourceError::Other("the probe printed nothing usable".into())),
-            other => return Err(SourceError::Other(format!("not Linux: {other}"))),
+            other => return Err(SourceError::Other(format!("neither Linux nor macOS: {other}"))),
         }
         let Some(stat) = p.stat else {
             return Err(SourceError::Other("the probe printed no /proc/stat".into()));
@@ -205,8 +214,12 @@ mod tests {
 
     #[test]
     fn not_linux_is_said_plainly() {
+        let p = probe::parse("@@fleettop uname\nFreeBSD\n14.1\n@@fleettop end\n", "@@fleettop");
+        let e = Tracker::new(vec![]).sample(p.value, 0, 0, true).unwrap_err();
+        assert_eq!(e, SourceError::Other("neither Linux nor macOS: FreeBSD".into()));
+        // A Mac that printed no memory size is not a sample of zeros.
         let p = probe::parse("@@fleettop uname\nDarwin\n23.1.0\n@@fleettop end\n", "@@fleettop");
         let e = Tracker::new(vec![]).sample(p.value, 0, 0, true).unwrap_err();
-        assert_eq!(e, SourceError::Other("not Linux: Darwin".into()));
+        assert_eq!(e, SourceError::Other("the probe printed no hw.memsize".into()));
     }
 }
