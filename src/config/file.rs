@@ -324,7 +324,7 @@ pub struct Daemon {
     #[serde(default)]
     pub tag: Option<String>,
     #[serde(default)]
-    pub schedule: Option<String>,
+    pub schedule: Option<super::schedule::Schedule>,
     #[serde(default)]
     pub runlog: Option<String>,
     #[serde(default)]
@@ -343,6 +343,16 @@ pub struct Daemon {
     pub heartbeat_field: Option<String>,
     #[serde(default)]
     pub heartbeat_max_age: Option<Dur>,
+    /// The zone its cron schedule is read in; the viewer's when not given.
+    #[serde(default)]
+    pub tz: Option<super::schedule::Zone>,
+    /// A run longer than this counts as a timeout.
+    #[serde(default)]
+    pub timeout: Option<Dur>,
+    /// How late a run may be before it counts as missed (default: a tenth
+    /// of the schedule's interval, at least a minute).
+    #[serde(default)]
+    pub grace: Option<Dur>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -3,6 +3,7 @@
 
 pub mod duration;
 pub mod file;
+pub mod schedule;
 
 pub use duration::Dur;
 pub use file::*;

@@ -170,3 +170,22 @@ fn push_mode_needs_a_nats_connection() {
     let ok = "[fleet]\ndiscover = \"nats\"\n[[hosts]]\nname = \"gpu\"\nnats = true\n[[nats]]\nname = \"a\"\nurl = \"nats://a:4222\"\n";
     assert!(parse_str(ok, "ok").is_ok());
 }
+
+#[test]
+fn a_bad_schedule_or_zone_points_at_the_value() {
+    let e = errors("[[agents.daemon]]\nname = \"a\"\nschedule = \"*/0 * * * *\"\n");
+    assert_eq!((e[0].line, e[0].column), (3, 12), "{}", e[0]);
+    assert!(e[0].message.contains("step"), "{}", e[0].message);
+    let e = errors("[[agents.daemon]]\nname = \"a\"\nschedule = \"0 7 * * *\"\ntz = \"Mars/Olympus\"\n");
+    assert_eq!((e[0].line, e[0].column), (4, 6), "{}", e[0]);
+    assert!(e[0].message.contains("Mars/Olympus"), "{}", e[0].message);
+    let e = errors("[[agents.daemon]]\nname = \"a\"\ntimeout = \"soon\"\n");
+    assert_eq!(e[0].line, 3, "{}", e[0]);
+    let ok = "[[agents.daemon]]\nname = \"a\"\nschedule = \"30 2 * * *\"\ntz = \"Europe/Berlin\"\n\
+              timeout = \"10m\"\ngrace = \"5m\"\n";
+    let c = parse_str(ok, "cfg.toml").unwrap();
+    let d = &c.agents.daemon[0];
+    assert_eq!(d.schedule.as_ref().map(|s| s.text.as_str()), Some("30 2 * * *"));
+    assert_eq!(d.tz.as_ref().and_then(|z| z.name()), Some("Europe/Berlin"));
+    assert_eq!((d.timeout, d.grace), (Some(Dur::secs(600)), Some(Dur::secs(300))));
+}
