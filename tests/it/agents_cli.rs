@@ -6,7 +6,7 @@ use crate::common;
 use common::{named, stand_in};
 use std::process::Command;
 
-fn run(args: &[&str], cfg: &std::path::Path, dir: &tempfile::TempDir) -> std::process::Output {
+pub(crate) fn run(args: &[&str], cfg: &std::path::Path, dir: &tempfile::TempDir) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_fleettop"))
         .args(args)
         .arg("--config")

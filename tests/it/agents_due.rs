@@ -4,8 +4,8 @@
 
 use crate::common;
 
+use crate::agents_cli::run as fleettop;
 use common::named;
-use std::process::Command;
 
 const MIN: i64 = 60_000;
 
@@ -18,17 +18,6 @@ fn now_ms() -> i64 {
 
 fn rfc3339(ms: i64) -> String {
     jiff::Timestamp::from_millisecond(ms).unwrap().to_string()
-}
-
-fn fleettop(args: &[&str], cfg: &std::path::Path, dir: &tempfile::TempDir) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_fleettop"))
-        .args(args)
-        .arg("--config")
-        .arg(cfg)
-        .arg("--log-file")
-        .arg(dir.path().join("log"))
-        .output()
-        .unwrap()
 }
 
 /// A runlog of `every 10m` runs over the last day, the last one `last_ago`

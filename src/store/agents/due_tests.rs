@@ -1,6 +1,7 @@
 //! Overdue runs, the stale log gone critical, and the day's numbers, with
 //! the store's clock.
 
+use super::tests::titles as ticker;
 use super::*;
 use crate::model::Level;
 use crate::store::Store;
@@ -33,12 +34,6 @@ fn problem(st: &Store, now: i64, key: &str) -> Option<(Level, String)> {
         .into_iter()
         .find(|p| p.title.contains(key))
         .map(|p| (p.level, p.title.to_string()))
-}
-
-fn ticker(st: &Store) -> Vec<(Level, String)> {
-    let mut v: Vec<_> = st.events.newest_first().map(|e| (e.level, e.title.clone())).collect();
-    v.reverse();
-    v
 }
 
 #[test]

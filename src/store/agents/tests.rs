@@ -58,7 +58,7 @@ fn raw_event(agent: &str, kind: Kind, at: i64, output: String) -> Update {
     })
 }
 
-fn titles(st: &Store) -> Vec<(Level, String)> {
+pub(super) fn titles(st: &Store) -> Vec<(Level, String)> {
     let mut v: Vec<_> = st.events.newest_first().map(|e| (e.level, e.title.clone())).collect();
     v.reverse();
     v
