@@ -201,7 +201,7 @@ local = true
 [[agents.daemon]]
 name = "fleet-scout"
 tag = "scout"
-schedule = "*/15 * * * *"
+schedule = "every 15m"
 [[agents.daemon]]
 name = "pr-helper"
 tag = "pr"
@@ -229,7 +229,56 @@ fn agent_event(json: &str) -> Update {
 /// Daemons in every state: ok with real output, failing three times in a
 /// row (claude-peers events), a stale heartbeat, and one nobody configured.
 pub fn agents_fleet() -> Store {
-    let config = parse_str(AGENTS_CONFIG, "agents.toml").unwrap();
+    agents_store(AGENTS_CONFIG)
+}
+
+/// The daemons of [`agents_fleet`] and two scheduled ones whose runs
+/// stopped: `indexer` (cron, two runs missed: critical) and `backup`
+/// (hourly, one missed: warn), and a nightly one on time.
+pub fn agents_overdue() -> Store {
+    let extra = r#"
+[[agents.daemon]]
+name = "indexer"
+tag = "idx"
+schedule = "*/20 * * * *"
+tz = "UTC"
+timeout = "30s"
+[[agents.daemon]]
+name = "backup"
+tag = "bk"
+schedule = "@hourly"
+tz = "Europe/Berlin"
+[[agents.daemon]]
+name = "nightly"
+tag = "nt"
+schedule = "30 2 * * *"
+tz = "America/New_York"
+"#;
+    let mut st = agents_store(&format!("{AGENTS_CONFIG}{extra}"));
+    // indexer: every 20 minutes for a day, oldest first, then nothing for
+    // 47 minutes.
+    for i in (0..72).rev() {
+        let start = NOW - 47 * 60 * S - i * 1200 * S;
+        let (event, took) = if i % 12 == 5 {
+            ("failed", 40)
+        } else {
+            ("completed", 12 + i % 7)
+        };
+        let json = serde_json::json!({"agent": "indexer", "event": event, "started_at": start / 1000,
+            "finished_at": (start + took * S) / 1000, "exit_code": i64::from(event == "failed")});
+        st.apply(agent_event(&json.to_string()), start + took * S);
+    }
+    for (agent, start, took) in [("backup", NOW - 75 * 60 * S, 300), ("nightly", NOW - 12 * 3600 * S, 2)] {
+        let json = serde_json::json!({"agent": agent, "event": "completed", "started_at": start / 1000,
+            "finished_at": (start + took * S) / 1000});
+        st.apply(agent_event(&json.to_string()), start + took * S);
+    }
+    st.tick(NOW);
+    st
+}
+
+fn agents_store(config: &str) -> Store {
+    let config = parse_str(config, "agents.toml").unwrap();
     let mut st = Store::new(&config);
     let secs = |t: i64| t / 1000;
     for (i, (exit, took)) in [(0, 31), (0, 28), (1, 4), (0, 45), (0, 33)].iter().enumerate() {

@@ -29,6 +29,8 @@ pub struct Snapshot {
     pub agents_not_shown: usize,
     pub events: Vec<Event>,
     pub problems: Vec<ProblemSnap>,
+    /// Every agent's runs of the last 24 h together.
+    pub agents_24h: crate::store::agents::DaySnap,
 }
 
 #[derive(Debug, Serialize)]
@@ -157,7 +159,8 @@ pub struct AgentSnap {
     pub tag: String,
     /// The level word.
     pub state: &'static str,
-    /// The run status: running, ok, failed, skipped, cooldown, stale, unknown.
+    /// The run status: running, ok, failed, skipped, cooldown, stale,
+    /// overdue, unknown.
     pub status: &'static str,
     pub schedule: Option<String>,
     pub last_run_at: Option<String>,
@@ -174,6 +177,12 @@ pub struct AgentSnap {
     pub clock_skew: u64,
     /// `depends_on`: the failing check or daemon this daemon waits on.
     pub blocked_by: Option<String>,
+    /// Runs its schedule says it missed since its last run (status `overdue`).
+    pub missed_runs: u32,
+    /// When its schedule (or its systemd timer) says it runs next.
+    pub next_run_at: Option<String>,
+    /// Its runs of the last 24 h.
+    pub runs_24h: crate::store::agents::DaySnap,
 }
 
 impl AgentSnap {
@@ -200,6 +209,9 @@ impl AgentSnap {
             last_heartbeat: a.last_heartbeat.map(rfc3339),
             clock_skew: a.clock_skew,
             blocked_by: a.blocked_by.clone(),
+            missed_runs: a.due.missed,
+            next_run_at: a.due.next.or(a.next_run).map(rfc3339),
+            runs_24h: (&a.day).into(),
         }
     }
 }
@@ -299,6 +311,7 @@ impl Snapshot {
                 .map(|a| AgentSnap::build(store, a, now))
                 .collect(),
             agents_not_shown: store.agents.not_shown(),
+            agents_24h: (&store.agents.day).into(),
             events: store.events.newest_first().cloned().collect(),
             problems: store
                 .problems(now)

@@ -367,7 +367,7 @@ pub struct Daemon {
     #[serde(default)]
     pub tag: Option<String>,
     #[serde(default)]
-    pub schedule: Option<String>,
+    pub schedule: Option<super::schedule::Schedule>,
     #[serde(default)]
     pub runlog: Option<String>,
     #[serde(default)]
@@ -390,6 +390,16 @@ pub struct Daemon {
     /// failing, this one is "blocked by" it and raises nothing of its own.
     #[serde(default)]
     pub depends_on: Vec<Spanned<String>>,
+    /// The zone its cron schedule is read in; the viewer's when not given.
+    #[serde(default)]
+    pub tz: Option<super::schedule::Zone>,
+    /// A run longer than this counts as a timeout.
+    #[serde(default)]
+    pub timeout: Option<Dur>,
+    /// How late a run may be before it counts as missed (default: a tenth
+    /// of the schedule's interval, at least a minute).
+    #[serde(default)]
+    pub grace: Option<Dur>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -6,6 +6,7 @@ pub mod duration;
 pub mod file;
 pub(crate) mod launchd;
 pub mod metric;
+pub mod schedule;
 
 pub use duration::Dur;
 pub use file::*;

@@ -191,3 +191,22 @@ fn launchd_prefixes_are_one_or_a_list_and_plist_dirs_absolute() {
     let e = errors(&format!("{ok}label_prefix = 3\n"));
     assert_eq!(e[0].line, 7, "{}", e[0]);
 }
+
+#[test]
+fn a_bad_schedule_or_zone_points_at_the_value() {
+    let e = errors("[[agents.daemon]]\nname = \"a\"\nschedule = \"*/0 * * * *\"\n");
+    assert_eq!((e[0].line, e[0].column), (3, 12), "{}", e[0]);
+    assert!(e[0].message.contains("step"), "{}", e[0].message);
+    let e = errors("[[agents.daemon]]\nname = \"a\"\nschedule = \"0 7 * * *\"\ntz = \"Mars/Olympus\"\n");
+    assert_eq!((e[0].line, e[0].column), (4, 6), "{}", e[0]);
+    assert!(e[0].message.contains("Mars/Olympus"), "{}", e[0].message);
+    let e = errors("[[agents.daemon]]\nname = \"a\"\ntimeout = \"soon\"\n");
+    assert_eq!(e[0].line, 3, "{}", e[0]);
+    let ok = "[[agents.daemon]]\nname = \"a\"\nschedule = \"30 2 * * *\"\ntz = \"Europe/Berlin\"\n\
+              timeout = \"10m\"\ngrace = \"5m\"\n";
+    let c = parse_str(ok, "cfg.toml").unwrap();
+    let d = &c.agents.daemon[0];
+    assert_eq!(d.schedule.as_ref().map(|s| s.text.as_str()), Some("30 2 * * *"));
+    assert_eq!(d.tz.as_ref().and_then(|z| z.name()), Some("Europe/Berlin"));
+    assert_eq!((d.timeout, d.grace), (Some(Dur::secs(600)), Some(Dur::secs(300))));
+}

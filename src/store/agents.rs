@@ -11,10 +11,15 @@ use crate::update::agents::{AgentUpdate, MAX_OUTPUT};
 use std::collections::{HashSet, VecDeque};
 
 mod apply;
+mod due;
 mod observe;
 mod record;
+mod stats;
 
-pub(crate) use observe::process_present;
+pub use due::{Due, MAX_MISSED};
+pub use stats::{DaySnap, DayStats};
+
+pub(crate) use observe::{missed_words, process_present};
 
 /// Runs kept per daemon.
 pub const MAX_RUNS: usize = 50;
@@ -73,6 +78,8 @@ pub enum AgentStatus {
     Cooldown,
     Stale,
     Unknown,
+    /// Its schedule says it should have run and it has not.
+    Overdue,
 }
 
 impl AgentStatus {
@@ -85,6 +92,7 @@ impl AgentStatus {
             AgentStatus::Cooldown => "cooldown",
             AgentStatus::Stale => "stale",
             AgentStatus::Unknown => "unknown",
+            AgentStatus::Overdue => "overdue",
         }
     }
 }
@@ -128,6 +136,17 @@ pub struct Agent {
     /// `depends_on`: the failing cause blocking this daemon (its problems
     /// are kept at info meanwhile; see `store::depends`).
     pub blocked_by: Option<String>,
+    /// Its schedule as the overdue rule reads it (not for `event:`).
+    pub(crate) plan: Option<due::Plan>,
+    /// Runs per hour its schedule stands for (the runaway rule).
+    pub(crate) per_hour: Option<f64>,
+    /// What the schedule says of its last run: missed runs, next expected.
+    pub due: Due,
+    /// A run longer than this counts as a timeout.
+    pub timeout_ms: Option<i64>,
+    /// Its finished runs of the last 24 h, and their numbers.
+    pub(crate) day_runs: stats::DayRuns,
+    pub day: DayStats,
 }
 
 impl Agent {
@@ -158,6 +177,12 @@ impl Agent {
             clock_skew: 0,
             output_bytes: 0,
             blocked_by: None,
+            plan: None,
+            per_hour: None,
+            due: Due::default(),
+            timeout_ms: None,
+            day_runs: Default::default(),
+            day: DayStats::default(),
         }
     }
 
@@ -201,6 +226,10 @@ impl Agent {
         {
             return AgentStatus::Running;
         }
+        let running = self.last().is_some_and(|r| r.outcome == Outcome::Running);
+        if self.due.missed > 0 && !running {
+            return AgentStatus::Overdue;
+        }
         match self.last().map(|r| r.outcome) {
             Some(Outcome::Running) => AgentStatus::Running,
             Some(Outcome::Ok) => AgentStatus::Ok,
@@ -218,30 +247,6 @@ impl Agent {
             .filter(|r| r.at().is_some_and(|t| now.saturating_sub(t) <= HOUR && t <= now))
             .count()
     }
-}
-
-/// How often a schedule says a daemon should run, per hour, where it says.
-pub(crate) fn expected_per_hour(schedule: &str) -> Option<f64> {
-    let s = schedule.trim();
-    if let Some(every) = s.strip_prefix("every ") {
-        let d = humantime::parse_duration(every.trim()).ok()?;
-        return (d.as_secs() > 0).then(|| 3600.0 / d.as_secs() as f64);
-    }
-    let fields: Vec<&str> = s.split_whitespace().collect();
-    if fields.len() == 5 {
-        let per_hour_minutes = match fields[0] {
-            "*" => 60.0,
-            m if m.starts_with("*/") => 60.0 / m[2..].parse::<f64>().ok().filter(|n| *n > 0.0)?,
-            m => m.split(',').count() as f64,
-        };
-        let hours_fraction = if fields[1] == "*" {
-            1.0
-        } else {
-            1.0 / 24.0 * fields[1].split(',').count() as f64
-        };
-        return Some(per_hour_minutes * hours_fraction);
-    }
-    None
 }
 
 #[derive(Debug, Clone, Default)]
@@ -265,6 +270,8 @@ pub struct AgentsState {
     /// Bytes of output all agents' kept runs hold.
     pub output_bytes: usize,
     bad_log: LogBudget,
+    /// The fleet's numbers over the last 24 h (made on the tick).
+    pub day: DayStats,
 }
 
 /// What one update made: `news` for the ticker and every outlet, `echoes`
@@ -281,3 +288,6 @@ mod tests;
 
 #[cfg(test)]
 mod bounds_tests;
+
+#[cfg(test)]
+mod due_tests;

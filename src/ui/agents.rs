@@ -6,7 +6,7 @@ use super::table::{
     Width::{Fixed, Min},
 };
 use super::{AgentSort, Detail, ListView, Painter, fmt};
-use crate::store::agents::{Agent, AgentStatus, Outcome, Run};
+use crate::store::agents::{Agent, AgentStatus, DayStats, Outcome, Run};
 use crate::store::{Store, Tab};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -27,7 +27,7 @@ pub fn visible<'a>(store: &'a Store, list: &ListView, now: i64) -> Vec<&'a Agent
         .collect();
     let rank = |a: &Agent| match a.status(now) {
         AgentStatus::Failed => 0,
-        AgentStatus::Stale | AgentStatus::Cooldown => 1,
+        AgentStatus::Overdue | AgentStatus::Stale | AgentStatus::Cooldown => 1,
         AgentStatus::Unknown => 2,
         AgentStatus::Running => 3,
         AgentStatus::Skipped => 4,
@@ -141,7 +141,7 @@ fn status_style(p: &Painter, s: AgentStatus) -> Style {
         AgentStatus::Ok => p.theme.ok,
         AgentStatus::Running => p.theme.info,
         AgentStatus::Failed => p.theme.error,
-        AgentStatus::Stale | AgentStatus::Cooldown => p.theme.warn,
+        AgentStatus::Overdue | AgentStatus::Stale | AgentStatus::Cooldown => p.theme.warn,
         AgentStatus::Skipped | AgentStatus::Unknown => p.theme.dim,
     }
 }
@@ -200,8 +200,8 @@ pub fn render(frame: &mut Frame, area: Rect, p: &Painter) {
     let w = usize::from(inner.width);
     let header = if w >= 90 {
         format!(
-            "{:<9}{:<16}{:<13}{:<9}{:>5} {:>6} {:<9}{:>4} {:>8} {:>3} runs",
-            "tag", "name", "schedule", "state", "last", "dur", "trigger", "r/h", "ok/fail", "stk"
+            "{:<9}{:<16}{:<13}{:<9}{:>5} {:>6} {:<9}{:>4} {:>8} {:>3} {:>4} runs",
+            "tag", "name", "schedule", "state", "last", "dur", "trigger", "r/h", "ok/fail", "stk", "24h"
         )
     } else {
         format!(
@@ -281,6 +281,12 @@ fn agent_lines(a: &Agent, w: usize, selected: bool, p: &Painter) -> [Line<'stati
             t.dim
         };
         spans.push(Span::styled(format!("{:>3} ", a.fail_streak), stk_style));
+        let (pct, style) = match a.day.ok_pct() {
+            None => ("-".to_string(), t.dim),
+            Some(x) if x < 100.0 => (fmt::pct(x.floor()), t.warn),
+            Some(x) => (fmt::pct(x), t.text),
+        };
+        spans.push(Span::styled(format!("{pct:>4} "), style));
     }
     let used: usize = spans.iter().map(Span::width).sum();
     spans.extend(run_sparkline(p, a, w.saturating_sub(used)));
@@ -307,6 +313,14 @@ fn said(a: &Agent, p: &Painter, status: AgentStatus, run: Option<&Run>) -> Strin
         (_, Some(e)) => e.clone(),
         _ if a.unit_error.is_some() => a.unit_error.clone().unwrap_or_default(),
         _ if process_missing => format!("no process matching {:?}", a.process.as_deref().unwrap_or("")),
+        _ if status == AgentStatus::Overdue => {
+            let next = a.due.next.map(|t0| format!(", next due in {}", fmt::ago(t0 - p.now)));
+            format!(
+                "{}{}",
+                crate::store::agents::missed_words(a, p.now),
+                next.unwrap_or_default()
+            )
+        }
         _ if status == AgentStatus::Stale => format!(
             "no run or heartbeat for {} (max {})",
             a.last_seen().map_or("ever".into(), |t0| fmt::ago(p.now - t0)),
@@ -331,14 +345,49 @@ fn said(a: &Agent, p: &Painter, status: AgentStatus, run: Option<&Run>) -> Strin
     }
 }
 
-/// The frame's title: counts, sort and filter.
+/// "847 runs 24h, 94.2 % ok, avg 3.2 s": the day's numbers, once there are runs.
+pub(crate) fn day_totals(d: &DayStats) -> Option<String> {
+    let pct = d.ok_pct()?;
+    let avg = d.avg_ms().map(|ms| format!(", avg {}", secs(ms))).unwrap_or_default();
+    Some(format!("{} runs 24h, {pct:.1} % ok{avg}", fmt::grouped(d.runs)))
+}
+
+/// A duration in words a person reads at a glance: "450 ms", "3.2 s", "4m".
+fn secs(ms: f64) -> String {
+    match ms {
+        x if x < 1000.0 => format!("{x:.0} ms"),
+        x if x < 60_000.0 => format!("{:.1} s", x / 1000.0),
+        x => fmt::ago(x as i64),
+    }
+}
+
+/// The detail's bottom line: the day's numbers of one daemon.
+fn day_line(a: &Agent) -> String {
+    let d = &a.day;
+    let Some(totals) = day_totals(d) else {
+        return " no finished runs in 24h ".into();
+    };
+    let p95 = d
+        .p95_ms
+        .map(|x| format!(", p95 {}", secs(x as f64)))
+        .unwrap_or_default();
+    let timeouts = match (d.timeouts, a.timeout_ms) {
+        (0, None) => String::new(),
+        (n, Some(max)) => format!(", {n} timeouts (over {})", fmt::ago(max)),
+        (n, None) => format!(", {n} timeouts"),
+    };
+    format!(" {totals}{p95}{timeouts} ")
+}
+
+/// The frame's title: counts, the day's totals, sort and filter.
 fn list_title(p: &Painter, shown: usize, list: &ListView) -> String {
     let g = p.glyphs;
     let hidden = p.store.agents.not_shown();
     format!(
-        " Agents {}/{}{} {} sort {}{} ",
+        " Agents {}/{}{}{} {} sort {}{} ",
         shown,
         p.store.agents.agents.len(),
+        day_totals(&p.store.agents.day).map_or(String::new(), |d| format!(" {} {d}", g.sep)),
         if hidden > 0 {
             format!(" {} +{} more not shown", g.sep, fmt::grouped(hidden as u64))
         } else {
@@ -375,17 +424,15 @@ pub(crate) fn render_detail(frame: &mut Frame, area: Rect, p: &Painter, d: &Deta
                 a.fail_streak,
                 g.sep,
                 a.schedule.as_deref().unwrap_or("no schedule")
-            ) + &a
-                .next_run
-                .map(|t| format!("next run in {} ", fmt::ago(t - p.now)))
-                .unwrap_or_default(),
+            ) + &next_words(a, p.now),
             t.dim,
         ),
     ]);
     let block = Block::bordered()
         .border_style(t.border)
         .border_set(g.border)
-        .title(title);
+        .title(title)
+        .title_bottom(Line::styled(day_line(a), t.dim));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let hist_h = (a.runs.len() as u16 + 2).min(inner.height / 3).max(3);
@@ -399,6 +446,24 @@ pub(crate) fn render_detail(frame: &mut Frame, area: Rect, p: &Painter, d: &Deta
         return;
     };
     render_output(frame, out, p, run, d);
+}
+
+/// "missed 2 runs, last 47m ago, next due in 13m " or "next run in 4m ".
+fn next_words(a: &Agent, now: i64) -> String {
+    let next = a.due.next.or(a.next_run);
+    let when = |t0: i64| fmt::ago(t0 - now);
+    match next {
+        Some(t0) if a.due.missed > 0 => {
+            format!(
+                "{}, next due in {} ",
+                crate::store::agents::missed_words(a, now),
+                when(t0)
+            )
+        }
+        Some(t0) if t0 <= now => "next run due now ".into(),
+        Some(t0) => format!("next run in {} ", when(t0)),
+        None => String::new(),
+    }
 }
 
 /// The runs, newest first, the chosen one highlighted.

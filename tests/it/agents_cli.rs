@@ -6,7 +6,7 @@ use crate::common;
 use common::{named, stand_in};
 use std::process::Command;
 
-fn run(args: &[&str], cfg: &std::path::Path, dir: &tempfile::TempDir) -> std::process::Output {
+pub(crate) fn run(args: &[&str], cfg: &std::path::Path, dir: &tempfile::TempDir) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_fleettop"))
         .args(args)
         .arg("--config")
@@ -53,9 +53,11 @@ fn runlog_and_heartbeat_reach_the_snapshot_and_check() {
     assert_eq!(scout["runs_ok"], 1);
     assert_eq!(scout["runs_failed"], 3);
     assert_eq!(scout["fail_streak"], 3);
+    // Its runs are of May 2026 and its schedule says every 15 minutes: it
+    // is overdue now, and that is what its status says first.
     assert_eq!(
         (&scout["state"], &scout["status"]),
-        (&"critical".into(), &"failed".into())
+        (&"critical".into(), &"overdue".into())
     );
     assert_eq!(scout["last_output"], "pass 3");
     assert_eq!(scout["last_exit_code"], 1);

@@ -64,7 +64,8 @@ fn badges_states_and_failed_runs_carry_their_colours() {
     // The streak of 3 reaches agent_fail_streak_critical.
     assert!(t.contains("gh: HTTP 401 bad credentials"), "{t}");
     // fleet-scout's sparkline, under "runs": five runs, the third failed (in red).
-    let (x, _) = find(&buf, "runs");
+    let (x, _) = find(&buf, "24h runs");
+    let x = x + 4;
     let (_, y) = find(&buf, "fleet-scout");
     let spark: Vec<_> = (x..x + 6).map(|x| buf[(x, y)].clone()).collect();
     assert_eq!(spark[5].symbol(), " ", "five runs, five bars: {t}");
@@ -122,4 +123,43 @@ fn console_glyphs_only() {
             common::screen::assert_console_only(&draw(&view, w, h, GlyphKind::Console), &format!("agents {w}x{h}"));
         }
     }
+}
+
+fn draw_overdue(view: &View) -> Buffer {
+    let theme = Theme::load("default").unwrap();
+    let store = fleettop::fixture::agents_overdue();
+    common::screen::draw(&store, view, &theme, &Glyphs::new(GlyphKind::Console), (100, 30), NOW)
+}
+
+#[test]
+fn overdue_rows_and_the_days_totals_at_100x30_under_console_glyphs() {
+    let theme = Theme::load("default").unwrap();
+    let mut view = agents_tab();
+    view.lists[3].sort = 2; // worst first
+    let buf = draw_overdue(&view);
+    common::screen::assert_console_only(&buf, "agents overdue");
+    let t = text(&buf);
+    // The fleet's day on the title line: indexer's 70 runs of the day (6
+    // failed), the fixture's 8 (4 ok), one each of backup and nightly.
+    assert!(t.contains("80 runs 24h, 87.5 % ok, avg "), "{t}");
+    // Two runs missed: critical; one missed: warn.
+    assert!(t.contains("missed 2 runs, last 47m ago, next due in 8m"), "{t}");
+    assert!(t.contains("missed 1 run, last 1h ago, next due in 28m"), "{t}");
+    let (x, y) = find(&buf, "overdue");
+    assert_eq!(buf[(x, y)].fg, theme.warn.fg.unwrap());
+    assert!(t.contains("CRITICAL indexer overdue: missed 2 runs"), "{t}");
+    insta::assert_snapshot!("agents_overdue_100x30", t);
+    // indexer's drill-down: the day's numbers at the bottom.
+    let mut d = Detail::new(Tab::Agents, "indexer");
+    d.list.selected = 0;
+    let buf = draw_overdue(&View {
+        tab: Tab::Agents,
+        detail: Some(d),
+        ..View::default()
+    });
+    common::screen::assert_console_only(&buf, "indexer viewer");
+    let t = text(&buf);
+    assert!(t.contains("70 runs 24h, 91.4 % ok"), "{t}");
+    assert!(t.contains("6 timeouts (over 30s)"), "{t}");
+    insta::assert_snapshot!("agents_overdue_viewer_100x30", t);
 }

@@ -14,6 +14,7 @@
 mod common;
 
 mod agents_cli;
+mod agents_due;
 mod agents_flood;
 mod agents_nats;
 mod agents_render;

@@ -1,12 +1,15 @@
 //! How updates change the Agents tab: heartbeats, log times, units, run
 //! events, notices, and the output budgets.
 
+use super::due::{self, Plan};
 use super::observe::observe_one;
 use super::record::record;
+use super::stats;
 use super::{
     AGENT_OUTPUT_BUDGET, Agent, AgentUpdate, AgentsState, Applied, MAX_NAME, NOT_SHOWN_NAMES, Run, TOTAL_OUTPUT_BUDGET,
 };
 use crate::config::Config;
+use crate::config::schedule::Zone;
 use crate::logging::LogBudget;
 use crate::model::{Level, Millis};
 use crate::parse::agent::{AgentEvent, FleetNotice, Kind};
@@ -29,7 +32,14 @@ impl AgentsState {
             .iter()
             .map(|d| {
                 let mut a = Agent::new(d.name.clone(), d.tag.clone().unwrap_or_else(|| d.name.clone()));
-                a.schedule = d.schedule.clone();
+                a.schedule = d.schedule.as_ref().map(|s| s.text.clone());
+                a.plan = d.schedule.clone().filter(|s| !s.is_event()).map(|schedule| Plan {
+                    schedule,
+                    tz: d.tz.clone().unwrap_or_else(Zone::local).0,
+                    grace_ms: d.grace.map(|g| g.as_millis()),
+                });
+                a.per_hour = d.schedule.as_ref().and_then(|s| s.per_hour());
+                a.timeout_ms = d.timeout.map(|t| t.as_millis());
                 a.configured = true;
                 a.heartbeat_max_age_ms = d.heartbeat_max_age.map(|x| x.as_millis());
                 a.log_max_age_ms = d.log_max_age.map(|x| x.as_millis());
@@ -56,6 +66,7 @@ impl AgentsState {
             not_shown_events: 0,
             output_bytes: 0,
             bad_log: LogBudget::default(),
+            day: Default::default(),
         }
     }
 
@@ -163,6 +174,7 @@ impl AgentsState {
         // re-evaluate every daemon per event (tick does them all, once a second).
         if let Some(i) = touched.and_then(|n| self.agents.iter().position(|a| a.name == n)) {
             self.enforce_budgets(i);
+            due::refresh(&mut self.agents[i], now);
             let a = &self.agents[i];
             let news = observe_one(a, now, self.fail_streak_critical, conditions, hosts);
             applied.news.extend(news);
@@ -246,7 +258,7 @@ impl AgentsState {
                 summary: None,
                 machine: None,
             };
-            let news = record(a, event, &format!("systemd {}", u.id), threshold);
+            let news = record(a, event, &format!("systemd {}", u.id), threshold, now);
             // The run found ended at start is history, not news.
             if watched {
                 out.extend(news);
@@ -270,7 +282,7 @@ impl AgentsState {
         let a = self.agent_mut(&event.agent, event.tag.as_deref())?;
         event.started_at = a.arrived(event.started_at, now);
         event.finished_at = a.arrived(event.finished_at, now);
-        let news = record(a, event, source, threshold);
+        let news = record(a, event, source, threshold, now);
         if !history {
             // A run heard on the bus is the bus's news: fleettop says
             // again only what it derives (a streak gone critical, a
@@ -296,6 +308,10 @@ impl AgentsState {
                 "unreadable agent events"
             );
         }
+        for a in &mut self.agents {
+            due::refresh(a, now);
+        }
+        self.day = stats::refresh(&mut self.agents, now);
         self.observe(now, conditions, hosts)
     }
 

@@ -1,7 +1,8 @@
-//! The rules that read an agent: failing, stale, unit, log, runaway, and
-//! its process gone from its host.
+//! The rules that read an agent: failing, stale, unit, log, runaway,
+//! overdue (runs its schedule says it missed), and its process gone from
+//! its host.
 
-use super::{Agent, expected_per_hour};
+use super::Agent;
 use crate::model::{Level, Millis};
 use crate::store::events::NewEvent;
 use crate::store::{Conditions, HostEntry, HostKind, Observation, Tab};
@@ -78,9 +79,16 @@ fn observations(a: &Agent, now: Millis, threshold: u32) -> Vec<Observation> {
     if let (Some(max), Some(t)) = (a.log_max_age_ms, a.log_modified)
         && now.saturating_sub(t) > max
     {
+        // Stale as long again (counted from the last write, so one round
+        // says what a long watch would) is sustained: critical.
+        let level = if now.saturating_sub(t) > max.saturating_mul(2) {
+            Level::Critical
+        } else {
+            Level::Warn
+        };
         out.push(obs(
             "log",
-            Level::Warn,
+            level,
             None,
             format!(
                 "{} log not written for {}",
@@ -91,7 +99,43 @@ fn observations(a: &Agent, now: Millis, threshold: u32) -> Vec<Observation> {
         ));
     }
     out.extend(runaway(a, now));
+    out.extend(overdue(a, now));
     out
+}
+
+/// Runs its schedule says it should have made and did not: warn after one
+/// (and its grace), critical after two. A daemon running now is not late.
+fn overdue(a: &Agent, now: Millis) -> Option<Observation> {
+    if a.due.missed == 0 || a.last().is_some_and(|r| r.outcome == super::Outcome::Running) {
+        return None;
+    }
+    let level = if a.due.missed >= 2 {
+        Level::Critical
+    } else {
+        Level::Warn
+    };
+    Some(observer(a)(
+        "overdue",
+        level,
+        None,
+        format!("{} overdue: {}", a.name, missed_words(a, now)),
+        format!("{} ran again", a.name),
+    ))
+}
+
+/// "missed 2 runs, last 47m ago".
+pub(crate) fn missed_words(a: &Agent, now: Millis) -> String {
+    let n = a.due.missed;
+    let runs = match n {
+        1 => "1 run".to_string(),
+        n if n >= super::MAX_MISSED => format!("{n}+ runs"),
+        n => format!("{n} runs"),
+    };
+    let last = a
+        .due
+        .from
+        .map(|t| format!(", last {} ago", crate::fmt::ago(now.saturating_sub(t))));
+    format!("missed {runs}{}", last.unwrap_or_default())
 }
 
 /// A row's observation maker: key, level, escalation, title, recovery.
@@ -141,7 +185,7 @@ fn runaway(a: &Agent, now: Millis) -> Option<Observation> {
     let runs = a.runs_last_hour(now) as f64;
     let limit = match a.schedule.as_deref() {
         Some(s) if s.starts_with("event:") => Some(120.0),
-        Some(s) => expected_per_hour(s).map(|e| (e * 3.0).max(e + 5.0)),
+        Some(_) => a.per_hour.map(|e| (e * 3.0).max(e + 5.0)),
         None => None,
     };
     let limit = limit?;

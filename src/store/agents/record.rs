@@ -1,14 +1,15 @@
 //! One run event into an agent's history: the run, its outcome, its counts,
 //! and the ticker events it makes.
 
+use super::stats;
 use super::{Agent, MAX_EXTRACTED, MAX_NAME, MAX_OUTPUT, MAX_RUNS, MAX_TRIGGER, Outcome, Run};
-use crate::model::Level;
+use crate::model::{Level, Millis};
 use crate::parse::agent::{self, AgentEvent, Kind};
 use crate::parse::sanitize::{sanitize_max, sanitize_multiline};
 use crate::store::events::NewEvent;
 
 /// Records one run event in the agent's history; returns the ticker events.
-pub(super) fn record(a: &mut Agent, e: AgentEvent, source: &str, threshold: u32) -> Vec<NewEvent> {
+pub(super) fn record(a: &mut Agent, e: AgentEvent, source: &str, threshold: u32, now: Millis) -> Vec<NewEvent> {
     if let Some(t) = e.tag.as_deref().filter(|_| !a.configured) {
         a.tag = sanitize_max(t, MAX_NAME);
     }
@@ -20,7 +21,8 @@ pub(super) fn record(a: &mut Agent, e: AgentEvent, source: &str, threshold: u32)
         return Vec::new();
     }
     let (run, outcome) = new_run(&e);
-    file_run(a, run, outcome);
+    let i = file_run(a, run, outcome);
+    stats::file(a, i, now);
     run_events(a, outcome, e.exit_code, source, threshold)
 }
 
@@ -71,10 +73,10 @@ fn new_run(e: &AgentEvent) -> (Run, Outcome) {
     (run, outcome)
 }
 
-/// Files a run in the agent's bounded history.
-fn file_run(a: &mut Agent, run: Run, outcome: Outcome) {
+/// Files a run in the agent's bounded history; returns where it is.
+fn file_run(a: &mut Agent, run: Run, outcome: Outcome) -> usize {
     // A finish completes the running run it belongs to, if there is one.
-    let running = a.runs.iter_mut().rev().find(|r| r.outcome == Outcome::Running);
+    let running = a.runs.iter().rposition(|r| r.outcome == Outcome::Running);
     match (outcome, running) {
         (Outcome::Running, _) | (_, None) => {
             a.runs.push_back(run);
@@ -82,8 +84,10 @@ fn file_run(a: &mut Agent, run: Run, outcome: Outcome) {
                 a.runs.pop_front();
                 a.runs_dropped += 1;
             }
+            a.runs.len() - 1
         }
-        (_, Some(r)) => {
+        (_, Some(i)) => {
+            let r = &mut a.runs[i];
             let started = r.started_at;
             *r = Run {
                 started_at: run.started_at.or(started),
@@ -92,6 +96,7 @@ fn file_run(a: &mut Agent, run: Run, outcome: Outcome) {
             if r.duration_ms.is_none() {
                 r.duration_ms = r.finished_at.zip(r.started_at).map(|(f, s)| f.saturating_sub(s));
             }
+            i
         }
     }
 }
