@@ -93,6 +93,7 @@ pub fn omarchy(at: i64, rx: u64, tokens: f64) -> HostSample {
             waiting: Some(1.0),
             generation_tokens_total: Some(tokens),
             prompt_tokens_total: Some(0.0),
+            ..InferenceCounters::default()
         }),
         ..HostSample::default()
     }

@@ -209,10 +209,13 @@ impl HostSnap {
                 running: i.running,
                 waiting: i.waiting,
                 tokens_per_s: h.tokens_per_s(),
+                errors_per_min: h.errors_per_min(),
+                history: h.inference_history.snap(now),
             }),
             top,
             clock_skew: h.clock_skew,
             interval_ms: None,
+            ollama: s.and_then(|s| s.ollama.clone()),
         }
     }
 }

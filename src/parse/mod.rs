@@ -1,5 +1,5 @@
 //! Pure parsers for data that comes from outside the process: `nvidia-smi -q -x`
-//! XML, Prometheus text exposition pages (vLLM, llama.cpp), Linux
+//! XML, Prometheus text exposition pages (vLLM, llama.cpp), Ollama's JSON, Linux
 //! `power_supply` uevent files, Linux `/proc` text and `df -P -k` output, and
 //! a sanitiser for any foreign string that is about to be drawn on the
 //! terminal.
@@ -11,6 +11,7 @@ pub mod known_hosts;
 pub mod launchctl;
 pub mod nats;
 pub mod nvidia_smi;
+pub(crate) mod ollama;
 pub mod power_supply;
 pub mod probe;
 pub mod proc;

@@ -5,6 +5,7 @@ pub mod agents;
 pub mod alerts;
 pub mod events;
 mod hosts;
+pub mod inference;
 pub mod nats;
 pub mod services;
 
