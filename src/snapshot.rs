@@ -216,6 +216,7 @@ impl HostSnap {
             clock_skew: h.clock_skew,
             interval_ms: None,
             ollama: s.and_then(|s| s.ollama.clone()),
+            metrics_error: s.and_then(|s| s.inference_error.clone()),
         }
     }
 }

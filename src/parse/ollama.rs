@@ -121,7 +121,13 @@ mod tests {
         assert!(!m[0].name.contains('\u{1b}'), "{:?}", m[0].name);
         let long = format!(r#"{{"models":[{{"name":"{}"}}]}}"#, "n".repeat(10_000));
         assert_eq!(ps(long.as_bytes()).unwrap()[0].name.chars().count(), MAX_TEXT);
-        for bad in [&b"vllm:num_requests_running 1\n"[..], b"", b"{}", br#"{"models":3}"#, b"\xff\xfe"] {
+        for bad in [
+            &b"vllm:num_requests_running 1\n"[..],
+            b"",
+            b"{}",
+            br#"{"models":3}"#,
+            b"\xff\xfe",
+        ] {
             assert!(ps(bad).is_err(), "{bad:?}");
         }
         assert!(ps(br#"{"models":[{"size":-1}]}"#).is_err());

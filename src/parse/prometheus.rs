@@ -91,7 +91,12 @@ const FAILED_REASONS: [&str; 2] = ["abort", "error"];
 /// Sum of a counter's samples whose `label` is one of `values`; `Some(0)`
 /// when the counter is on the page but none of those label sets is (no
 /// request has failed yet), `None` when the counter is absent.
-fn sum_labelled(samples: &[Sample], (name, fallback): (&str, Option<&str>), label: &str, values: &[&str]) -> Option<f64> {
+fn sum_labelled(
+    samples: &[Sample],
+    (name, fallback): (&str, Option<&str>),
+    label: &str,
+    values: &[&str],
+) -> Option<f64> {
     let pick = |n: &str| {
         let mut seen = false;
         let mut total = 0.0;

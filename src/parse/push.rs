@@ -93,6 +93,8 @@ pub struct HostSnap {
     pub interval_ms: Option<u64>,
     /// The Ollama server at `metrics_url`: version and models loaded.
     pub ollama: Option<crate::model::Ollama>,
+    /// Why `metrics_url` could not be read on the last poll.
+    pub metrics_error: Option<String>,
 }
 
 /// The bucket key (and subject token) of a host name: what a key may hold

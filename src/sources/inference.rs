@@ -66,7 +66,10 @@ impl Scraper {
     }
 
     fn with(url: Option<String>, via: Via, timeout: Duration) -> Self {
-        let ollama_base = url.as_deref().and_then(|u| u.strip_suffix("/api/ps")).map(str::to_string);
+        let ollama_base = url
+            .as_deref()
+            .and_then(|u| u.strip_suffix("/api/ps"))
+            .map(str::to_string);
         Scraper {
             url,
             via,
@@ -140,8 +143,7 @@ pub(crate) fn on_loopback(url: &str) -> bool {
     let Ok(u) = reqwest::Url::parse(url) else { return false };
     let Some(host) = u.host_str() else { return false };
     let bare = host.trim_start_matches('[').trim_end_matches(']');
-    host.eq_ignore_ascii_case("localhost")
-        || bare.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    host.eq_ignore_ascii_case("localhost") || bare.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Run on the host: the URL and the time allowed on standard input; curl's

@@ -408,6 +408,7 @@ pub(crate) fn sample_from_snap(s: &crate::parse::push::HostSnap, at: Millis) -> 
             .collect(),
         gpus: s.gpus.iter().take(MAX_LIST).cloned().collect(),
         ollama: s.ollama.as_ref().map(bounded_ollama),
+        inference_error: s.metrics_error.as_deref().map(crate::parse::ollama::clean),
         inference: s.inference.as_ref().map(|i| InferenceCounters {
             running: i.running,
             waiting: i.waiting,

@@ -300,16 +300,8 @@ fn accelerator_lines(h: &HostEntry, s: &crate::model::HostSample, width: usize, 
     if let Some(e) = &s.gpu_error {
         out.push(text_line("GPU", e.clone(), width, p, t.error));
     }
-    if let Some(inf) = &s.inference {
-        let tps = h.tokens_per_s().map_or("- tok/s".into(), |v| format!("{v:.0} tok/s"));
-        let n = |v: Option<f64>| v.map_or("-".into(), |x| format!("{x:.0}"));
-        out.push(text_line(
-            "INF",
-            format!("{tps}  {} run  {} wait", n(inf.running), n(inf.waiting)),
-            width,
-            p,
-            t.text,
-        ));
+    if let Some(text) = super::inference::tile_text(h, s) {
+        out.push(text_line("INF", text, width, p, t.text));
     } else if let Some(e) = &s.inference_error {
         out.push(text_line("INF", e.clone(), width, p, t.error));
     }

@@ -1,5 +1,6 @@
 //! The host drill-down: per-core CPU, memory, every disk and interface, GPU
-//! processes and the full process table (sortable, filterable).
+//! processes, the inference server ([`super::inference`]) and the full
+//! process table (sortable, filterable).
 //!
 //! ```text
 //! ┌● omarchy online • Arch kernel 6.9 • up 3d ──────────────────────┐
@@ -7,6 +8,7 @@
 //! │swp no swap                 /              120G/500G    24% ▇░ │
 //! │  0 ▇▇░ 12%    4 ▇░░  3%    interface       ↓ rx   ↑ tx  total │
 //! │GPU0 …  (a line per GPU, its top processes under it)           │
+//! │─ inference … (tok/s, queue, errors: 15 min sparklines; Ollama) │
 //! │─ processes 212/212 • sort cpu ────────────────────────────────│
 //! │    PID USER       CPU%    MEM S COMMAND                       │
 //! └ collector: ssh • rtt 12 ms • sample 2s old ───────────────────┘
@@ -84,9 +86,15 @@ pub fn render(frame: &mut Frame, area: Rect, p: &Painter, d: &Detail) {
     let right_rows = s.disks.len() + ifaces.len() + 2;
     let top_h = ((core_rows + 2).max(right_rows) as u16).min(max_top);
     let gpu_h = s.gpus.iter().map(|x| 1 + x.processes.len().min(3)).sum::<usize>() as u16;
-    let [top, gpu_area, procs] = Layout::vertical([
+    let [top, gpu_area, inf_area, procs] = Layout::vertical([
         Constraint::Length(top_h),
         Constraint::Length(gpu_h.min(6)),
+        // Only where the process table keeps some room.
+        Constraint::Length(if inner.height >= 16 {
+            super::inference::height(s)
+        } else {
+            0
+        }),
         Constraint::Min(3),
     ])
     .areas(inner);
@@ -99,6 +107,8 @@ pub fn render(frame: &mut Frame, area: Rect, p: &Painter, d: &Detail) {
     lines.extend(iface_lines(&ifaces, p));
     frame.render_widget(Paragraph::new(lines), right);
     frame.render_widget(Paragraph::new(gpu_lines(s, p)), gpu_area);
+    let inf = super::inference::lines(h, s, usize::from(inf_area.width), p);
+    frame.render_widget(Paragraph::new(inf), inf_area);
     render_processes(frame, procs, p, h, d);
 }
 

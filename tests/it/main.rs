@@ -22,6 +22,7 @@ mod bus_authority;
 mod cli;
 mod contracts;
 mod docker;
+mod inference;
 mod local_sources;
 mod nats;
 mod panic_cli;
