@@ -226,6 +226,9 @@ pub struct HostSample {
     pub processes_of: Option<usize>,
     /// The Ollama server at the host's `metrics_url`, when it is one.
     pub ollama: Option<Ollama>,
+    /// Per session pattern, in the order of `sessions`: how long the oldest
+    /// matching process has run, in seconds (None: none runs, or unknown).
+    pub session_oldest_s: Vec<Option<u64>>,
 }
 
 /// What an Ollama server has loaded (`/api/ps`) and its version

@@ -217,6 +217,13 @@ impl HostSnap {
             interval_ms: None,
             ollama: s.and_then(|s| s.ollama.clone()),
             metrics_error: s.and_then(|s| s.inference_error.clone()),
+            session_oldest_s: s
+                .map(|s| {
+                    let ages = s.sessions.iter().zip(&s.session_oldest_s);
+                    ages.filter_map(|((pat, _), age)| Some((pat.clone(), (*age)?)))
+                        .collect()
+                })
+                .unwrap_or_default(),
         }
     }
 }

@@ -95,6 +95,9 @@ pub struct HostSnap {
     pub ollama: Option<crate::model::Ollama>,
     /// Why `metrics_url` could not be read on the last poll.
     pub metrics_error: Option<String>,
+    /// Session pattern → seconds the oldest matching process has run (the
+    /// patterns with one running).
+    pub session_oldest_s: BTreeMap<String, u64>,
 }
 
 /// The bucket key (and subject token) of a host name: what a key may hold

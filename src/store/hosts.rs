@@ -409,6 +409,12 @@ pub(crate) fn sample_from_snap(s: &crate::parse::push::HostSnap, at: Millis) -> 
         gpus: s.gpus.iter().take(MAX_LIST).cloned().collect(),
         ollama: s.ollama.as_ref().map(bounded_ollama),
         inference_error: s.metrics_error.as_deref().map(crate::parse::ollama::clean),
+        session_oldest_s: s
+            .sessions
+            .keys()
+            .take(MAX_LIST)
+            .map(|k| s.session_oldest_s.get(k).copied())
+            .collect(),
         inference: s.inference.as_ref().map(|i| InferenceCounters {
             running: i.running,
             waiting: i.waiting,

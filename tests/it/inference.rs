@@ -118,6 +118,34 @@ fn vllm_error_rate_queue_and_history_from_a_changing_page() {
 }
 
 #[test]
+fn the_oldest_session_is_as_old_as_its_process() {
+    // `sleep` under a name no other process has, 2 s old at least.
+    let dir = tempfile::tempdir().unwrap();
+    let unique = format!("ses{}", std::process::id());
+    let sleep = String::from_utf8(
+        Command::new("sh")
+            .args(["-c", "command -v sleep"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(sleep.trim(), dir.path().join(&unique)).unwrap();
+    let mut sleeper = Command::new(dir.path().join(&unique)).arg("60").spawn().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let v = snapshot(&format!(
+        "[[hosts]]\nname = \"i\"\nlocal = true\ngpu = \"off\"\nsessions = [\"{unique}\", \"no-such-4242\"]\n"
+    ));
+    let _ = sleeper.kill();
+    let _ = sleeper.wait();
+    let h = &v["hosts"][0];
+    assert_eq!(h["sessions"][&unique], 1, "{h}");
+    let age = h["session_oldest_s"][&unique].as_u64().expect("an age");
+    assert!((1..60).contains(&age), "{age}");
+    assert_eq!(h["session_oldest_s"].as_object().unwrap().len(), 1, "none for no-such");
+}
+
+#[test]
 fn llamacpp_has_tokens_but_no_error_counter() {
     let page = std::fs::read_to_string(format!("{FIXTURES}/metrics/llamacpp-ik_llama-pr695.txt")).unwrap();
     let base = serve(move |_, n| {
@@ -234,6 +262,8 @@ async fn a_loopback_metrics_url_on_an_ssh_host_is_fetched_over_its_link() {
     assert!(inf.generation_tokens_total.unwrap() > 7.0, "{inf:?}");
     let ran = std::fs::read_to_string(&mark).expect("curl ran on the host");
     assert!(ran.contains(&format!("{base}/metrics")), "{ran}");
+    // The session chips' oldest: the test's sshd matches `sessions = ["sshd"]`.
+    assert!(got.session_oldest_s[0].is_some(), "{:?}", got.session_oldest_s);
     let down = sshd::wait_for(&mut rx, "down", |r| {
         r.as_ref().is_ok_and(|s| s.inference_error.is_some())
     })
