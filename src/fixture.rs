@@ -87,12 +87,14 @@ pub fn omarchy(at: i64, rx: u64, tokens: f64) -> HostSample {
             proc(999, "vllm", 75.0, 9000),
         ],
         sessions: vec![("claude".into(), 3), ("codex".into(), 1)],
+        session_oldest_s: vec![Some(2 * 3600 + 13 * 60), Some(300)],
         gpus: omarchy_gpus(),
         inference: Some(InferenceCounters {
             running: Some(2.0),
             waiting: Some(1.0),
             generation_tokens_total: Some(tokens),
             prompt_tokens_total: Some(0.0),
+            ..InferenceCounters::default()
         }),
         ..HostSample::default()
     }

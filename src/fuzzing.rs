@@ -39,6 +39,7 @@ pub const TARGETS: &[(&str, Driver)] = &[
     ("services", services),
     ("metric", metric),
     ("darwin", darwin),
+    ("ollama", ollama),
 ];
 
 fn text(data: &[u8]) -> String {
@@ -225,6 +226,21 @@ pub fn prometheus(data: &[u8]) {
     let c = parse::prometheus::inference(&p.value);
     if let Some(t) = c.generation_tokens_total {
         let _ = parse::prometheus::rate(t, t * 2.0, 1.0);
+    }
+}
+
+/// Ollama's `/api/ps` and `/api/version` bodies: at most `MAX_MODELS`
+/// models, nothing drawn unsanitised.
+pub fn ollama(data: &[u8]) {
+    if let Ok(models) = parse::ollama::ps(data) {
+        assert!(models.len() <= parse::ollama::MAX_MODELS);
+        for m in &models {
+            assert_eq!(m.name, sanitize(&m.name));
+            assert_eq!(m.quantization, sanitize(&m.quantization));
+        }
+    }
+    if let Some(v) = parse::ollama::version(data) {
+        assert_eq!(v, sanitize(&v));
     }
 }
 

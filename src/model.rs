@@ -224,6 +224,34 @@ pub struct HostSample {
     /// How many processes the host had when `processes` keeps only its top
     /// ones (a remote host whose drill-down is not open); None when whole.
     pub processes_of: Option<usize>,
+    /// The Ollama server at the host's `metrics_url`, when it is one.
+    pub ollama: Option<Ollama>,
+    /// Per session pattern, in the order of `sessions`: how long the oldest
+    /// matching process has run, in seconds (None: none runs, or unknown).
+    pub session_oldest_s: Vec<Option<u64>>,
+}
+
+/// What an Ollama server has loaded (`/api/ps`) and its version
+/// (`/api/version`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct Ollama {
+    pub version: Option<String>,
+    pub models: Vec<OllamaModel>,
+}
+
+/// One loaded model: its size in memory, and how much of it is in VRAM
+/// (absent when none is: Ollama leaves the field out at 0).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct OllamaModel {
+    pub name: String,
+    pub size_bytes: u64,
+    pub vram_bytes: Option<u64>,
+    pub parameter_size: String,
+    pub quantization: String,
+    /// RFC 3339, as the server wrote it: when it unloads the model.
+    pub expires_at: Option<String>,
 }
 
 impl HostSample {

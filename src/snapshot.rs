@@ -274,10 +274,21 @@ impl HostSnap {
                 running: i.running,
                 waiting: i.waiting,
                 tokens_per_s: h.tokens_per_s(),
+                errors_per_min: h.errors_per_min(),
+                history: h.inference_history.snap(now),
             }),
             top,
             clock_skew: h.clock_skew,
             interval_ms: None,
+            ollama: s.and_then(|s| s.ollama.clone()),
+            metrics_error: s.and_then(|s| s.inference_error.clone()),
+            session_oldest_s: s
+                .map(|s| {
+                    let ages = s.sessions.iter().zip(&s.session_oldest_s);
+                    ages.filter_map(|((pat, _), age)| Some((pat.clone(), (*age)?)))
+                        .collect()
+                })
+                .unwrap_or_default(),
         }
     }
 }

@@ -1,5 +1,5 @@
 //! Pure parsers for data that comes from outside the process: `nvidia-smi -q -x`
-//! XML, Prometheus text exposition pages (vLLM, llama.cpp), Linux
+//! XML, Prometheus text exposition pages (vLLM, llama.cpp), Ollama's JSON, Linux
 //! `power_supply` uevent files, Linux `/proc` text and `df -P -k` output, the
 //! outputs of the commands the probe runs on a Mac (`darwin*`), and
 //! a sanitiser for any foreign string that is about to be drawn on the
@@ -15,6 +15,7 @@ pub mod launchctl;
 pub mod metric;
 pub mod nats;
 pub mod nvidia_smi;
+pub(crate) mod ollama;
 pub(crate) mod plist;
 pub mod power_supply;
 pub mod probe;

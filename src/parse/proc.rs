@@ -229,6 +229,16 @@ pub(crate) fn parse_uptime(text: &str) -> Parsed<u64> {
     out
 }
 
+/// Ticks per second of `/proc` times (USER_HZ): 100 on every Linux
+/// architecture fleettop runs on.
+pub(crate) const USER_HZ: u64 = 100;
+
+/// How long a process has run, from its start after boot in ticks and the
+/// host's uptime; 0 for a start after the uptime (the two read apart).
+pub(crate) fn age_s(start_ticks: u64, uptime_s: u64) -> u64 {
+    uptime_s.saturating_sub(start_ticks / USER_HZ)
+}
+
 /// Every interface of `/proc/net/dev` with its cumulative byte counters, in
 /// file order. The two header lines (they hold `|`) are skipped.
 pub(crate) fn parse_net_dev(text: &str) -> Parsed<Vec<Interface>> {

@@ -46,6 +46,12 @@ pub struct InferenceCounters {
     pub waiting: Option<f64>,
     pub generation_tokens_total: Option<f64>,
     pub prompt_tokens_total: Option<f64>,
+    /// vLLM `vllm:request_success_total`, every `finished_reason`: the
+    /// requests that finished. (llama.cpp exports no such counter.)
+    pub requests_total: Option<f64>,
+    /// The part of `requests_total` whose `finished_reason` is `abort` or
+    /// `error`: requests that failed or were cut off.
+    pub failed_total: Option<f64>,
 }
 
 /// Gauges: vLLM, then llama.cpp.
@@ -72,7 +78,37 @@ pub fn inference(samples: &[Sample]) -> InferenceCounters {
         waiting: sum_any(samples, WAITING.iter().map(|n| (*n, None))),
         generation_tokens_total: sum_any(samples, GENERATION.iter().map(|(t, b)| (*t, Some(*b)))),
         prompt_tokens_total: sum_any(samples, PROMPT.iter().map(|(t, b)| (*t, Some(*b)))),
+        requests_total: sum_any(samples, [FINISHED].into_iter()),
+        failed_total: sum_labelled(samples, FINISHED, "finished_reason", &FAILED_REASONS),
     }
+}
+
+/// vLLM's finished requests by `finished_reason` (`stop`, `length`,
+/// `abort`; newer releases also `error`).
+const FINISHED: (&str, Option<&str>) = ("vllm:request_success_total", Some("vllm:request_success"));
+const FAILED_REASONS: [&str; 2] = ["abort", "error"];
+
+/// Sum of a counter's samples whose `label` is one of `values`; `Some(0)`
+/// when the counter is on the page but none of those label sets is (no
+/// request has failed yet), `None` when the counter is absent.
+fn sum_labelled(
+    samples: &[Sample],
+    (name, fallback): (&str, Option<&str>),
+    label: &str,
+    values: &[&str],
+) -> Option<f64> {
+    let pick = |n: &str| {
+        let mut seen = false;
+        let mut total = 0.0;
+        for s in samples.iter().filter(|s| s.name == n && s.value.is_finite()) {
+            seen = true;
+            if s.labels.iter().any(|(k, v)| k == label && values.contains(&v.as_str())) {
+                total += s.value;
+            }
+        }
+        seen.then_some(total)
+    };
+    pick(name).or_else(|| fallback.and_then(pick))
 }
 
 /// Per-second increase of a counter between two scrapes; `None` when
@@ -313,7 +349,9 @@ mod tests {
                 running: Some(0.0),
                 waiting: Some(0.0),
                 generation_tokens_total: Some(7.0),
-                prompt_tokens_total: Some(5.0)
+                prompt_tokens_total: Some(5.0),
+                requests_total: Some(1.0),
+                failed_total: Some(0.0),
             }
         );
     }
@@ -347,7 +385,8 @@ mod tests {
                 running: Some(0.0),
                 waiting: Some(0.0),
                 generation_tokens_total: Some(3469.0),
-                prompt_tokens_total: Some(6886.0)
+                prompt_tokens_total: Some(6886.0),
+                ..InferenceCounters::default()
             }
         );
     }
@@ -437,6 +476,7 @@ mod tests {
                 waiting: Some(2.0),
                 generation_tokens_total: Some(150.0),
                 prompt_tokens_total: Some(40.0),
+                ..InferenceCounters::default()
             }
         );
         // `_total` wins over the bare spelling when both are present.
@@ -444,6 +484,25 @@ mod tests {
         assert_eq!(inference(&both).prompt_tokens_total, Some(7.0));
         assert_eq!(inference(&[]), InferenceCounters::default());
         assert_eq!(inference(&parse("up 1\n").value), InferenceCounters::default());
+    }
+
+    #[test]
+    fn failed_requests_are_the_aborted_and_errored_ones() {
+        let text = "vllm:request_success_total{finished_reason=\"stop\",model_name=\"a\"} 90\n\
+                    vllm:request_success_total{finished_reason=\"length\",model_name=\"a\"} 5\n\
+                    vllm:request_success_total{finished_reason=\"abort\",model_name=\"a\"} 3\n\
+                    vllm:request_success_total{finished_reason=\"abort\",model_name=\"b\"} 1\n\
+                    vllm:request_success_total{finished_reason=\"error\",model_name=\"b\"} 2\n\
+                    vllm:request_success_total{model_name=\"b\"} NaN\n";
+        let c = inference(&parse(text).value);
+        assert_eq!((c.requests_total, c.failed_total), (Some(101.0), Some(6.0)));
+        // The bare (OpenMetrics) spelling when `_total` is absent.
+        let bare = "vllm:request_success{finished_reason=\"abort\"} 4\n";
+        let c = inference(&parse(bare).value);
+        assert_eq!((c.requests_total, c.failed_total), (Some(4.0), Some(4.0)));
+        // llama.cpp has no such counter: unknown, not zero.
+        let c = inference(&parse(LLAMACPP).value);
+        assert_eq!((c.requests_total, c.failed_total), (None, None));
     }
 
     #[test]

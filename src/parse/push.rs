@@ -23,6 +23,27 @@ pub struct InferenceSnap {
     pub running: Option<f64>,
     pub waiting: Option<f64>,
     pub tokens_per_s: Option<f64>,
+    /// Failed (aborted or errored) requests per minute, where the server
+    /// counts them (vLLM).
+    pub errors_per_min: Option<f64>,
+    /// Over the last 15 minutes (not read from a pushed host's JSON).
+    #[serde(skip_serializing_if = "Option::is_none", skip_deserializing)]
+    pub history: Option<InferenceHistorySnap>,
+}
+
+/// An inference server's last 15 minutes in numbers.
+#[derive(Debug, Clone, Serialize, Deserialize, Default, PartialEq)]
+#[serde(default)]
+pub struct InferenceHistorySnap {
+    /// How far back the points reach, at most 900.
+    pub span_s: u64,
+    pub tokens_per_s_avg: Option<f64>,
+    pub tokens_per_s_peak: Option<f64>,
+    pub waiting_avg: Option<f64>,
+    pub waiting_peak: Option<f64>,
+    pub errors_per_min_avg: Option<f64>,
+    /// Failed requests over the window (from the rates).
+    pub failed: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
@@ -70,6 +91,13 @@ pub struct HostSnap {
     /// host goes stale. Absent from snapshots.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub interval_ms: Option<u64>,
+    /// The Ollama server at `metrics_url`: version and models loaded.
+    pub ollama: Option<crate::model::Ollama>,
+    /// Why `metrics_url` could not be read on the last poll.
+    pub metrics_error: Option<String>,
+    /// Session pattern → seconds the oldest matching process has run (the
+    /// patterns with one running).
+    pub session_oldest_s: BTreeMap<String, u64>,
 }
 
 /// The bucket key (and subject token) of a host name: what a key may hold

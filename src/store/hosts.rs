@@ -3,6 +3,7 @@
 use super::AlertRules;
 use super::alerts::{Observation, Tab};
 use super::events::NewEvent;
+use super::inference::{InferenceHistory, Point};
 use crate::config::Host;
 use crate::model::{HostSample, HostState, Level, Millis};
 use crate::update::SourceError;
@@ -34,12 +35,15 @@ pub struct HostEntry {
     /// Pushed samples dropped because the time they carry is before 1970
     /// or in the future (clock skew): never taken as fresh.
     pub clock_skew: u64,
+    /// The inference server's last 15 minutes.
+    pub inference_history: InferenceHistory,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct PushedRates {
     pub net: Option<(f64, f64)>,
     pub tokens_per_s: Option<f64>,
+    pub errors_per_min: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -84,6 +88,7 @@ impl HostEntry {
             fail_streak: 0,
             pushed: None,
             clock_skew: 0,
+            inference_history: InferenceHistory::default(),
         }
     }
 
@@ -110,6 +115,7 @@ impl HostEntry {
         self.pushed = Some(PushedRates {
             net: snap.net_rx_bytes_per_s.zip(snap.net_tx_bytes_per_s),
             tokens_per_s: snap.inference.as_ref().and_then(|i| i.tokens_per_s),
+            errors_per_min: snap.inference.as_ref().and_then(|i| i.errors_per_min),
         });
         self.accept(sample_from_snap(snap, at), at);
         true
@@ -127,6 +133,21 @@ impl HostEntry {
         self.last_error = None;
         self.fail_streak = 0;
         self.samples += 1;
+        self.record_inference(now);
+    }
+
+    /// A point of the inference history for the sample just taken.
+    fn record_inference(&mut self, now: Millis) {
+        let Some(inf) = self.cur.as_ref().and_then(|s| s.inference) else {
+            return;
+        };
+        let point = Point {
+            at: now,
+            tokens_per_s: self.tokens_per_s(),
+            waiting: inf.waiting,
+            errors_per_min: self.errors_per_min(),
+        };
+        self.inference_history.push(point);
     }
 
     pub fn fail(&mut self, e: SourceError, now: Millis) {
@@ -165,6 +186,7 @@ impl HostEntry {
                 .iter_mut()
                 .chain(self.prev.iter_mut())
                 .for_each(|s| shift(&mut s.at));
+            self.inference_history.shift_clock(d);
         }
         self.last_error_at.iter_mut().for_each(shift);
     }
@@ -245,6 +267,18 @@ impl HostEntry {
         let a = self.prev.as_ref()?.inference?.generation_tokens_total?;
         let b = self.cur.as_ref()?.inference?.generation_tokens_total?;
         crate::parse::prometheus::rate(a, b, dt)
+    }
+
+    /// Failed (aborted or errored) requests per minute from the counter's
+    /// delta; `None` where the server has no such counter or it was reset.
+    pub fn errors_per_min(&self) -> Option<f64> {
+        if let Some(p) = &self.pushed {
+            return p.errors_per_min;
+        }
+        let dt = self.seconds()?;
+        let a = self.prev.as_ref()?.inference?.failed_total?;
+        let b = self.cur.as_ref()?.inference?.failed_total?;
+        crate::parse::prometheus::rate(a, b, dt).map(|r| r * 60.0)
     }
 }
 
@@ -373,12 +407,40 @@ pub(crate) fn sample_from_snap(s: &crate::parse::push::HostSnap, at: Millis) -> 
             .map(|(k, v)| (sanitize(k), *v))
             .collect(),
         gpus: s.gpus.iter().take(MAX_LIST).cloned().collect(),
+        ollama: s.ollama.as_ref().map(bounded_ollama),
+        inference_error: s.metrics_error.as_deref().map(crate::parse::ollama::clean),
+        session_oldest_s: s
+            .sessions
+            .keys()
+            .take(MAX_LIST)
+            .map(|k| s.session_oldest_s.get(k).copied())
+            .collect(),
         inference: s.inference.as_ref().map(|i| InferenceCounters {
             running: i.running,
             waiting: i.waiting,
             ..InferenceCounters::default()
         }),
         ..HostSample::default()
+    }
+}
+
+/// A pushed Ollama block, held to what `/api/ps` parsing keeps.
+fn bounded_ollama(o: &crate::model::Ollama) -> crate::model::Ollama {
+    let cut = crate::parse::ollama::clean;
+    crate::model::Ollama {
+        version: o.version.as_deref().map(cut),
+        models: o
+            .models
+            .iter()
+            .take(crate::parse::ollama::MAX_MODELS)
+            .map(|m| crate::model::OllamaModel {
+                name: cut(&m.name),
+                parameter_size: cut(&m.parameter_size),
+                quantization: cut(&m.quantization),
+                expires_at: m.expires_at.as_deref().map(cut),
+                ..m.clone()
+            })
+            .collect(),
     }
 }
 

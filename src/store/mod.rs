@@ -6,6 +6,7 @@ pub mod alerts;
 mod depends;
 pub mod events;
 mod hosts;
+pub mod inference;
 pub mod nats;
 pub mod services;
 

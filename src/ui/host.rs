@@ -1,5 +1,6 @@
 //! The host drill-down: per-core CPU, memory, every disk and interface, GPU
-//! processes and the full process table (sortable, filterable).
+//! processes, the inference server ([`super::inference`]) and the full
+//! process table (sortable, filterable).
 //!
 //! ```text
 //! ┌● omarchy online • Arch kernel 6.9 • up 3d ──────────────────────┐
@@ -7,6 +8,8 @@
 //! │swp no swap                 /              120G/500G    24% ▇░ │
 //! │  0 ▇▇░ 12%    4 ▇░░  3%    interface       ↓ rx   ↑ tx  total │
 //! │GPU0 …  (a line per GPU, its top processes under it)           │
+//! │sessions claude 3, oldest 2h13m  •  codex 1, oldest 5m          │
+//! │─ inference … (tok/s, queue, errors: 15 min sparklines; Ollama) │
 //! │─ processes 212/212 • sort cpu ────────────────────────────────│
 //! │    PID USER       CPU%    MEM S COMMAND                       │
 //! └ collector: ssh • rtt 12 ms • sample 2s old ───────────────────┘
@@ -84,9 +87,14 @@ pub fn render(frame: &mut Frame, area: Rect, p: &Painter, d: &Detail) {
     let right_rows = s.disks.len() + ifaces.len() + 2;
     let top_h = ((core_rows + 2).max(right_rows) as u16).min(max_top);
     let gpu_h = s.gpus.iter().map(|x| 1 + x.processes.len().min(3)).sum::<usize>() as u16;
-    let [top, gpu_area, procs] = Layout::vertical([
+    // Sessions and inference only where the process table keeps some room.
+    let roomy = inner.height >= 16;
+    let ses_h = u16::from(roomy && !s.sessions.is_empty());
+    let [top, gpu_area, ses_area, inf_area, procs] = Layout::vertical([
         Constraint::Length(top_h),
         Constraint::Length(gpu_h.min(6)),
+        Constraint::Length(ses_h),
+        Constraint::Length(if roomy { super::inference::height(s) } else { 0 }),
         Constraint::Min(3),
     ])
     .areas(inner);
@@ -99,6 +107,12 @@ pub fn render(frame: &mut Frame, area: Rect, p: &Painter, d: &Detail) {
     lines.extend(iface_lines(&ifaces, p));
     frame.render_widget(Paragraph::new(lines), right);
     frame.render_widget(Paragraph::new(gpu_lines(s, p)), gpu_area);
+    frame.render_widget(
+        Paragraph::new(session_line(s, usize::from(ses_area.width), p)),
+        ses_area,
+    );
+    let inf = super::inference::lines(h, s, usize::from(inf_area.width), p);
+    frame.render_widget(Paragraph::new(inf), inf_area);
     render_processes(frame, procs, p, h, d);
 }
 
@@ -184,6 +198,29 @@ fn memory_lines(s: &HostSample, width: u16, core_cols: usize, core_rows: usize, 
         lines.push(Line::from(spans));
     }
     lines
+}
+
+/// Each session pattern: how many run, and how long the oldest has.
+fn session_line(s: &HostSample, width: usize, p: &Painter) -> Line<'static> {
+    let g = p.glyphs;
+    let words: Vec<String> = s
+        .sessions
+        .iter()
+        .enumerate()
+        .map(|(i, (pat, n))| match s.session_oldest_s.get(i).copied().flatten() {
+            Some(age) if *n > 0 => format!(
+                "{pat} {n}, oldest {}",
+                fmt::ago(i64::try_from(age.saturating_mul(1000)).unwrap_or(i64::MAX))
+            ),
+            _ if *n > 0 => format!("{pat} {n}"),
+            _ => format!("{pat} none"),
+        })
+        .collect();
+    let text = words.join(&format!("  {}  ", g.sep));
+    Line::from(vec![
+        Span::styled("sessions ", p.theme.header),
+        Span::styled(fmt::fit(&text, width.saturating_sub(9), g.ellipsis), p.theme.text),
+    ])
 }
 
 /// Every disk: its use in numbers and as a bar.

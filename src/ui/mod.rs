@@ -9,6 +9,7 @@ pub mod fleet;
 pub use crate::fmt;
 pub mod help;
 pub mod host;
+pub(crate) mod inference;
 pub mod nats;
 pub mod services;
 pub(crate) mod table;

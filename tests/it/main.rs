@@ -27,6 +27,7 @@ mod depends;
 mod docker;
 mod fleet_grid;
 mod idle_process;
+mod inference;
 mod launchd;
 mod local_sources;
 mod mac;

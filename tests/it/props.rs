@@ -113,6 +113,7 @@ never_panics! {
     services: 128,
     metric: 64,
     darwin: 128,
+    ollama: 256,
 }
 
 /// Every driver has its fuzz target, its line in fuzz/seeds.txt and a

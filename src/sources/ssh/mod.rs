@@ -196,17 +196,22 @@ pub async fn run(host: Host, ctx: Ctx) {
     let mut conn: Option<Arc<Conn>> = None;
     let mut tracker = Tracker::new(t.sessions.clone());
     tracker.keep = t.keep.clone();
+    let url = host.metrics_url.as_ref().map(|u| u.get_ref().clone());
+    let mut metrics = super::inference::Scraper::ssh(url, &t.name, ctx.handles.ssh.clone(), t.timeout);
     loop {
         // connect and the probe are each bounded by the timeout; this is the
         // backstop over both.
         let whole = ctx.handles.tables.whole(&t.name);
-        let result = match tokio::time::timeout(
+        let probe = tokio::time::timeout(
             t.timeout * 2,
             poll(&ctx.handles.ssh, &mut conn, &t, &mut tracker, whole),
-        )
-        .await
-        {
-            Ok(r) => r,
+        );
+        let (probed, page) = tokio::join!(probe, metrics.poll());
+        let result = match probed {
+            Ok(r) => r.map(|mut s| {
+                super::inference::fill(&mut s, page);
+                s
+            }),
             Err(_) => Err(SourceError::Unreachable(format!(
                 "timed out after {}",
                 humantime::format_duration(t.timeout * 2)

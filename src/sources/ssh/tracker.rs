@@ -74,17 +74,18 @@ impl Tracker {
         // them, and only the kept ones become rows (a name, a user).
         let use_of = self.process_use(&live, page, ticks_per_core, max_pct);
         // Session chips count every process.
-        let sessions = self
+        let (sessions, session_oldest_s): (Vec<_>, Vec<_>) = self
             .sessions
             .iter()
             .map(|pat| {
-                let n = live
+                let m: Vec<_> = live
                     .iter()
                     .filter(|s| crate::sources::local::name_matches(&s.comm, "", pat))
-                    .count();
-                (pat.clone(), n)
+                    .collect();
+                let oldest = m.iter().map(|s| s.start_ticks).min();
+                ((pat.clone(), m.len()), oldest.map(|t| proc::age_s(t, p.uptime_s)))
             })
-            .collect();
+            .unzip();
         let mut keep = if whole {
             vec![true; live.len()]
         } else {
@@ -119,6 +120,7 @@ impl Tracker {
             temps: p.temps,
             batteries: p.batteries,
             sessions,
+            session_oldest_s,
             gpus: p.gpus.unwrap_or_default(),
             processes_of,
             ..crate::sources::sample::host_sample(parts)

@@ -274,10 +274,7 @@ fn accelerator_sections(h: &HostEntry, s: &HostSample, width: usize, p: &Painter
     if let Some(e) = &s.gpu_error {
         out.push(Section::one(3, text_line("GPU", e.clone(), width, p, t.error)));
     }
-    if let Some(inf) = &s.inference {
-        let tps = h.tokens_per_s().map_or("- tok/s".into(), |v| format!("{v:.0} tok/s"));
-        let n = |v: Option<f64>| v.map_or("-".into(), |x| format!("{x:.0}"));
-        let txt = format!("{tps}  {} run  {} wait", n(inf.running), n(inf.waiting));
+    if let Some(txt) = crate::ui::inference::tile_text(h, s) {
         out.push(Section::one(3, text_line("INF", txt, width, p, t.text)));
     } else if let Some(e) = &s.inference_error {
         out.push(Section::one(3, text_line("INF", e.clone(), width, p, t.error)));
