@@ -18,6 +18,7 @@ mod agents_flood;
 mod agents_nats;
 mod agents_render;
 mod agents_ssh;
+mod alerts;
 mod bus_authority;
 mod cli;
 mod contracts;
