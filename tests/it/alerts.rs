@@ -50,7 +50,7 @@ fn refuses(format: &str, r: &Seen) -> Option<String> {
             _ => Some("no text".into()),
         },
         "ntfy" => {
-            let title = r.headers.get("title").map_or(false, |t| !t.is_empty());
+            let title = r.headers.get("title").is_some_and(|t| !t.is_empty());
             let prio = r.headers.get("priority").and_then(|p| p.parse::<u8>().ok());
             if !title || !prio.is_some_and(|p| (1..=5).contains(&p)) || r.body.is_empty() {
                 Some("no title, priority or body".into())
