@@ -46,6 +46,8 @@ pub struct App {
     pub quit: bool,
     /// The terminal's size at the last draw.
     pub size: (u16, u16),
+    /// Where acknowledgements and silences are kept (`store::quiet`).
+    pub quiet_path: Option<std::path::PathBuf>,
 }
 
 impl App {
@@ -63,6 +65,7 @@ impl App {
             dirty: true,
             quit: false,
             size: (0, 0),
+            quiet_path: None,
         }
     }
 
@@ -193,6 +196,9 @@ impl App {
         if self.view.help && self.scroll_help(a, page) {
             return;
         }
+        if !self.view.help && self.problems_key(a, page, now) {
+            return;
+        }
         let row = self.row_step(now);
         match a {
             Action::Quit => self.quit = true,
@@ -267,6 +273,9 @@ impl App {
                 self.store.tick(Now::at(now));
             }
             Action::NextTheme => self.next_theme(),
+            Action::Problems => self.toggle_problems(),
+            // Taken by the problems view (the only mode that has them).
+            Action::Acknowledge | Action::Silence => {}
         }
         self.sync_kiosk_view();
     }
@@ -318,6 +327,9 @@ impl App {
     }
 
     fn current_filter(&self) -> &str {
+        if let Some(l) = &self.view.problems {
+            return &l.filter;
+        }
         match self.open_detail() {
             Some(d) => &d.list.filter,
             None => &self.view.list().filter,
@@ -328,6 +340,11 @@ impl App {
         let text = crate::parse::sanitize::sanitize(&text);
         let search = self.open_detail().is_some() && tabs::of(self.view.tab).detail_searches();
         let tab = self.view.tab;
+        if let Some(l) = self.view.problems.as_mut() {
+            l.filter = text;
+            l.selected = 0;
+            return;
+        }
         let list = match &mut self.view.detail {
             Some(d) if d.tab == tab => {
                 d.scroll = 0;
@@ -565,5 +582,6 @@ where
     }
 }
 
+mod problems;
 #[cfg(test)]
 mod tests;
