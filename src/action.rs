@@ -291,16 +291,16 @@ pub const BINDINGS: &[Binding] = &[
     },
     Binding {
         keys: &[Char('a')],
-        label: "a",
+        label: "a m",
         action: Action::Acknowledge,
-        what: "acknowledge the problem: quiet till worse (problems)",
+        what: "acknowledge / silence (problems view)",
         modes: &[Problems],
     },
     Binding {
         keys: &[Char('m')],
-        label: "m",
+        label: "",
         action: Action::Silence,
-        what: "silence its host/check 1h, 4h, 24h, off (problems)",
+        what: "",
         modes: &[Problems],
     },
     Binding {

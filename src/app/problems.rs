@@ -84,3 +84,73 @@ impl App {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixture::{NOW, agents_fleet};
+    use crate::theme::{Depth, GlyphKind, Glyphs, Theme};
+    use crate::ui::View;
+
+    fn app(read_only: bool) -> App {
+        let view = View {
+            read_only,
+            ..View::default()
+        };
+        let theme = Theme::load("default").unwrap();
+        App::new(agents_fleet(), view, theme, Glyphs::new(GlyphKind::Ascii), Depth::True)
+    }
+
+    #[test]
+    fn a_and_m_act_on_the_selected_problem_and_are_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut a = app(false);
+        a.quiet_path = Some(dir.path().join("quiet.json"));
+        a.handle(Action::Problems, NOW);
+        assert_eq!(a.view.mode(), crate::action::Mode::Problems);
+        // The second problem; then past the problems, an event: a does nothing there.
+        a.handle(Action::Down, NOW);
+        a.handle(Action::Acknowledge, NOW);
+        let ps = a.store.problems(NOW);
+        assert_eq!((ps[0].acknowledged, ps[1].acknowledged), (false, true));
+        a.handle(Action::Down, NOW);
+        a.handle(Action::Silence, NOW);
+        assert!(a.store.quiet.silenced.is_empty(), "an event row is no problem");
+        a.handle(Action::Top, NOW);
+        a.handle(Action::Silence, NOW);
+        assert_eq!(a.store.problems(NOW)[0].silenced_until, Some(NOW + 3_600_000));
+        assert_eq!(crate::store::Quiet::load(a.quiet_path.as_ref().unwrap()), a.store.quiet);
+        // Esc closes it.
+        a.handle(Action::Back, NOW);
+        assert!(a.view.problems.is_none());
+    }
+
+    #[test]
+    fn read_only_acknowledges_nothing() {
+        let mut a = app(true);
+        a.handle(Action::Problems, NOW);
+        a.handle(Action::Acknowledge, NOW);
+        a.handle(Action::Silence, NOW);
+        assert_eq!(a.store.quiet, crate::store::Quiet::default());
+    }
+
+    #[test]
+    fn the_filter_narrows_the_view_and_esc_clears_it_first() {
+        let mut a = app(false);
+        a.handle(Action::Problems, NOW);
+        a.handle(Action::Filter, NOW);
+        for c in "deacon".chars() {
+            let k = crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char(c));
+            a.handle(Action::FilterKey(k), NOW);
+        }
+        a.handle(Action::FilterDone, NOW);
+        let list = a.view.problems.clone().unwrap();
+        assert_eq!(list.filter, "deacon");
+        let p = selected_problem(&a.store, &list, NOW).unwrap();
+        assert!(p.title.as_str().starts_with("deacon stale"), "{}", p.title);
+        a.handle(Action::Back, NOW);
+        assert_eq!(a.view.problems.as_ref().map(|l| l.filter.as_str()), Some(""));
+        a.handle(Action::Back, NOW);
+        assert!(a.view.problems.is_none());
+    }
+}

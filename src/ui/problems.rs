@@ -32,10 +32,12 @@ pub(crate) fn rows<'a>(store: &'a Store, filter: &str, now: i64) -> Vec<Row<'a>>
     let problems = (store.problems(now).into_iter())
         .filter(|p| hit(p.level.as_str(), p.source.as_str(), p.title.as_str()))
         .map(Row::Problem);
-    let events = (store.history.newest_first())
+    let mut events: Vec<&Event> = (store.history.newest_first())
         .filter(|e| hit(e.level.as_str(), &e.source, &e.title))
-        .map(Row::Event);
-    problems.chain(events).collect()
+        .collect();
+    // Newest first by time (a replayed history arrives out of order).
+    events.sort_by_key(|e| std::cmp::Reverse(e.at));
+    problems.chain(events.into_iter().map(Row::Event)).collect()
 }
 
 /// The problem on the selected row, if it is one.

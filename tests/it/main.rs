@@ -26,6 +26,7 @@ mod docker;
 mod local_sources;
 mod nats;
 mod panic_cli;
+mod problems;
 mod process_identity;
 mod prop_render;
 mod props;
