@@ -37,6 +37,7 @@ pub const TARGETS: &[(&str, Driver)] = &[
     ("runlog", runlog),
     ("remote", remote),
     ("services", services),
+    ("quiet_file", quiet_file),
 ];
 
 fn text(data: &[u8]) -> String {
@@ -434,4 +435,14 @@ pub fn services(data: &[u8]) {
         st.apply(Update::Services(ServiceUpdate::Set { scope, rows: vec![row] }), NOW);
         snapshot(&mut st, NOW + 1000);
     }
+}
+
+/// The state directory's quiet file (acknowledged, silenced): what is read
+/// back is bounded, and written and read again it is the same.
+pub fn quiet_file(data: &[u8]) {
+    use crate::store::Quiet;
+    let Ok(q) = Quiet::parse(data) else { return };
+    assert!(q.acknowledged.len() <= crate::store::quiet::MAX_ENTRIES);
+    assert!(q.silenced.len() <= crate::store::quiet::MAX_ENTRIES);
+    assert_eq!(Quiet::parse(&q.to_bytes()).as_ref(), Ok(&q));
 }

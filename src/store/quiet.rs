@@ -192,12 +192,17 @@ impl Quiet {
         }
     }
 
+    /// The file's bytes.
+    pub(crate) fn to_bytes(&self) -> Vec<u8> {
+        serde_json::to_vec_pretty(&self.to_file()).unwrap_or_default()
+    }
+
     /// Writes the file whole or not at all (a new file renamed over it).
     pub fn save(&self, path: &Path) -> std::io::Result<()> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        let body = serde_json::to_vec_pretty(&self.to_file()).map_err(std::io::Error::other)?;
+        let body = self.to_bytes();
         let tmp = path.with_extension(format!("json.{}.tmp", std::process::id()));
         std::fs::write(&tmp, body)?;
         std::fs::rename(&tmp, path).inspect_err(|_| {

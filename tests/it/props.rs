@@ -111,6 +111,7 @@ never_panics! {
     runlog: 256,
     remote: 256,
     services: 128,
+    quiet_file: 256,
 }
 
 /// Every driver has its fuzz target, its line in fuzz/seeds.txt and a
