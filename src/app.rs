@@ -48,6 +48,8 @@ pub struct App {
     pub size: (u16, u16),
     /// Where acknowledgements and silences are kept (`store::quiet`).
     pub quiet_path: Option<std::path::PathBuf>,
+    /// Acknowledged problems not present, since when (this run).
+    ack_absent: std::collections::HashMap<String, Millis>,
 }
 
 impl App {
@@ -66,6 +68,7 @@ impl App {
             quit: false,
             size: (0, 0),
             quiet_path: None,
+            ack_absent: Default::default(),
         }
     }
 
@@ -410,6 +413,7 @@ impl App {
         if self.store.tick(Now::at(now)) {
             self.dirty = true;
         }
+        self.prune_acknowledged(now);
         // "last seen 4m ago" must keep counting on hosts that are not online.
         if self
             .store

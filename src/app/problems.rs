@@ -8,6 +8,10 @@ use crate::ui::ListView;
 use crate::ui::problems::{rows, selected_problem};
 use crate::ui::tabs::moved;
 
+/// How long an acknowledged problem must be gone before its
+/// acknowledgement is dropped (every source answers well within it).
+pub(crate) const ACK_GONE_MS: Millis = 10 * 60 * 1000;
+
 impl App {
     /// Reads the acknowledgements and silences kept in the state directory,
     /// and keeps them there from now on.
@@ -15,6 +19,42 @@ impl App {
         self.quiet_path = crate::store::Quiet::default_path();
         if let Some(path) = &self.quiet_path {
             self.store.quiet = crate::store::Quiet::load(path);
+        }
+    }
+
+    /// An acknowledgement whose problem has been gone for [`ACK_GONE_MS`]
+    /// of this run ends (it recovered while no fleettop watched, or its
+    /// check was removed): the next time it comes, it is news again.
+    pub(crate) fn prune_acknowledged(&mut self, now: Millis) {
+        if self.store.quiet.acknowledged.is_empty() {
+            self.ack_absent.clear();
+            return;
+        }
+        let present: std::collections::HashSet<String> = self.store.problems(now).into_iter().map(|p| p.key).collect();
+        let absent = &mut self.ack_absent;
+        absent.retain(|k, _| !present.contains(k));
+        let mut gone = Vec::new();
+        for k in self.store.quiet.acknowledged.keys().filter(|k| !present.contains(*k)) {
+            let since = *absent.entry(k.clone()).or_insert(now);
+            if now.saturating_sub(since) >= ACK_GONE_MS {
+                gone.push(k.clone());
+            }
+        }
+        if gone.is_empty() {
+            return;
+        }
+        for k in &gone {
+            self.store.quiet.acknowledged.remove(k);
+            absent.remove(k);
+        }
+        self.save_quiet();
+    }
+
+    fn save_quiet(&self) {
+        if let Some(path) = self.quiet_path.as_ref().filter(|_| !self.view.read_only)
+            && let Err(e) = self.store.quiet.save(path)
+        {
+            tracing::warn!(path = %path.display(), "cannot write the quiet file: {e}");
         }
     }
 
@@ -77,11 +117,7 @@ impl App {
             let until = self.store.cycle_silence(&p, now);
             tracing::info!(source = %p.source, until = until.map(crate::model::rfc3339), "silence");
         }
-        if let Some(path) = &self.quiet_path
-            && let Err(e) = self.store.quiet.save(path)
-        {
-            tracing::warn!(path = %path.display(), "cannot write the quiet file: {e}");
-        }
+        self.save_quiet();
     }
 }
 
@@ -123,6 +159,19 @@ mod tests {
         // Esc closes it.
         a.handle(Action::Back, NOW);
         assert!(a.view.problems.is_none());
+    }
+
+    #[test]
+    fn an_acknowledgement_of_a_problem_long_gone_ends() {
+        let mut a = app(false);
+        a.store.quiet.acknowledge("gone:long", crate::model::Level::Error, 0);
+        let p = a.store.problems(NOW).remove(0);
+        a.store.acknowledge(&p, NOW);
+        a.prune_acknowledged(NOW);
+        a.prune_acknowledged(NOW + ACK_GONE_MS - 1);
+        assert_eq!(a.store.quiet.acknowledged.len(), 2);
+        a.prune_acknowledged(NOW + ACK_GONE_MS);
+        assert_eq!(a.store.quiet.acknowledged.keys().collect::<Vec<_>>(), [&p.key]);
     }
 
     #[test]
