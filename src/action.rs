@@ -37,13 +37,22 @@ pub enum Action {
     Restart,
     /// The answer to a y/n question.
     Confirm(bool),
+    /// Open or close the problems view.
+    Problems,
+    /// Acknowledge the selected problem (problems view).
+    Acknowledge,
+    /// Silence the selected problem's source: 1 h, 4 h, 24 h, off.
+    Silence,
 }
 
 impl Action {
     /// Whether it changes something outside fleettop (read-only mode
     /// offers none of these).
     pub(crate) fn changes_something(self) -> bool {
-        matches!(self, Action::Restart | Action::Confirm(_))
+        matches!(
+            self,
+            Action::Restart | Action::Confirm(_) | Action::Acknowledge | Action::Silence
+        )
     }
 }
 
@@ -60,6 +69,8 @@ pub enum Mode {
     Help,
     /// A y/n question.
     Confirm,
+    /// The problems view.
+    Problems,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,9 +93,11 @@ use Key::*;
 use Mode::*;
 
 const NAV: &[Mode] = &[List, Detail];
+/// Lists, the drill-down and the problems view.
+const LISTS: &[Mode] = &[List, Detail, Problems];
 /// Moving keys also scroll the help overlay.
-const MOVE: &[Mode] = &[List, Detail, Help];
-const ALL: &[Mode] = &[List, Detail, Help];
+const MOVE: &[Mode] = &[List, Detail, Help, Problems];
+const ALL: &[Mode] = &[List, Detail, Help, Problems];
 
 pub const BINDINGS: &[Binding] = &[
     Binding {
@@ -211,7 +224,7 @@ pub const BINDINGS: &[Binding] = &[
         label: "/",
         action: Action::Filter,
         what: "filter (Enter keeps, Esc clears)",
-        modes: NAV,
+        modes: LISTS,
     },
     Binding {
         keys: &[Char('?'), Code(KeyCode::F(1))],
@@ -270,6 +283,27 @@ pub const BINDINGS: &[Binding] = &[
         modes: &[Detail],
     },
     Binding {
+        keys: &[Char('!'), Char('P')],
+        label: "! P",
+        action: Action::Problems,
+        what: "problems now and events of the last 6 h",
+        modes: LISTS,
+    },
+    Binding {
+        keys: &[Char('a')],
+        label: "a m",
+        action: Action::Acknowledge,
+        what: "acknowledge / silence (problems view)",
+        modes: &[Problems],
+    },
+    Binding {
+        keys: &[Char('m')],
+        label: "",
+        action: Action::Silence,
+        what: "",
+        modes: &[Problems],
+    },
+    Binding {
         keys: &[Char('q'), Ctrl('c')],
         label: "q Ctrl-C",
         action: Action::Quit,
@@ -322,7 +356,7 @@ pub fn help_rows(read_only: bool) -> Vec<(&'static str, &'static str)> {
         .map(|b| (b.label, b.what))
         .collect();
     if read_only {
-        rows.push(("read-only", "nothing here changes anything (no restart)"));
+        rows.push(("read-only", "nothing here changes anything (no restart, a or m)"));
     }
     rows
 }

@@ -46,6 +46,10 @@ pub struct App {
     pub quit: bool,
     /// The terminal's size at the last draw.
     pub size: (u16, u16),
+    /// Where acknowledgements and silences are kept (`store::quiet`).
+    pub quiet_path: Option<std::path::PathBuf>,
+    /// Acknowledged problems not present, since when (this run).
+    ack_absent: std::collections::HashMap<String, Millis>,
 }
 
 impl App {
@@ -63,6 +67,8 @@ impl App {
             dirty: true,
             quit: false,
             size: (0, 0),
+            quiet_path: None,
+            ack_absent: Default::default(),
         }
     }
 
@@ -193,6 +199,9 @@ impl App {
         if self.view.help && self.scroll_help(a, page) {
             return;
         }
+        if !self.view.help && self.problems_key(a, page, now) {
+            return;
+        }
         let row = self.row_step(now);
         match a {
             Action::Quit => self.quit = true,
@@ -267,6 +276,9 @@ impl App {
                 self.store.tick(Now::at(now));
             }
             Action::NextTheme => self.next_theme(),
+            Action::Problems => self.toggle_problems(),
+            // Taken by the problems view (the only mode that has them).
+            Action::Acknowledge | Action::Silence => {}
         }
         self.sync_kiosk_view();
     }
@@ -318,6 +330,9 @@ impl App {
     }
 
     fn current_filter(&self) -> &str {
+        if let Some(l) = &self.view.problems {
+            return &l.filter;
+        }
         match self.open_detail() {
             Some(d) => &d.list.filter,
             None => &self.view.list().filter,
@@ -328,6 +343,11 @@ impl App {
         let text = crate::parse::sanitize::sanitize(&text);
         let search = self.open_detail().is_some() && tabs::of(self.view.tab).detail_searches();
         let tab = self.view.tab;
+        if let Some(l) = self.view.problems.as_mut() {
+            l.filter = text;
+            l.selected = 0;
+            return;
+        }
         let list = match &mut self.view.detail {
             Some(d) if d.tab == tab => {
                 d.scroll = 0;
@@ -393,6 +413,7 @@ impl App {
         if self.store.tick(Now::at(now)) {
             self.dirty = true;
         }
+        self.prune_acknowledged(now);
         // "last seen 4m ago" must keep counting on hosts that are not online.
         if self
             .store
@@ -565,5 +586,6 @@ where
     }
 }
 
+mod problems;
 #[cfg(test)]
 mod tests;

@@ -40,6 +40,7 @@ pub const TARGETS: &[(&str, Driver)] = &[
     ("metric", metric),
     ("darwin", darwin),
     ("ollama", ollama),
+    ("quiet_file", quiet_file),
 ];
 
 fn text(data: &[u8]) -> String {
@@ -562,4 +563,14 @@ pub fn darwin(data: &[u8]) {
         NOW,
     );
     snapshot(&mut st, NOW + 10_000);
+}
+
+/// The state directory's quiet file (acknowledged, silenced): what is read
+/// back is bounded, and written and read again it is the same.
+pub fn quiet_file(data: &[u8]) {
+    use crate::store::Quiet;
+    let Ok(q) = Quiet::parse(data) else { return };
+    assert!(q.acknowledged.len() <= crate::store::quiet::MAX_ENTRIES);
+    assert!(q.silenced.len() <= crate::store::quiet::MAX_ENTRIES);
+    assert_eq!(Quiet::parse(&q.to_bytes()).as_ref(), Ok(&q));
 }

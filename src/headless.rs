@@ -58,6 +58,9 @@ pub async fn collect(config: &Config) -> Store {
         .unwrap_or(Duration::ZERO)
         + Duration::from_secs(1);
     let mut store = Store::new(config);
+    if let Some(path) = crate::store::Quiet::default_path() {
+        store.quiet = crate::store::Quiet::load(&path);
+    }
     // One round is all a snapshot sees: a group down in it is down.
     store.services.group_rounds = 1;
     let (tx, mut rx) = mpsc::channel(64);
@@ -111,7 +114,9 @@ pub async fn snapshot(config: &Config, pretty: bool) -> String {
 }
 
 /// The report and the exit code: 2 when anything is critical, 1 when
-/// anything is in error or warns, else 0.
+/// anything is in error or warns, else 0. Acknowledged and silenced
+/// problems are listed as such and still count: the exit code says what
+/// is wrong, not who has been told (docs/exit-codes.md).
 pub async fn check(config: &Config) -> (String, i32) {
     let store = collect(config).await;
     report(&store, now_millis())
@@ -122,10 +127,11 @@ pub fn report(store: &Store, now: i64) -> (String, i32) {
     let mut out = String::new();
     for p in &problems {
         out.push_str(&format!(
-            "{:<8} {}: {}\n",
+            "{:<8} {}: {}{}\n",
             p.level.as_str().to_uppercase(),
             p.source,
-            p.title
+            p.title,
+            quiet_words(p, now)
         ));
     }
     let online = store.hosts.iter().filter(|h| h.state(now) == HostState::Online).count();
@@ -136,8 +142,17 @@ pub fn report(store: &Store, now: i64) -> (String, i32) {
         Some(_) => ("WARNING", 1),
     };
     let count = |l: Level| problems.iter().filter(|p| p.level == l).count();
+    let quiet = problems
+        .iter()
+        .filter(|p| p.acknowledged || p.silenced_until.is_some())
+        .count();
+    let quiet = if quiet > 0 {
+        format!(", {quiet} acknowledged or silenced")
+    } else {
+        String::new()
+    };
     out.push_str(&format!(
-        "{word}: {}/{} hosts online, {} problems ({} critical, {} error, {} warn) at {}\n",
+        "{word}: {}/{} hosts online, {} problems ({} critical, {} error, {} warn{quiet}) at {}\n",
         online,
         store.hosts.len(),
         problems.len(),
@@ -147,6 +162,18 @@ pub fn report(store: &Store, now: i64) -> (String, i32) {
         rfc3339(now)
     ));
     (out, code)
+}
+
+/// " (acknowledged)", " (silenced until …)", both or nothing.
+fn quiet_words(p: &crate::store::Problem, now: i64) -> String {
+    let mut out = String::new();
+    if p.acknowledged {
+        out.push_str(" (acknowledged)");
+    }
+    if let Some(u) = p.silenced_until.filter(|u| *u > now) {
+        out.push_str(&format!(" (silenced until {})", rfc3339(u)));
+    }
+    out
 }
 
 #[cfg(test)]

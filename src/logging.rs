@@ -21,9 +21,14 @@ fn state_home() -> Option<PathBuf> {
 }
 
 pub(crate) fn default_path() -> Option<PathBuf> {
+    state_dir().map(|d| d.join("fleettop.log"))
+}
+
+/// fleettop's state directory: the log, the quiet file.
+pub(crate) fn state_dir() -> Option<PathBuf> {
     state_home()
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))
-        .map(|d| d.join("fleettop").join("fleettop.log"))
+        .map(|d| d.join("fleettop"))
 }
 
 /// Starts logging to `path` (or the default). A log that cannot be opened

@@ -176,6 +176,7 @@ fn tui(cli: &Cli, config: Config) -> color_eyre::Result<ExitCode> {
     let fps = (*config.ui.ticker_fps.get_ref()).clamp(1, 60);
     let mut app = App::new(fleettop::store::Store::new(&config), view, theme, glyphs, depth);
     app.ticker_period = Duration::from_secs(1) / fps;
+    app.load_quiet();
     app.kiosk = rotate.map(|s| Kiosk {
         period: Duration::from_secs(s),
         manual_pause: false,

@@ -151,6 +151,10 @@ pub struct ProblemSnap {
     pub level: crate::model::Level,
     pub source: String,
     pub title: String,
+    /// Acknowledged at this level (the problems view).
+    pub acknowledged: bool,
+    /// Its source is silenced until then (RFC 3339).
+    pub silenced_until: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -331,6 +335,8 @@ impl Snapshot {
                     level: p.level,
                     source: p.source.to_string(),
                     title: p.title.to_string(),
+                    acknowledged: p.acknowledged,
+                    silenced_until: p.silenced_until.map(crate::model::rfc3339),
                 })
                 .collect(),
         }

@@ -414,6 +414,20 @@ pub struct Alerts {
     pub disk_critical_after: Dur,
     pub agent_fail_streak_critical: u32,
     pub webhook_url: Option<Secret>,
+    /// The body the webhook gets: fleettop's event JSON or a service's shape.
+    pub webhook_format: WebhookFormat,
+}
+
+/// `alerts.webhook_format`: what the service at `webhook_url` accepts.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum WebhookFormat {
+    /// fleettop's own event JSON (docs/events.md).
+    #[default]
+    Json,
+    Discord,
+    Slack,
+    Ntfy,
 }
 
 impl Default for Alerts {
@@ -426,6 +440,7 @@ impl Default for Alerts {
             disk_critical_after: Dur::secs(0),
             agent_fail_streak_critical: 3,
             webhook_url: None,
+            webhook_format: WebhookFormat::Json,
         }
     }
 }

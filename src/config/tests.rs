@@ -61,6 +61,9 @@ fn bad_duration_and_wrong_type_point_at_the_value() {
     assert_eq!(e[0].line, 2, "{}", e[0]);
     let e = errors("[ui]\nglyphs = \"emoji\"\n");
     assert_eq!((e[0].line, e[0].column), (2, 10), "{}", e[0]);
+    let e = errors("[alerts]\nwebhook_format = \"teams\"\n");
+    assert_eq!((e[0].line, e[0].column), (2, 18), "{}", e[0]);
+    assert!(e[0].message.contains("discord"), "{}", e[0].message);
 }
 
 #[test]

@@ -5,7 +5,7 @@
 use super::events::NewEvent;
 use crate::model::{Level, Millis};
 use crate::parse::sanitize::Clean;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 pub use crate::tab::Tab;
 
@@ -48,23 +48,40 @@ pub struct Problem {
     pub source: Clean,
     pub title: Clean,
     pub since: Millis,
+    /// The condition's key (stable across runs: made of configured names).
+    pub key: String,
+    /// Acknowledged at this level or a worse one ([`super::quiet`]).
+    pub acknowledged: bool,
+    /// Its source is silenced until then.
+    pub silenced_until: Option<Millis>,
 }
+
+/// Edges made and not yet taken by the store (see [`Conditions::edge_key`]), at most.
+const MAX_PENDING_EDGES: usize = 1024;
 
 /// The active conditions, by scope (a host, a service, an agent…) and key:
 /// observing one scope touches that scope's conditions only.
 #[derive(Debug, Clone, Default)]
 pub struct Conditions {
     active: BTreeMap<String, BTreeMap<String, Active>>,
+    /// The edges just made, with their condition's key, until the store
+    /// takes the key with the event ([`Conditions::edge_key`]).
+    pending: VecDeque<(String, NewEvent)>,
 }
 
-fn edge(a: &Active, level: Level, title: &str) -> NewEvent {
-    NewEvent {
+fn edge(a: &Active, level: Level, title: &str) -> (String, NewEvent) {
+    let e = NewEvent {
         level,
         kind: a.obs.kind.clone(),
         source: a.obs.source.clone(),
         title: title.to_string(),
         detail: String::new(),
-    }
+    };
+    (a.obs.key.clone(), e)
+}
+
+fn same(a: &NewEvent, b: &NewEvent) -> bool {
+    a.level == b.level && a.title == b.title && a.source == b.source && a.kind == b.kind
 }
 
 impl Conditions {
@@ -74,7 +91,7 @@ impl Conditions {
         let mut events = Vec::new();
         let mut fresh: BTreeMap<String, Observation> = observed.into_iter().map(|o| (o.key.clone(), o)).collect();
         if fresh.is_empty() && !self.active.contains_key(scope) {
-            return events;
+            return Vec::new();
         }
         let active = self.active.entry(scope.to_string()).or_default();
         active.retain(|k, a| {
@@ -107,10 +124,30 @@ impl Conditions {
         if active.is_empty() {
             self.active.remove(scope);
         }
-        events
+        self.tag(events)
     }
 
-    fn evaluate_all<'a>(active: impl Iterator<Item = &'a mut Active>, now: Millis) -> Vec<NewEvent> {
+    /// Keeps each edge's key for the store to take; returns the edges.
+    fn tag(&mut self, edges: Vec<(String, NewEvent)>) -> Vec<NewEvent> {
+        let mut out = Vec::with_capacity(edges.len());
+        for (key, e) in edges {
+            if self.pending.len() >= MAX_PENDING_EDGES {
+                self.pending.pop_front();
+            }
+            self.pending.push_back((key, e.clone()));
+            out.push(e);
+        }
+        out
+    }
+
+    /// The key of the condition `e` is an edge of, if it is one that was
+    /// just made (taken once).
+    pub(crate) fn edge_key(&mut self, e: &NewEvent) -> Option<String> {
+        let i = self.pending.iter().position(|(_, p)| same(p, e))?;
+        self.pending.remove(i).map(|(k, _)| k)
+    }
+
+    fn evaluate_all<'a>(active: impl Iterator<Item = &'a mut Active>, now: Millis) -> Vec<(String, NewEvent)> {
         let mut events = Vec::new();
         for a in active {
             let eff = a.effective(now);
@@ -128,7 +165,8 @@ impl Conditions {
 
     /// Time-driven escalation: the edges that `now` alone produces.
     pub(crate) fn evaluate(&mut self, now: Millis) -> Vec<NewEvent> {
-        Self::evaluate_all(self.active.values_mut().flat_map(|m| m.values_mut()), now)
+        let edges = Self::evaluate_all(self.active.values_mut().flat_map(|m| m.values_mut()), now);
+        self.tag(edges)
     }
 
     /// Current problems, worst first.
@@ -141,6 +179,9 @@ impl Conditions {
                 source: Clean::new(&a.obs.source),
                 title: Clean::new(&a.obs.title),
                 since: a.since,
+                key: a.obs.key.clone(),
+                acknowledged: false,
+                silenced_until: None,
             })
             .filter(|p| p.level >= Level::Warn)
             .collect();

@@ -49,14 +49,16 @@ impl EventRing {
     }
 
     pub fn push(&mut self, at: Millis, e: NewEvent) -> &Event {
-        if self.buf.len() == self.cap {
-            self.buf.pop_front();
-            self.dropped += 1;
-        }
+        self.push_edge(at, e, None, false)
+    }
+
+    /// An event that may be an edge of a problem (`problem`: its key), and
+    /// quiet (acknowledged or silenced).
+    pub(crate) fn push_edge(&mut self, at: Millis, e: NewEvent, problem: Option<String>, quiet: bool) -> &Event {
         let id = self.next_id;
         self.next_id += 1;
         let s = crate::parse::sanitize::sanitize;
-        self.buf.push_back(Event {
+        self.keep(Event {
             id,
             at,
             level: e.level,
@@ -64,8 +66,24 @@ impl EventRing {
             source: s(&e.source),
             title: s(&e.title),
             detail: s(&e.detail),
-        });
+            problem,
+            quiet,
+        })
+    }
+
+    /// Keeps an event as it is (made by another ring: the history).
+    pub(crate) fn keep(&mut self, e: Event) -> &Event {
+        if self.buf.len() == self.cap {
+            self.buf.pop_front();
+            self.dropped += 1;
+        }
+        self.buf.push_back(e);
         self.buf.back().expect("just pushed")
+    }
+
+    /// Marks the events `of` accepts quiet (a problem acknowledged).
+    pub(crate) fn mark_quiet(&mut self, of: impl Fn(&Event) -> bool) {
+        self.buf.iter_mut().filter(|e| of(e)).for_each(|e| e.quiet = true);
     }
 
     /// Drops events older than `ttl`; true when something went.

@@ -8,12 +8,14 @@ pub mod events;
 mod hosts;
 pub mod inference;
 pub mod nats;
+pub mod quiet;
 pub mod services;
 
 pub use alerts::{Conditions, Observation, Problem, Tab};
 pub use events::{EventRing, NewEvent};
 pub(crate) use hosts::sample_from_snap;
 pub use hosts::{HostEntry, HostKind, IfaceRate, PushedRates};
+pub use quiet::Quiet;
 
 use crate::config::Config;
 use crate::model::{Level, Millis, Now};
@@ -77,6 +79,9 @@ pub struct Configured {
 }
 
 pub const EVENT_RING_CAP: usize = 512;
+/// The problems view's history: events of the last 6 hours, at most 2,000.
+pub const HISTORY_CAP: usize = 2000;
+pub const HISTORY_TTL_MS: Millis = 6 * 3_600_000;
 
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -100,6 +105,10 @@ pub struct Store {
     pub clock_steps: u64,
     /// `depends_on`: who is blocked by what.
     pub(crate) depends: depends::Depends,
+    /// Acknowledged problems and silenced sources ([`quiet`]).
+    pub quiet: Quiet,
+    /// Every event of the last hours, for the problems view.
+    pub history: EventRing,
 }
 
 impl Store {
@@ -128,6 +137,8 @@ impl Store {
             clock: None,
             clock_steps: 0,
             depends: depends::Depends::new(config),
+            quiet: Quiet::default(),
+            history: EventRing::new(HISTORY_CAP),
         }
     }
 
@@ -151,6 +162,7 @@ impl Store {
                 self.hosts.iter_mut().for_each(|h| h.shift_clock(step));
                 self.conditions.shift_clock(step);
                 self.events.shift_clock(step);
+                self.history.shift_clock(step);
                 self.services.shift_clock(step);
                 self.nats.shift_clock(step);
             }
@@ -219,7 +231,8 @@ impl Store {
         new.extend(self.conditions.evaluate(now));
         let pushed = self.push_all(new, now, true);
         let expired = self.events.expire(now, self.rules.event_ttl_ms);
-        pushed > 0 || expired
+        let old = self.history.expire(now, HISTORY_TTL_MS) | self.quiet.expire(now);
+        pushed > 0 || expired || old
     }
 
     fn apply_push(&mut self, u: PushUpdate, now: Millis) -> Vec<NewEvent> {
@@ -328,11 +341,17 @@ impl Store {
         new
     }
 
-    fn push_all(&mut self, new: Vec<NewEvent>, now: Millis, publish: bool) -> usize {
+    pub(crate) fn push_all(&mut self, new: Vec<NewEvent>, now: Millis, publish: bool) -> usize {
         let n = new.len();
         for e in new {
+            let problem = self.conditions.edge_key(&e);
+            let quiet = problem.as_deref().is_some_and(|k| {
+                self.quiet.on_edge(k, e.level);
+                self.quiet.is_quiet(k, &e.source, e.level, now)
+            });
             // Logged as the ring holds it: sanitised.
-            let ev = self.events.push(now, e);
+            let ev = self.events.push_edge(now, e, problem, quiet);
+            self.history.keep(ev.clone());
             match ev.level {
                 Level::Info => tracing::info!(source = %ev.source, "{}", ev.title),
                 Level::Warn => tracing::warn!(source = %ev.source, "{}", ev.title),
@@ -347,8 +366,11 @@ impl Store {
         n
     }
 
+    /// Current problems, worst first, with what is quiet about them.
     pub fn problems(&self, now: Millis) -> Vec<Problem> {
-        self.conditions.problems(now)
+        let mut ps = self.conditions.problems(now);
+        self.mark_quiet(&mut ps, now);
+        ps
     }
 
     pub fn problem_count(&self, tab: Tab, now: Millis) -> (usize, Level) {

@@ -11,6 +11,7 @@ pub mod help;
 pub mod host;
 pub(crate) mod inference;
 pub mod nats;
+pub mod problems;
 pub mod services;
 pub(crate) mod table;
 pub(crate) mod tabs;
@@ -127,6 +128,8 @@ pub struct View {
     pub confirm: Option<String>,
     /// `--read-only` / `ui.read_only`: nothing that changes anything is offered.
     pub read_only: bool,
+    /// The problems view, when open: its selection and filter.
+    pub problems: Option<ListView>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -150,6 +153,7 @@ impl Default for View {
             page_rows: 10,
             confirm: None,
             read_only: false,
+            problems: None,
         }
     }
 }
@@ -162,6 +166,8 @@ impl View {
             Mode::Help
         } else if self.filter_input.is_some() {
             Mode::Filter
+        } else if self.problems.is_some() {
+            Mode::Problems
         } else if self.detail.is_some() {
             Mode::Detail
         } else {
@@ -217,6 +223,9 @@ pub fn render(frame: &mut Frame, p: &Painter) {
     }
     ticker::render_row(frame.buffer_mut(), tick, p);
     render_status(frame, status, p);
+    if let Some(list) = &p.view.problems {
+        problems::render(frame, body, p, list);
+    }
     if p.view.help {
         help::render(frame, body, p);
     }

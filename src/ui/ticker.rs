@@ -21,10 +21,11 @@ pub struct Item {
     pub width: usize,
 }
 
-/// Newest first.
+/// Newest first; quiet ones (acknowledged, silenced) left out.
 pub fn items(events: &EventRing, g: &Glyphs) -> Vec<Item> {
     events
         .newest_first()
+        .filter(|e| !e.quiet)
         .map(|e| {
             let mut text = e.title.clone();
             if !e.detail.is_empty() {

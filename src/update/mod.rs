@@ -68,6 +68,14 @@ pub struct Event {
     pub source: String,
     pub title: String,
     pub detail: String,
+    /// The key of the problem (alert condition) this event is an edge of:
+    /// its start, a change of level, or (at level info) its recovery.
+    #[serde(skip)]
+    pub problem: Option<String>,
+    /// Acknowledged or silenced when it happened: not on the ticker, not
+    /// sent to the webhook (still published to NATS).
+    #[serde(skip)]
+    pub quiet: bool,
 }
 
 fn ser_time<S: serde::Serializer>(at: &Millis, s: S) -> Result<S::Ok, S::Error> {

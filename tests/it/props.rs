@@ -114,6 +114,7 @@ never_panics! {
     metric: 64,
     darwin: 128,
     ollama: 256,
+    quiet_file: 256,
 }
 
 /// Every driver has its fuzz target, its line in fuzz/seeds.txt and a

@@ -1,9 +1,10 @@
 //! The event outlet: every new ticker event, fanned out without the store
 //! ever waiting to each `[[nats]]` connection's [`Outbox`] (published on
 //! `<publish_prefix>.<kind>`) and to the webhook ([`webhook`]), both as
-//! [`event_json`]. Started once per app by [`spawn`]; the fan-out and the
+//! [`event_json`] (the webhook in `alerts.webhook_format`). Started once per app by [`spawn`]; the fan-out and the
 //! webhook sender are supervised like every source.
 
+pub(crate) mod format;
 pub(crate) mod webhook;
 
 use super::{Ctx, Rows, supervise};
@@ -27,9 +28,9 @@ pub(crate) fn spawn(config: &Config, ctx: &Ctx, outboxes: Vec<Outbox>) -> Option
     if let Some(url) = config.alerts.webhook_url.as_ref().filter(|u| !u.0.is_empty()) {
         let (tx, rx) = mpsc::channel(64);
         sinks.push(Sink::Channel(tx));
-        let arg = (url.0.clone(), shared(rx));
-        supervise(ctx, Rows::Event("webhook".into()), arg, |(url, rx), ctx| {
-            webhook::run(url, rx, ctx)
+        let arg = (url.0.clone(), config.alerts.webhook_format, shared(rx));
+        supervise(ctx, Rows::Event("webhook".into()), arg, |(url, format, rx), ctx| {
+            webhook::run(url, format, rx, ctx)
         });
     }
     if sinks.is_empty() {
@@ -154,6 +155,8 @@ mod tests {
             source: "s".into(),
             title: title.into(),
             detail: String::new(),
+            problem: None,
+            quiet: false,
         }
     }
 
