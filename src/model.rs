@@ -229,6 +229,9 @@ pub struct HostSample {
     /// Per session pattern, in the order of `sessions`: how long the oldest
     /// matching process has run, in seconds (None: none runs, or unknown).
     pub session_oldest_s: Vec<Option<u64>>,
+    /// A Mac's memory pressure, 0–100: 100 − `kern.memorystatus_level`
+    /// (the free share the kernel grades pressure by). None elsewhere.
+    pub mem_pressure_pct: Option<f64>,
 }
 
 /// What an Ollama server has loaded (`/api/ps`) and its version

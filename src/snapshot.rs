@@ -293,6 +293,7 @@ impl HostSnap {
                         .collect()
                 })
                 .unwrap_or_default(),
+            mem_pressure_pct: s.and_then(|s| s.mem_pressure_pct),
         }
     }
 }

@@ -98,6 +98,8 @@ pub struct HostSnap {
     /// Session pattern → seconds the oldest matching process has run (the
     /// patterns with one running).
     pub session_oldest_s: BTreeMap<String, u64>,
+    /// A Mac's memory pressure, 0–100 (100 − the kernel's free level).
+    pub mem_pressure_pct: Option<f64>,
 }
 
 /// The bucket key (and subject token) of a host name: what a key may hold

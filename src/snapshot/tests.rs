@@ -210,6 +210,18 @@ fn a_pushed_disk_is_read_as_df_would_have_it() {
 }
 
 #[test]
+fn a_pushed_mac_s_memory_pressure_is_bounded() {
+    let read = |json: &str| {
+        let snap: HostSnap = serde_json::from_str(json).unwrap();
+        crate::store::sample_from_snap(&snap, T).mem_pressure_pct
+    };
+    assert_eq!(read(r#"{"mem_pressure_pct": 62.0}"#), Some(62.0));
+    assert_eq!(read(r#"{"mem_pressure_pct": 1e300}"#), Some(100.0));
+    assert_eq!(read(r#"{"mem_pressure_pct": -5}"#), Some(0.0));
+    assert_eq!(read(r#"{}"#), None, "an agent older than the field, or not a Mac");
+}
+
+#[test]
 fn skewed_run_times_are_no_time_in_the_snapshot() {
     use crate::store::clock_tests::{BAD_TIMES, T0, event, store};
     let mut st = store("");

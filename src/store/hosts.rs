@@ -420,6 +420,10 @@ pub(crate) fn sample_from_snap(s: &crate::parse::push::HostSnap, at: Millis) -> 
             waiting: i.waiting,
             ..InferenceCounters::default()
         }),
+        mem_pressure_pct: s
+            .mem_pressure_pct
+            .filter(|p| p.is_finite())
+            .map(|p| p.clamp(0.0, 100.0)),
         ..HostSample::default()
     }
 }

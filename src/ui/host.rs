@@ -5,6 +5,7 @@
 //! ```text
 //! ┌● omarchy online • Arch kernel 6.9 • up 3d ──────────────────────┐
 //! │mem ▇▇▇▇░░░░  12G/32G       disk           used/total   use    │
+//! │    pressure 62% normal     (a Mac only)                       │
 //! │swp no swap                 /              120G/500G    24% ▇░ │
 //! │  0 ▇▇░ 12%    4 ▇░░  3%    interface       ↓ rx   ↑ tx  total │
 //! │GPU0 …  (a line per GPU, its top processes under it)           │
@@ -85,7 +86,8 @@ pub fn render(frame: &mut Frame, area: Rect, p: &Painter, d: &Detail) {
     let core_rows = cores.div_ceil(core_cols);
     let ifaces = h.iface_rates();
     let right_rows = s.disks.len() + ifaces.len() + 2;
-    let top_h = ((core_rows + 2).max(right_rows) as u16).min(max_top);
+    let left_rows = core_rows + 2 + usize::from(s.mem_pressure_pct.is_some());
+    let top_h = (left_rows.max(right_rows) as u16).min(max_top);
     let gpu_h = s.gpus.iter().map(|x| 1 + x.processes.len().min(3)).sum::<usize>() as u16;
     // Sessions and inference only where the process table keeps some room.
     let roomy = inner.height >= 16;
@@ -149,7 +151,20 @@ fn host_block(h: &HostEntry, p: &Painter) -> Block<'static> {
     block
 }
 
-/// Memory, swap, and a bar per core in `core_cols` columns.
+/// How a Mac's memory pressure reads, graded like Activity Monitor's
+/// green / yellow / red: warn from 70 %, critical from 90 %.
+pub(crate) fn pressure_grade(t: &crate::theme::Theme, pct: f64) -> (ratatui::style::Style, &'static str) {
+    if pct >= 90.0 {
+        (t.error, "critical")
+    } else if pct >= 70.0 {
+        (t.warn, "warn")
+    } else {
+        (t.text, "normal")
+    }
+}
+
+/// Memory (and a Mac's memory pressure), swap, and a bar per core in
+/// `core_cols` columns.
 fn memory_lines(s: &HostSample, width: u16, core_cols: usize, core_rows: usize, p: &Painter) -> Vec<Line<'static>> {
     let t = p.theme;
     let g = p.glyphs;
@@ -163,6 +178,14 @@ fn memory_lines(s: &HostSample, width: u16, core_cols: usize, core_rows: usize, 
         lw,
         p,
     ));
+    if let Some(pr) = s.mem_pressure_pct {
+        let (style, word) = pressure_grade(p.theme, pr);
+        lines.push(Line::from(vec![
+            Span::styled("    pressure ", t.dim),
+            Span::styled(fmt::pct(pr), style),
+            Span::styled(format!(" {word}"), t.dim),
+        ]));
+    }
     let sw_pct = crate::model::pct(s.swap_used_bytes, s.swap_total_bytes);
     if s.swap_total_bytes == 0 {
         lines.push(Line::from(vec![

@@ -85,6 +85,8 @@ async fn a_mac_over_ssh_has_a_whole_sample() {
     assert_eq!(s.mem_total_bytes, 17_179_869_184);
     assert_eq!(s.mem_used_bytes, (440_187 + 89_349 + 8_871) * 16_384);
     assert_eq!((s.swap_total_bytes, s.swap_used_bytes), (1 << 30, 34 << 20));
+    // kern.memorystatus_level 38 (free): a pressure of 62.
+    assert_eq!(s.mem_pressure_pct, Some(62.0));
     assert_eq!(s.load, [2.67, 2.88, 3.12]);
     assert!(s.uptime_s > 5 * 365 * 86_400, "booted in 2020: {}", s.uptime_s);
     // Five APFS volumes of one container: one disk.
@@ -126,6 +128,7 @@ async fn a_mac_over_ssh_has_a_whole_sample() {
     assert_eq!(host["top"][0]["name"], "claude", "{host}");
     assert_eq!(host["battery_pct"], 95.0, "{host}");
     assert_eq!(host["sessions"]["WindowServer"], 1, "{host}");
+    assert_eq!(host["mem_pressure_pct"], 62.0, "{host}");
 }
 
 /// fleettop on a Mac: the local collector runs the same Darwin script with
@@ -143,6 +146,7 @@ fn the_local_collector_of_a_mac() {
     assert_eq!(s.processes.len(), 11);
     assert_eq!(s.sessions, [("claude".to_string(), 1)]);
     assert!((s.cpu_pct - 53.51).abs() < 1e-6);
+    assert_eq!(s.mem_pressure_pct, Some(62.0));
 }
 
 /// A Mac's probe output assembled from the fixtures, framed by `m`.
@@ -198,6 +202,12 @@ fn a_macs_tile_and_drill_down() {
         common::screen::assert_console_only(&buf, name);
         let t = common::screen::text(&buf);
         assert!(t.contains("mini"), "{t}");
+        let pressure = if name.contains("tile") {
+            "prs 62%"
+        } else {
+            "pressure 62% normal"
+        };
+        assert!(t.contains(pressure), "the memory pressure: {t}");
         insta::assert_snapshot!(name, t);
     }
 }

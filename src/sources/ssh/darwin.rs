@@ -83,6 +83,7 @@ pub(crate) fn sample(
         processes_of: Some(d.procs.len()).filter(|n| *n > kept),
         processes,
         parse_errors: errors,
+        mem_pressure_pct: d.mem_free_pct.map(|free| f64::from(100 - free.min(100))),
         ..HostSample::default()
     }
 }
@@ -107,6 +108,7 @@ mod tests {
         let d = *p.darwin.take().unwrap();
         let s = sample(p, d, &["claude".into(), "nothing".into()], 0, 5, true);
         assert_eq!(s.mem_total_bytes, 17_179_869_184);
+        assert_eq!(s.mem_pressure_pct, Some(62.0), "100 - memorystatus_level 38");
         assert!((s.cpu_pct - 53.51).abs() < 1e-9, "{}", s.cpu_pct);
         assert!(s.per_core.is_empty(), "no per-core figures on a Mac");
         assert_eq!(s.processes.len(), 10);

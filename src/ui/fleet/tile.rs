@@ -110,7 +110,7 @@ pub(crate) fn sections(h: &HostEntry, width: usize, p: &Painter) -> Vec<Section>
     });
     let mem_pct = crate::model::pct(s.mem_used_bytes, s.mem_total_bytes);
     let mem = fmt::used_total(s.mem_used_bytes, s.mem_total_bytes);
-    out.push(Section::one(0, meter("RAM", mem_pct, mem, width, p)));
+    out.push(Section::one(0, ram_line(s, mem_pct, mem, width, p)));
     if s.swap_total_bytes > 0 {
         let sw = crate::model::pct(s.swap_used_bytes, s.swap_total_bytes);
         let value = fmt::used_total(s.swap_used_bytes, s.swap_total_bytes);
@@ -189,6 +189,18 @@ fn process_sections(s: &HostSample, width: usize, p: &Painter) -> Vec<Section> {
 }
 
 /// Temperature, battery and load on one line.
+/// The RAM meter; a Mac's memory pressure after it (` prs 62%`, coloured by
+/// its grade) where the tile has room, the bar shortened to make it.
+fn ram_line(s: &HostSample, mem_pct: f64, mem: String, width: usize, p: &Painter) -> Line<'static> {
+    let Some(pr) = s.mem_pressure_pct.filter(|_| width >= 30) else {
+        return meter("RAM", mem_pct, mem, width, p);
+    };
+    let extra = format!(" prs {}", fmt::pct(pr));
+    let mut line = meter("RAM", mem_pct, mem, width - extra.len(), p);
+    line.push_span(Span::styled(extra, super::super::host::pressure_grade(p.theme, pr).0));
+    line
+}
+
 fn sys_line(s: &HostSample, width: usize, p: &Painter) -> Line<'static> {
     let mut misc = Vec::new();
     if let Some(c) = s.max_temp() {
@@ -349,5 +361,16 @@ mod tests {
         assert_eq!(texts(&fit(all(), 6)), ["cpu", "c0", "c1", "ram", "net", "p1"]);
         assert_eq!(fit(all(), 100).len(), 8);
         assert!(fit(all(), 0).is_empty());
+    }
+
+    #[test]
+    fn memory_pressure_is_graded_like_activity_monitor() {
+        let t = crate::theme::Theme::load("console16").unwrap();
+        let grade = |pct| super::super::super::host::pressure_grade(&t, pct);
+        assert_eq!(grade(62.0), (t.text, "normal"));
+        assert_eq!(grade(70.0), (t.warn, "warn"));
+        assert_eq!(grade(89.9), (t.warn, "warn"));
+        assert_eq!(grade(90.0), (t.error, "critical"));
+        assert_ne!(t.warn, t.text, "a warning must look different");
     }
 }
