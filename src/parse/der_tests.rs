@@ -45,3 +45,11 @@ fn every_cut_and_flip_is_none_or_a_time_never_a_panic() {
     assert_eq!(not_after(&[0x30, 0x80]), None);
     assert_eq!(not_after(&[0x1f, 0x00]), None);
 }
+
+#[test]
+fn generalized_time_covers_year_0_to_9999() {
+    assert_eq!(super::time(0x18, b"00000101000000Z"), Some(-62_167_219_200_000));
+    assert_eq!(super::time(0x18, b"99991230000000Z"), Some(253_402_128_000_000));
+    // Past the last instant jiff's Timestamp holds: nothing, not a panic.
+    assert_eq!(super::time(0x18, b"99991231235959Z"), None);
+}
