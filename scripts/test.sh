@@ -18,7 +18,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # (side-by-side measurement), test servers (NATS, Docker, SSH, Syncthing),
 # busybox-static (a tiny image for Docker tests), procps (ps, pgrep, kill),
 # fish and zsh (login shells that are not POSIX sh, for the SSH probe).
-PACKAGES=(tmux htop nats-server docker.io openssh-server busybox-static syncthing procps fish zsh)
+PACKAGES=(tmux htop nats-server docker.io openssh-server busybox-static syncthing procps fish zsh openssl)
 
 is_installed() {
 	# No `grep -q`: it stops reading early, dpkg then dies of SIGPIPE and

@@ -41,6 +41,7 @@ pub const TARGETS: &[(&str, Driver)] = &[
     ("darwin", darwin),
     ("ollama", ollama),
     ("quiet_file", quiet_file),
+    ("der", der),
 ];
 
 fn text(data: &[u8]) -> String {
@@ -573,4 +574,12 @@ pub fn quiet_file(data: &[u8]) {
     assert!(q.acknowledged.len() <= crate::store::quiet::MAX_ENTRIES);
     assert!(q.silenced.len() <= crate::store::quiet::MAX_ENTRIES);
     assert_eq!(Quiet::parse(&q.to_bytes()).as_ref(), Ok(&q));
+}
+
+/// A server certificate's notAfter: any bytes give nothing or a time
+/// between year 0 and the end of year 9999.
+pub fn der(data: &[u8]) {
+    if let Some(t) = parse::der::not_after(data) {
+        assert!((-62_167_219_200_000..=253_402_300_799_000).contains(&t), "{t}");
+    }
 }

@@ -52,6 +52,9 @@ pub struct ServiceSnap {
     pub launchd: Option<LaunchdSnap>,
     /// `depends_on`: the failing check or daemon this row waits on.
     pub blocked_by: Option<String>,
+    /// An https check: when the server's certificate expires (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cert_expires_at: Option<String>,
 }
 
 /// A launchd job as the audit sees it (`docs/snapshot.md`).
@@ -125,6 +128,7 @@ impl ServiceSnap {
                 metric: metric::MetricSnap::of(s),
                 launchd: s.row.launchd.as_deref().map(LaunchdSnap::of),
                 blocked_by: store.services.blocked_by(&s.row).map(str::to_string),
+                cert_expires_at: s.row.cert_expires_at.map(rfc3339),
             })
             .collect();
         let containers = store

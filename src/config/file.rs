@@ -176,6 +176,13 @@ pub struct HttpService {
     /// failing, this one is "blocked by" it and raises nothing of its own.
     #[serde(default)]
     pub depends_on: Vec<Spanned<String>>,
+    /// An https check warns when its certificate expires within this many
+    /// days (default 14).
+    #[serde(default)]
+    pub cert_warn_days: Option<Spanned<u32>>,
+    /// A PEM file of extra trusted roots (a private CA); `~` is expanded.
+    #[serde(default)]
+    pub ca_file: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -4,6 +4,7 @@
 pub(crate) mod depends;
 pub mod duration;
 pub mod file;
+pub(crate) mod http;
 pub(crate) mod launchd;
 pub mod metric;
 pub mod schedule;
@@ -323,6 +324,7 @@ fn validate(c: &Config) -> Vec<Problem> {
     metric::validate(&c.services.metric, &host_names, &mut out);
     launchd::validate(c, &mut out);
     depends::validate(c, &mut out);
+    http::validate(c, &mut out);
     out
 }
 

@@ -10,6 +10,7 @@
 pub mod agent;
 pub mod darwin;
 pub mod darwin_table;
+pub(crate) mod der;
 pub mod known_hosts;
 pub mod launchctl;
 pub mod metric;

@@ -234,13 +234,16 @@ pub(crate) fn http_client_with(
     timeout: Duration,
     redirect: reqwest::redirect::Policy,
 ) -> Result<reqwest::Client, String> {
+    http_builder(timeout, redirect).build().map_err(|e| e.to_string())
+}
+
+/// The builder behind [`http_client_with`], for a client that needs more.
+pub(crate) fn http_builder(timeout: Duration, redirect: reqwest::redirect::Policy) -> reqwest::ClientBuilder {
     reqwest::Client::builder()
         .redirect(redirect)
         .timeout(timeout)
         .connect_timeout(timeout)
         .user_agent(concat!("fleettop/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| e.to_string())
 }
 
 /// The error of an HTTP request in the words a row has room for.

@@ -114,6 +114,8 @@ pub struct Row {
     /// A count whose every rise is an event, and what it counts: a
     /// Syncthing folder's conflict files, a unit's restarts.
     pub rising: Option<(i64, &'static str)>,
+    /// An https check: when the server's certificate expires.
+    pub cert_expires_at: Option<crate::model::Millis>,
 }
 
 impl Row {
@@ -138,6 +140,7 @@ impl Row {
             metric: None,
             launchd: None,
             rising: None,
+            cert_expires_at: None,
         }
     }
 }

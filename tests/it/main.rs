@@ -21,6 +21,7 @@ mod agents_render;
 mod agents_ssh;
 mod alerts;
 mod bus_authority;
+mod cert;
 mod cli;
 mod contracts;
 mod demo;

@@ -115,6 +115,7 @@ never_panics! {
     darwin: 128,
     ollama: 256,
     quiet_file: 256,
+    der: 512,
 }
 
 /// Every driver has its fuzz target, its line in fuzz/seeds.txt and a

@@ -1,22 +1,42 @@
-//! HTTP checks: status against `expect_status`, `body_contains`, latency.
+//! HTTP checks: status against `expect_status`, `body_contains`, latency,
+//! and on https the server certificate's expiry (`cert_warn_days`, extra
+//! roots from `ca_file`).
 
 use super::{DEFAULT_INTERVAL, DEFAULT_TIMEOUT, send};
 use crate::config::{ExpectStatus, HttpService};
+use crate::model::{Millis, now_millis};
+use crate::parse::der;
 use crate::parse::redact::redact_url;
-use crate::sources::{Ctx, http_client, http_error_words, read_bounded};
+use crate::sources::{Ctx, http_builder, http_error_words, read_bounded};
 use crate::update::{services::Health, services::Kind, services::Row, services::ServiceUpdate};
 use std::time::{Duration, Instant};
 
 /// A body is read only this far (for `body_contains`).
 pub const BODY_MAX: usize = 64 * 1024;
 
+/// `cert_warn_days` when not set.
+pub(crate) const CERT_WARN_DAYS: u32 = 14;
+
+const DAY_MS: Millis = 86_400_000;
+
+/// The client for this check: the peer certificate kept on each response,
+/// the `ca_file` roots trusted besides the built-in ones.
+pub fn client(cfg: &HttpService, timeout: Duration) -> Result<reqwest::Client, String> {
+    let mut b = http_builder(timeout, reqwest::redirect::Policy::default()).tls_info(true);
+    if let Some(f) = &cfg.ca_file {
+        b = b.tls_certs_merge(crate::config::http::load_ca(f.get_ref())?);
+    }
+    b.build().map_err(|e| e.to_string())
+}
+
 pub async fn run(cfg: HttpService, ctx: Ctx) {
     let timeout = cfg.timeout.map_or(DEFAULT_TIMEOUT, |d| d.0);
     let interval = cfg.interval.map_or(DEFAULT_INTERVAL, |d| d.0);
-    let client = match http_client(timeout) {
+    let client = match client(&cfg, timeout) {
         Ok(c) => c,
         Err(e) => {
             let mut r = row(&cfg, Health::Error, format!("no HTTP client: {e}"), None);
+            r.every_ms = super::every_ms(interval + timeout);
             r.latency_ms = None;
             send(&ctx, ServiceUpdate::Result(Box::new(r))).await;
             return;
@@ -60,11 +80,16 @@ pub async fn check(client: &reqwest::Client, cfg: &HttpService, timeout: Duratio
     let fut = async {
         let resp = client.get(cfg.url.get_ref()).send().await.map_err(|e| tls_words(&e))?;
         let code = resp.status().as_u16();
+        let cert = resp
+            .extensions()
+            .get::<reqwest::tls::TlsInfo>()
+            .and_then(|t| t.peer_certificate())
+            .and_then(der::not_after);
         let body = match &cfg.body_contains {
             Some(_) => Some(read_bounded(resp, BODY_MAX).await?),
             None => None,
         };
-        Ok::<_, String>((code, body))
+        Ok::<_, String>((code, body, cert))
     };
     let out = tokio::time::timeout(timeout + Duration::from_millis(100), fut)
         .await
@@ -72,28 +97,60 @@ pub async fn check(client: &reqwest::Client, cfg: &HttpService, timeout: Duratio
     let ms = start.elapsed().as_secs_f64() * 1000.0;
     match out {
         Err(e) => row(cfg, Health::Error, e, None),
-        Ok((code, body)) => {
-            if !expected(&cfg.expect_status, code) {
-                return row(cfg, Health::Error, format!("HTTP {code}"), Some(ms));
+        Ok((code, body, cert)) => {
+            let (health, detail) = verdict(cfg, code, body.as_deref());
+            let mut r = row(cfg, health, detail, Some(ms));
+            if let Some(at) = cert {
+                let warn = cfg.cert_warn_days.as_ref().map_or(CERT_WARN_DAYS, |d| *d.get_ref());
+                with_cert(&mut r, at, warn, now_millis());
             }
-            if let (Some(needle), Some(body)) = (&cfg.body_contains, body) {
-                let text = String::from_utf8_lossy(&body);
-                if !text.contains(needle.as_str()) {
-                    let cut = if body.len() >= BODY_MAX {
-                        " in the first 64K"
-                    } else {
-                        ""
-                    };
-                    return row(
-                        cfg,
-                        Health::Error,
-                        format!("HTTP {code}, body lacks \"{needle}\"{cut}"),
-                        Some(ms),
-                    );
-                }
-            }
-            row(cfg, Health::Ok, format!("HTTP {code}"), Some(ms))
+            r
         }
+    }
+}
+
+/// The status and body against what the check expects.
+fn verdict(cfg: &HttpService, code: u16, body: Option<&[u8]>) -> (Health, String) {
+    if !expected(&cfg.expect_status, code) {
+        return (Health::Error, format!("HTTP {code}"));
+    }
+    if let (Some(needle), Some(body)) = (&cfg.body_contains, body) {
+        let text = String::from_utf8_lossy(body);
+        if !text.contains(needle.as_str()) {
+            let cut = if body.len() >= BODY_MAX {
+                " in the first 64K"
+            } else {
+                ""
+            };
+            return (Health::Error, format!("HTTP {code}, body lacks \"{needle}\"{cut}"));
+        }
+    }
+    (Health::Ok, format!("HTTP {code}"))
+}
+
+/// The certificate's expiry on the row: "cert 23d" after the status; a
+/// warning within `warn_days`, an error once expired.
+pub(crate) fn with_cert(r: &mut Row, expires_at: Millis, warn_days: u32, now: Millis) {
+    r.cert_expires_at = Some(expires_at);
+    let left = expires_at.saturating_sub(now);
+    if left <= 0 {
+        r.health = Health::Error;
+        r.detail = format!("{}, certificate expired", r.detail);
+        return;
+    }
+    let days = left / DAY_MS;
+    let short = if days > 0 {
+        format!("{days}d")
+    } else {
+        format!("{}h", left / 3_600_000)
+    };
+    if left < i64::from(warn_days) * DAY_MS {
+        if r.health == Health::Ok {
+            r.health = Health::Warn;
+        }
+        r.detail = format!("{}, cert expires in {short}", r.detail);
+    } else {
+        r.detail = format!("{}, cert {short}", r.detail);
     }
 }
 
@@ -128,4 +185,40 @@ fn tls_words(e: &reqwest::Error) -> String {
         return format!("TLS error: {why}");
     }
     http_error_words(e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok() -> Row {
+        Row::new("http:a", Kind::Http, "a", Health::Ok, "HTTP 200")
+    }
+
+    #[test]
+    fn expiry_far_ahead_near_and_past() {
+        let now = 1_800_000_000_000;
+        let mut r = ok();
+        with_cert(&mut r, now + 23 * DAY_MS + 5, 14, now);
+        assert_eq!((r.health, r.detail.as_str()), (Health::Ok, "HTTP 200, cert 23d"));
+        assert_eq!(r.cert_expires_at, Some(now + 23 * DAY_MS + 5));
+        let mut r = ok();
+        with_cert(&mut r, now + 5 * DAY_MS, 14, now);
+        assert_eq!(
+            (r.health, r.detail.as_str()),
+            (Health::Warn, "HTTP 200, cert expires in 5d")
+        );
+        let mut r = ok();
+        with_cert(&mut r, now + 3 * 3_600_000, 0, now);
+        assert_eq!((r.health, r.detail.as_str()), (Health::Ok, "HTTP 200, cert 3h"));
+        let mut r = ok();
+        with_cert(&mut r, now - 1, 14, now);
+        assert_eq!(
+            (r.health, r.detail.as_str()),
+            (Health::Error, "HTTP 200, certificate expired")
+        );
+        let mut r = Row::new("http:a", Kind::Http, "a", Health::Error, "HTTP 500");
+        with_cert(&mut r, now + DAY_MS, 14, now);
+        assert_eq!(r.health, Health::Error, "a warning never hides an error");
+    }
 }
