@@ -325,7 +325,7 @@ pub fn systemctl(data: &[u8]) {
             exit_status: status,
         };
         if let Ok(units) = crate::sources::services::remote::failed_units(&out) {
-            let rows = crate::sources::services::systemd::rows(cfg, &units);
+            let rows = crate::sources::services::systemd::rows(cfg, &units, None);
             let scope = crate::sources::services::systemd::scope("box");
             st.apply(Update::Services(ServiceUpdate::Set { scope, rows }), NOW);
         }

@@ -52,6 +52,12 @@ pub struct ServiceSnap {
     pub launchd: Option<LaunchdSnap>,
     /// `depends_on`: the failing check or daemon this row waits on.
     pub blocked_by: Option<String>,
+    /// A systemd unit's automatic restarts (`NRestarts`); absent elsewhere.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restarts: Option<i64>,
+    /// A systemd unit's error lines a minute in its journal (last 5 minutes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub journal_errors_per_min: Option<f64>,
 }
 
 /// A launchd job as the audit sees it (`docs/snapshot.md`).
@@ -125,6 +131,8 @@ impl ServiceSnap {
                 metric: metric::MetricSnap::of(s),
                 launchd: s.row.launchd.as_deref().map(LaunchdSnap::of),
                 blocked_by: store.services.blocked_by(&s.row).map(str::to_string),
+                restarts: s.row.unit_stats.and_then(|u| u.restarts),
+                journal_errors_per_min: s.row.unit_stats.and_then(|u| u.journal_errors_per_min),
             })
             .collect();
         let containers = store

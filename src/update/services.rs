@@ -114,6 +114,17 @@ pub struct Row {
     /// A count whose every rise is an event, and what it counts: a
     /// Syncthing folder's conflict files, a unit's restarts.
     pub rising: Option<(i64, &'static str)>,
+    /// A systemd unit's restarts and journal error rate, where known.
+    pub unit_stats: Option<UnitStats>,
+}
+
+/// What a systemd unit's row knows beyond its state.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct UnitStats {
+    /// systemd's `NRestarts` (automatic restarts since the unit was loaded).
+    pub restarts: Option<i64>,
+    /// Error lines (priority err and worse) a minute, over the last 5 minutes.
+    pub journal_errors_per_min: Option<f64>,
 }
 
 impl Row {
@@ -138,6 +149,7 @@ impl Row {
             metric: None,
             launchd: None,
             rising: None,
+            unit_stats: None,
         }
     }
 }
