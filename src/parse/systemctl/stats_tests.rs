@@ -66,3 +66,27 @@ fn journal_and_units_are_bounded() {
         .collect();
     assert_eq!(parse_restarts(&many).len(), MAX_UNITS);
 }
+
+#[test]
+fn the_fixture_answer() {
+    let st = parse_stats(include_str!(
+        "../../../tests/fixtures/services/systemctl-unit-stats.txt"
+    ));
+    let r: Vec<(&str, Option<i64>, &str)> = st
+        .units
+        .iter()
+        .map(|u| (u.id.as_str(), u.restarts, u.active.as_str()))
+        .collect();
+    assert_eq!(
+        r,
+        [
+            ("web.service", Some(7), "active"),
+            ("getty@tty1.service", Some(0), "active"),
+            ("backup.service", Some(2), "failed")
+        ]
+    );
+    assert_eq!(
+        st.errors.into_iter().collect::<Vec<_>>(),
+        [("web.service".to_string(), 2)]
+    );
+}
