@@ -5,12 +5,16 @@
 //! the store, its events and the snapshot are the real ones.
 
 use crate::common;
+use common::screen::text;
 use common::sshd::*;
 use common::{free_port, stand_in};
 use fleettop::config::parse_str;
 use fleettop::model::{Level, now_millis};
-use fleettop::store::Store;
-use fleettop::update::services::Health;
+use fleettop::store::{Store, Tab};
+use fleettop::theme::{GlyphKind, Glyphs, Theme};
+use fleettop::ui::View;
+use fleettop::update::Update;
+use fleettop::update::services::{Health, Kind, Row, ServiceUpdate, UnitStats};
 use std::path::Path;
 
 /// Replaces `name` in `dir` whole (the stand-ins never read half a file).
@@ -143,6 +147,14 @@ async fn restarts_rise_as_events_and_a_flooded_journal_warns() {
         "{log}"
     );
 
+    // `check` lists the flood as a warning.
+    let (report, code) = fleettop::headless::report(&store, now_millis());
+    assert!(
+        report.contains("noisy.service") && report.contains("12 errors/min"),
+        "{report}"
+    );
+    assert_eq!(code, 1, "{report}");
+
     // The snapshot carries both numbers, as the schema says.
     let snap = serde_json::to_value(fleettop::snapshot::Snapshot::build(&store, now_millis())).unwrap();
     common::schema_valid(&snap);
@@ -174,4 +186,79 @@ fn a_bad_error_rate_is_a_config_error_with_its_place() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(3), "{err}");
     assert!(err.contains("c.toml:3:26"), "{err}");
+}
+
+const NOW: i64 = 1_780_000_000_000;
+
+/// A host's unit rows as the check builds them (see the unit tests of
+/// `sources::services::systemd`): a failed unit, a restarting one, a flood.
+fn render_store() -> Store {
+    let mut st = Store::new(&parse_str("", "t").unwrap());
+    let unit = |name: &str, health, detail: &str, restarts: i64, rate: f64| {
+        let mut r = Row::new(format!("systemd:web-1/{name}"), Kind::Systemd, name, health, detail);
+        r.source = "web-1".into();
+        r.rising = Some((restarts, "restarts"));
+        r.unit_stats = Some(UnitStats {
+            restarts: Some(restarts),
+            journal_errors_per_min: Some(rate),
+        });
+        r
+    };
+    let mut head = Row::new(
+        "systemd:web-1",
+        Kind::Systemd,
+        "web-1 units",
+        Health::Ok,
+        "1 failed unit",
+    );
+    head.source = "web-1".into();
+    let rows = vec![
+        head,
+        unit(
+            "backup.service",
+            Health::Error,
+            "failed (failed) Nightly backup, restarts 2",
+            2,
+            0.0,
+        ),
+        unit("api.service", Health::Ok, "active (running), restarts 7", 7, 0.0),
+        unit(
+            "stats-aggregator.service",
+            Health::Warn,
+            "active (running), 12 errors/min in its journal",
+            0,
+            12.0,
+        ),
+    ];
+    st.apply(
+        Update::Services(ServiceUpdate::Set {
+            scope: "systemd:web-1".into(),
+            rows,
+        }),
+        NOW - 5000,
+    );
+    st
+}
+
+#[test]
+fn unit_rows_render_with_console_glyphs() {
+    let st = render_store();
+    let g = Glyphs::new(GlyphKind::Console);
+    let allowed = common::screen::console_glyphs();
+    let view = View {
+        tab: Tab::Services,
+        ..View::default()
+    };
+    let buf = common::screen::draw(&st, &view, &Theme::load("default").unwrap(), &g, (100, 30), NOW);
+    for c in buf.content() {
+        for ch in c.symbol().chars() {
+            assert!(allowed.contains(&ch), "{ch:?} is not a console glyph");
+        }
+    }
+    let screen = text(&buf);
+    assert!(
+        screen.contains("restarts 7") && screen.contains("12 errors/min in its journal"),
+        "{screen}"
+    );
+    insta::assert_snapshot!("systemd_units_100x30", screen);
 }
