@@ -309,7 +309,8 @@ pub fn df(data: &[u8]) {
 }
 
 /// `systemctl --failed` (JSON or plain, as the remote check frames it) into
-/// the store, and `systemctl show`.
+/// the store, and `systemctl show`; the same text as the restarts and
+/// journal answer, on those rows.
 pub fn systemctl(data: &[u8]) {
     let t = text(data);
     let _ = parse::systemctl::parse_json(&t);
@@ -325,8 +326,9 @@ pub fn systemctl(data: &[u8]) {
             stderr_bytes: 0,
             exit_status: status,
         };
+        let stats = crate::sources::services::remote::unit_stats(&out).ok();
         if let Ok(units) = crate::sources::services::remote::failed_units(&out) {
-            let rows = crate::sources::services::systemd::rows(cfg, &units);
+            let rows = crate::sources::services::systemd::rows(cfg, &units, stats.as_ref());
             let scope = crate::sources::services::systemd::scope("box");
             st.apply(Update::Services(ServiceUpdate::Set { scope, rows }), NOW);
         }

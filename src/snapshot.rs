@@ -55,6 +55,12 @@ pub struct ServiceSnap {
     /// An https check: when the server's certificate expires (RFC 3339).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cert_expires_at: Option<String>,
+    /// A systemd unit's automatic restarts (`NRestarts`); absent elsewhere.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restarts: Option<i64>,
+    /// A systemd unit's error lines a minute in its journal (last 5 minutes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub journal_errors_per_min: Option<f64>,
 }
 
 /// A launchd job as the audit sees it (`docs/snapshot.md`).
@@ -129,6 +135,8 @@ impl ServiceSnap {
                 launchd: s.row.launchd.as_deref().map(LaunchdSnap::of),
                 blocked_by: store.services.blocked_by(&s.row).map(str::to_string),
                 cert_expires_at: s.row.cert_expires_at.map(rfc3339),
+                restarts: s.row.unit_stats.and_then(|u| u.restarts),
+                journal_errors_per_min: s.row.unit_stats.and_then(|u| u.journal_errors_per_min),
             })
             .collect();
         let containers = store

@@ -223,6 +223,10 @@ pub struct SystemdService {
     pub name: Option<String>,
     #[serde(default)]
     pub interval: Option<Dur>,
+    /// An active unit with at least this many error lines a minute in its
+    /// journal (over the last 5 minutes) is a warning; 0: never. Default 5.
+    #[serde(default)]
+    pub journal_errors_per_min: Option<u32>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -166,6 +166,7 @@ pub(crate) fn add_what_answers(config: &mut Config, probe: &Probe) {
             host: toml::Spanned::new(0..0, local.display_name()),
             name: None,
             interval: None,
+            journal_errors_per_min: None,
         });
     }
 }

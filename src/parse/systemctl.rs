@@ -1,5 +1,7 @@
 //! `systemctl --failed` in its two forms: `--output=json` (systemd 246+)
-//! and the plain table (`--plain --no-legend`, or with its legend).
+//! and the plain table (`--plain --no-legend`, or with its legend); each
+//! service's restart count (`systemctl show -p Id,ActiveState,SubState,NRestarts`)
+//! and the error lines in the journal per unit (`journalctl -o json`).
 
 use serde::Deserialize;
 
@@ -66,6 +68,100 @@ pub fn parse_plain(text: &str) -> Vec<Unit> {
     out
 }
 
+/// At most this many units' counts are kept from one answer.
+pub(crate) const MAX_UNITS: usize = 4096;
+/// At most this many journal lines are read from one answer (the script
+/// asks for no more either).
+pub(crate) const MAX_JOURNAL_LINES: usize = 5000;
+
+/// A unit name as systemd spells it (escapes included): a name from the
+/// host that is not one is dropped, never shown nor passed anywhere.
+pub(crate) fn valid_unit_name(s: &str) -> bool {
+    (1..=256).contains(&s.len())
+        && !s.starts_with('-')
+        && s.contains('.')
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || "@._:-\\".contains(c))
+}
+
+/// One service from `systemctl show -p Id,ActiveState,SubState,NRestarts '*.service'`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Restarts {
+    pub id: String,
+    pub active: String,
+    pub sub: String,
+    pub restarts: Option<i64>,
+}
+
+/// The records of `systemctl show` for many units: each starts at its
+/// `Id=` line. Records with a bad name are left out; at most [`MAX_UNITS`].
+pub(crate) fn parse_restarts(text: &str) -> Vec<Restarts> {
+    let mut out: Vec<Restarts> = Vec::new();
+    let mut skip = false;
+    for line in text.lines() {
+        let Some((k, v)) = line.split_once('=') else { continue };
+        let v = v.trim();
+        if k == "Id" {
+            skip = !valid_unit_name(v) || out.len() >= MAX_UNITS;
+            if !skip {
+                out.push(Restarts {
+                    id: v.to_string(),
+                    ..Restarts::default()
+                });
+            }
+            continue;
+        }
+        let Some(r) = out.last_mut().filter(|_| !skip) else {
+            continue;
+        };
+        let word = || crate::parse::sanitize::sanitize(v).chars().take(32).collect::<String>();
+        match k {
+            "ActiveState" => r.active = word(),
+            "SubState" => r.sub = word(),
+            "NRestarts" => r.restarts = v.parse::<i64>().ok().filter(|n| *n >= 0),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Error lines per unit in `journalctl -o json --output-fields=_SYSTEMD_UNIT`
+/// (one object a line): lines without a valid unit name are not counted;
+/// at most [`MAX_JOURNAL_LINES`] lines and [`MAX_UNITS`] units.
+pub(crate) fn journal_errors(text: &str) -> std::collections::BTreeMap<String, u32> {
+    let mut out = std::collections::BTreeMap::new();
+    for line in text.lines().take(MAX_JOURNAL_LINES) {
+        let Ok(serde_json::Value::Object(o)) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        let Some(unit) = o.get("_SYSTEMD_UNIT").and_then(|u| u.as_str()) else {
+            continue;
+        };
+        if !valid_unit_name(unit) || (out.len() >= MAX_UNITS && !out.contains_key(unit)) {
+            continue;
+        }
+        *out.entry(unit.to_string()).or_insert(0u32) += 1;
+    }
+    out
+}
+
+/// The `UNIT_STATS` answer: every service's restarts, then (after a line
+/// `@@journal`, which `systemctl show` never prints) the journal's error
+/// lines of the last few minutes.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Stats {
+    pub units: Vec<Restarts>,
+    pub errors: std::collections::BTreeMap<String, u32>,
+}
+
+pub(crate) fn parse_stats(text: &str) -> Stats {
+    let text = format!("\n{text}");
+    let (show, journal) = text.split_once("\n@@journal\n").unwrap_or((&text, ""));
+    Stats {
+        units: parse_restarts(show),
+        errors: journal_errors(journal),
+    }
+}
+
 /// A unit's state from `systemctl show UNIT --timestamp=unix -p …`
 /// (`KEY=VALUE` lines; times as `@UNIXSECONDS`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -125,6 +221,9 @@ pub fn parse_show(text: &str) -> UnitShow {
     }
     u
 }
+
+#[cfg(test)]
+mod stats_tests;
 
 #[cfg(test)]
 mod show_tests {

@@ -116,6 +116,17 @@ pub struct Row {
     pub rising: Option<(i64, &'static str)>,
     /// An https check: when the server's certificate expires.
     pub cert_expires_at: Option<crate::model::Millis>,
+    /// A systemd unit's restarts and journal error rate, where known.
+    pub unit_stats: Option<UnitStats>,
+}
+
+/// What a systemd unit's row knows beyond its state.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct UnitStats {
+    /// systemd's `NRestarts` (automatic restarts since the unit was loaded).
+    pub restarts: Option<i64>,
+    /// Error lines (priority err and worse) a minute, over the last 5 minutes.
+    pub journal_errors_per_min: Option<f64>,
 }
 
 impl Row {
@@ -141,6 +152,7 @@ impl Row {
             launchd: None,
             rising: None,
             cert_expires_at: None,
+            unit_stats: None,
         }
     }
 }

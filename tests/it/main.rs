@@ -51,6 +51,7 @@ mod services_ssh;
 mod ssh;
 mod ssh_hostile;
 mod ssh_tables;
+mod systemd_units;
 mod ticker_step;
 mod times;
 mod tui_tmux;

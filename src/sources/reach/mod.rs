@@ -119,6 +119,14 @@ impl Reach {
         }
     }
 
+    /// Every service's restarts and the journal's error lines per unit.
+    pub(crate) async fn unit_stats(&self) -> Result<systemctl::Stats, String> {
+        match self {
+            Reach::Local => crate::sources::services::systemd::unit_stats().await,
+            Reach::Ssh(host) => ssh::unit_stats(host).await,
+        }
+    }
+
     /// A file's age (`Ok(None)`: missing) by the clock where it is; the
     /// outer error: the host did not answer.
     pub(crate) async fn file_age(&self, path: &str) -> Result<Result<Option<Duration>, String>, String> {

@@ -146,6 +146,13 @@ pub(crate) async fn failed_units(host: &Remote) -> Result<Vec<systemctl::Unit>, 
         .and_then(|o| scripts::failed_units(&o))
 }
 
+/// Every service's restarts and the journal's error lines per unit.
+pub(crate) async fn unit_stats(host: &Remote) -> Result<systemctl::Stats, String> {
+    check(host, scripts::UNIT_STATS, &[])
+        .await
+        .and_then(|o| scripts::unit_stats(&o))
+}
+
 /// A file's age by the host's own clock.
 pub(crate) async fn file_age(host: &Remote, path: &str) -> Result<Result<Option<Duration>, String>, String> {
     check(host, scripts::FILE_AGE, &[path])

@@ -17,6 +17,16 @@ command -v systemctl >/dev/null 2>&1 || exit 127
 if out=$(systemctl --failed --output=json --no-pager 2>/dev/null); then echo json; printf '%s\n' "$out"
 else echo plain; systemctl --failed --no-pager --plain --no-legend 2>&1; fi"#;
 
+/// Every loaded service's restart count, then a line `@@journal`, then the
+/// error lines of the last 5 minutes with their unit (at most 5000: the
+/// newest). Fixed: no unit name from anywhere is ever an argument.
+pub const UNIT_STATS: &str = r#"export SYSTEMD_COLORS=0 LC_ALL=C
+command -v systemctl >/dev/null 2>&1 || exit 127
+systemctl show -p Id,ActiveState,SubState,NRestarts --no-pager '*.service' 2>/dev/null
+echo '@@journal'
+journalctl -p err --since=-5min -n 5000 -o json --output-fields=_SYSTEMD_UNIT --no-pager -q 2>/dev/null
+exit 0"#;
+
 /// The host's clock and the file's mtime, in seconds; "missing" when there
 /// is no such file. `~/` is the remote user's home.
 pub const FILE_AGE: &str = r#"IFS= read -r p
@@ -54,6 +64,15 @@ pub fn failed_units(out: &Output) -> Result<Vec<systemctl::Unit>, String> {
             body.lines().next().unwrap_or("failed")
         ))),
         _ => Err("systemctl printed nothing usable".into()),
+    }
+}
+
+/// The parsed `UNIT_STATS` answer.
+pub(crate) fn unit_stats(out: &Output) -> Result<systemctl::Stats, String> {
+    match out.exit_status {
+        Some(127) => Err("no systemctl on this host".into()),
+        Some(0) => Ok(systemctl::parse_stats(&out.text)),
+        _ => Err("systemctl show failed".into()),
     }
 }
 
@@ -148,6 +167,21 @@ mod tests {
         );
         assert!(failed_units(&down).unwrap_err().contains("not been booted"));
         assert_eq!(failed_units(&out("", 127)).unwrap_err(), "no systemctl on this host");
+    }
+
+    #[test]
+    fn unit_stats_answer() {
+        let o = out(
+            "Id=web.service\nNRestarts=3\n@@journal\n{\"_SYSTEMD_UNIT\":\"web.service\"}\n",
+            0,
+        );
+        let st = unit_stats(&o).unwrap();
+        assert_eq!((st.units[0].restarts, st.errors["web.service"]), (Some(3), 1));
+        // A unit named like the separator is no separator: lines are K=V.
+        let st = unit_stats(&out("Id=@@journal\n@@journal\n", 0)).unwrap();
+        assert!(st.units.is_empty() && st.errors.is_empty());
+        assert_eq!(unit_stats(&out("", 127)).unwrap_err(), "no systemctl on this host");
+        assert!(unit_stats(&out("", 1)).is_err());
     }
 
     #[test]
