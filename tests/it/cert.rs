@@ -192,3 +192,46 @@ async fn https_checks_read_the_certificate_expiry() {
     );
     assert!(no_ca.get("cert_expires_at").is_none(), "{no_ca}");
 }
+
+/// The Services tab at 100x30 under console glyphs: an https check whose
+/// certificate expires in two days is a warning that says so, beside one
+/// with room and one whose certificate has expired.
+#[test]
+fn certificate_rows_on_the_services_tab() {
+    use fleettop::store::{Store, Tab};
+    use fleettop::theme::{GlyphKind, Glyphs, Theme};
+    use fleettop::ui::View;
+    use fleettop::update::Update;
+    use fleettop::update::services::{Health, Kind, Row, ServiceUpdate};
+    const NOW: i64 = 1_780_000_000_000;
+    const DAY: i64 = 86_400_000;
+    let mut st = Store::new(&fleettop::config::Config::default());
+    for (name, h, detail, expires) in [
+        (
+            "billing",
+            Health::Warn,
+            "HTTP 200, cert expires in 2d",
+            Some(NOW + 2 * DAY + 3_600_000),
+        ),
+        ("api", Health::Ok, "HTTP 200, cert 23d", Some(NOW + 23 * DAY)),
+        ("legacy", Health::Error, "TLS error: certificate expired", None),
+    ] {
+        let mut r = Row::new(format!("http:{name}"), Kind::Http, name, h, detail);
+        r.source = format!("https://{name}.example:8443/health");
+        r.latency_ms = Some(12.0);
+        r.cert_expires_at = expires;
+        st.apply(Update::Services(ServiceUpdate::Result(Box::new(r))), NOW);
+    }
+    let view = View {
+        tab: Tab::Services,
+        ..View::default()
+    };
+    let g = Glyphs::new(GlyphKind::Console);
+    let buf = crate::common::screen::draw(&st, &view, &Theme::load("default").unwrap(), &g, (100, 30), NOW);
+    crate::common::screen::assert_console_only(&buf, "certificate rows");
+    let screen = crate::common::screen::text(&buf);
+    assert!(screen.contains("cert expires in 2d"), "{screen}");
+    assert!(screen.contains("certificate expired"), "{screen}");
+    assert!(screen.lines().next().unwrap().contains("Services 2!"), "{screen}");
+    insta::assert_snapshot!("cert_rows_100x30", screen);
+}

@@ -127,3 +127,52 @@ fn blocked_rows_on_the_services_tab() {
     assert!(screen.lines().next().unwrap().contains("Services 1!"), "{screen}");
     insta::assert_snapshot!("depends_blocked_100x30", screen);
 }
+
+/// The Agents tab at 100x30 under console glyphs: a daemon whose run failed
+/// while the check it depends on is down says "blocked by", and only the
+/// cause is a problem.
+#[test]
+fn a_blocked_daemon_on_the_agents_tab() {
+    use fleettop::parse::agent::{Parsed, parse};
+    use fleettop::store::{Store, Tab};
+    use fleettop::theme::{GlyphKind, Glyphs, Theme};
+    use fleettop::ui::View;
+    use fleettop::update::Update;
+    use fleettop::update::agents::AgentUpdate;
+    use fleettop::update::services::{Health, Kind, Row, ServiceUpdate};
+    const NOW: i64 = 1_780_000_000_000;
+    let cfg = "[[services.tcp]]\nname = \"drain\"\naddress = \"127.0.0.1:1\"\n\
+        [[agents.daemon]]\nname = \"scout\"\nschedule = \"event:queue\"\ndepends_on = [\"drain\"]\n";
+    let mut st = Store::new(&fleettop::config::parse_str(cfg, "t.toml").unwrap());
+    let r = Row::new("tcp:drain", Kind::Tcp, "drain", Health::Error, "connection refused");
+    st.apply(Update::Services(ServiceUpdate::Result(Box::new(r))), NOW - 60_000);
+    let line = format!(
+        r#"{{"agent":"scout","event":"failed","exit_code":1,"started_at":{},"finished_at":{}}}"#,
+        (NOW - 50_000) / 1000,
+        (NOW - 40_000) / 1000
+    );
+    let Ok(Parsed::Run(event)) = parse(&line) else {
+        panic!("{line}")
+    };
+    st.apply(
+        Update::Agents(AgentUpdate::Event {
+            event,
+            source: "test".into(),
+            history: false,
+        }),
+        NOW - 40_000,
+    );
+    assert_eq!(st.agents.get("scout").unwrap().blocked_by.as_deref(), Some("drain"));
+    let titles: Vec<String> = st.problems(NOW).iter().map(|p| p.title.to_string()).collect();
+    assert_eq!(titles, ["drain down: connection refused (blocks scout)"]);
+    let view = View {
+        tab: Tab::Agents,
+        ..View::default()
+    };
+    let g = Glyphs::new(GlyphKind::Console);
+    let buf = crate::common::screen::draw(&st, &view, &Theme::load("default").unwrap(), &g, (100, 30), NOW);
+    crate::common::screen::assert_console_only(&buf, "blocked daemon");
+    let screen = crate::common::screen::text(&buf);
+    assert!(screen.contains("blocked by drain"), "{screen}");
+    insta::assert_snapshot!("depends_blocked_daemon_100x30", screen);
+}

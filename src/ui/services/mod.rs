@@ -237,19 +237,17 @@ pub(crate) fn render_detail(frame: &mut Frame, area: Rect, p: &Painter, d: &Deta
         return;
     };
     let st = health_style(p, s.row.health);
+    // A row's health tops out at error; its problem may have been sustained
+    // into critical (a metric past critical_above, a keepalive job down).
+    let key = format!("svc:{}", s.row.key);
+    let word = match p.store.conditions.worst(p.now, |k| k == key) {
+        Some(crate::model::Level::Critical) => "critical",
+        _ => s.row.health.as_str(),
+    };
     let title = Line::from(vec![
         Span::styled(format!("{} ", g.status), st),
         Span::styled(s.row.name.clone(), t.title),
-        Span::styled(
-            format!(
-                " {} {} {} {} ",
-                s.row.kind.as_str(),
-                g.sep,
-                s.row.health.as_str(),
-                g.sep
-            ),
-            t.dim,
-        ),
+        Span::styled(format!(" {} {} {word} {} ", s.row.kind.as_str(), g.sep, g.sep), t.dim),
         Span::styled(fmt::fit(&s.row.source, 40, g.ellipsis), t.dim),
         Span::raw(" "),
     ]);
