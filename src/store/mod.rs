@@ -214,7 +214,19 @@ impl Store {
             Update::Push(u) => new.extend(self.apply_push(u, now)),
         }
         new.extend(self.refresh_depends(now));
+        self.quiet_blocked_runs(&mut new);
         self.push_all(echoes, now, false) + self.push_all(new, now, publish)
+    }
+
+    /// A daemon blocked by a failing dependency raises nothing of its own:
+    /// its failed runs (and their streak) are info, naming the cause.
+    fn quiet_blocked_runs(&self, new: &mut [NewEvent]) {
+        for e in new.iter_mut().filter(|e| e.kind == "agent" && e.level >= Level::Error) {
+            if let Some(cause) = self.agents.get(&e.source).and_then(|a| a.blocked_by.as_deref()) {
+                e.level = Level::Info;
+                e.title = format!("{} (blocked by {cause})", e.title);
+            }
+        }
     }
 
     /// Time passing alone: stale hosts, escalations, expired events.

@@ -174,5 +174,11 @@ fn a_blocked_daemon_on_the_agents_tab() {
     crate::common::screen::assert_console_only(&buf, "blocked daemon");
     let screen = crate::common::screen::text(&buf);
     assert!(screen.contains("blocked by drain"), "{screen}");
+    // Its failed run is not an alert of its own: not an error in the ticker.
+    assert!(!screen.contains("ERROR scout"), "{screen}");
+    assert!(
+        screen.contains("scout failed (exit 1) (blocked by drain) - test"),
+        "{screen}"
+    );
     insta::assert_snapshot!("depends_blocked_daemon_100x30", screen);
 }
