@@ -1,7 +1,8 @@
 //! Metric rows: each reading judged by its rules against its own history
 //! (frozen: unchanged since when), the rule that fired on the row, and the
 //! problem it is — `critical` only once a critical threshold has held for
-//! `sustain` over at least `rounds` readings in a row (SPEC §4.5).
+//! `sustain` over at least `rounds` readings in a row (docs/events.md, "When a
+//! problem becomes critical").
 
 use super::{Health, Kind, Row, Service};
 use crate::config::Services;
