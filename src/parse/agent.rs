@@ -35,6 +35,9 @@ pub struct AgentEvent {
     /// Output already extracted by the sender (claude-peers `summary`).
     pub summary: Option<String>,
     pub machine: Option<String>,
+    /// The sender says the run was ended by its time limit (a failed run
+    /// that counts as a timeout whatever its duration).
+    pub timed_out: bool,
 }
 
 /// Something on a `fleet.*` subject that is not a run: for the ticker.
@@ -84,7 +87,13 @@ pub fn parse(text: &str) -> Result<Parsed, String> {
         .or_else(|| s(&v, "daemon"))
         .or_else(|| s(&v, "name"))
         .ok_or("no agent name")?;
-    let kind = match s(&v, "event").as_deref() {
+    // `"event": "timeout"`, or a finish whose `status` says so.
+    let event = s(&v, "event");
+    let timed_out = says_timeout(event.as_deref())
+        || (says_timeout(s(&v, "status").as_deref()) && !matches!(event.as_deref(), Some("started" | "heartbeat")));
+    let kind = match event.as_deref() {
+        // A run the time limit ended is a failed run, whatever else it says.
+        _ if timed_out => Kind::Failed,
         Some("started") => Kind::Started,
         Some("completed") => Kind::Completed,
         Some("failed") => Kind::Failed,
@@ -109,7 +118,17 @@ pub fn parse(text: &str) -> Result<Parsed, String> {
         output: s(&v, "output"),
         summary: s(&v, "summary"),
         machine: s(&v, "machine"),
+        timed_out,
     }))
+}
+
+/// Whether a status word says the time limit ended the run.
+fn says_timeout(word: Option<&str>) -> bool {
+    word.is_some_and(|w| {
+        ["timeout", "timed_out", "timedout"]
+            .iter()
+            .any(|t| w.eq_ignore_ascii_case(t))
+    })
 }
 
 /// `data: "trigger=interval duration=1m30s outcome=skip"` → its fields.
@@ -121,7 +140,12 @@ fn data_field(data: &str, key: &str) -> Option<String> {
 fn claude_peers(v: &Value, ty: &str) -> Parsed {
     let data = s(v, "data").unwrap_or_default();
     let name = s(v, "peer_id").or_else(|| s(v, "daemon")).unwrap_or_default();
+    let timed_out = ty == "daemon_timeout"
+        || says_timeout(data_field(&data, "outcome").as_deref())
+        || says_timeout(data_field(&data, "status").as_deref());
     let kind = match ty {
+        "daemon_timeout" => Some(Kind::Failed),
+        "daemon_complete" | "daemon_failed" | "daemon_triage" if timed_out => Some(Kind::Failed),
         "daemon_complete" => Some(Kind::Completed),
         "daemon_failed" => Some(Kind::Failed),
         "daemon_triage" if data_field(&data, "outcome").as_deref() == Some("skip") => Some(Kind::Skipped),
@@ -149,6 +173,7 @@ fn claude_peers(v: &Value, ty: &str) -> Parsed {
                 output: None,
                 summary: s(v, "summary"),
                 machine: s(v, "machine"),
+                timed_out: timed_out && kind == Kind::Failed,
             })
         }
         _ => {
@@ -406,6 +431,49 @@ mod tests {
                 source: "laptop".into(),
                 text: String::new()
             }))
+        );
+    }
+
+    #[test]
+    fn a_run_whose_status_says_timeout_is_a_failed_timeout() {
+        let run = |e: &str| match parse(e) {
+            Ok(Parsed::Run(r)) => (r.kind, r.timed_out),
+            other => panic!("{e}: {other:?}"),
+        };
+        let timeout = (Kind::Failed, true);
+        assert_eq!(run(r#"{"agent":"a","event":"timeout"}"#), timeout);
+        assert_eq!(run(r#"{"agent":"a","event":"timed_out","duration_ms":5}"#), timeout);
+        assert_eq!(run(r#"{"agent":"a","event":"failed","status":"timeout"}"#), timeout);
+        assert_eq!(
+            run(r#"{"agent":"a","event":"completed","status":"TIMED_OUT"}"#),
+            timeout
+        );
+        assert_eq!(run(r#"{"type":"daemon_timeout","peer_id":"p"}"#), timeout);
+        assert_eq!(
+            run(r#"{"type":"daemon_failed","peer_id":"p","data":"outcome=timeout duration=5m"}"#),
+            timeout
+        );
+        assert_eq!(
+            run(r#"{"type":"daemon_complete","peer_id":"p","data":"status=timed_out"}"#),
+            timeout
+        );
+        // Not a timeout: another status, a start, a heartbeat.
+        assert_eq!(
+            run(r#"{"agent":"a","event":"failed","status":"error"}"#),
+            (Kind::Failed, false)
+        );
+        assert_eq!(run(r#"{"agent":"a","event":"completed"}"#), (Kind::Completed, false));
+        assert_eq!(
+            run(r#"{"agent":"a","event":"started","status":"timeout"}"#),
+            (Kind::Started, false)
+        );
+        assert_eq!(
+            run(r#"{"agent":"a","event":"heartbeat","status":"timeout"}"#),
+            (Kind::Heartbeat, false)
+        );
+        assert_eq!(
+            run(r#"{"type":"daemon_started","peer_id":"p","data":"outcome=timeout"}"#),
+            (Kind::Started, false)
         );
     }
 

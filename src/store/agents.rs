@@ -61,6 +61,8 @@ pub struct Run {
     pub output_cut: usize,
     /// The extracted last output, one line.
     pub extracted: String,
+    /// Its sender (or its systemd unit) says the time limit ended it.
+    pub timed_out: bool,
 }
 
 impl Run {

@@ -488,6 +488,7 @@ fn render_runs(frame: &mut Frame, hist: Rect, p: &Painter, a: &Agent, sel: usize
         Column::new("outcome", Fixed(8), |r: &&Run| {
             let (word, style) = match r.outcome {
                 Outcome::Ok => ("ok", t.ok),
+                Outcome::Failed if r.timed_out => ("timeout", t.error),
                 Outcome::Failed => ("failed", t.error),
                 Outcome::Running => ("running", t.info),
                 Outcome::Skipped => ("skipped", t.dim),
@@ -612,6 +613,7 @@ mod tests {
             output: String::new(),
             output_cut: MAX_OUTPUT,
             extracted: String::new(),
+            timed_out: false,
         };
         let text = output_text(&run, false);
         assert!(text.contains("1048576 bytes") && text.contains("budget"), "{text}");

@@ -144,3 +144,53 @@ fn a_bad_schedule_or_zone_is_a_config_error_with_its_place() {
     assert_eq!(o.status.code(), Some(3), "{err}");
     assert!(err.contains("c.toml:3:12") && err.contains("hour"), "{err}");
 }
+
+#[test]
+fn a_run_whose_status_says_timeout_counts_as_a_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let (log, cfg) = (dir.path().join("runs.jsonl"), dir.path().join("c.toml"));
+    let now = now_ms() / 1000 * 1000;
+    // Short runs and no `timeout` in the config: only their status (in
+    // each format fleettop reads) says the time limit ended them.
+    let at = |ago: i64| rfc3339(now - ago * MIN);
+    let lines = [
+        format!(
+            r#"{{"agent":"scout","event":"completed","exit_code":0,"finished_at":"{}","duration_ms":2000}}"#,
+            at(30)
+        ),
+        format!(
+            r#"{{"agent":"scout","event":"failed","status":"timeout","finished_at":"{}","duration_ms":3000}}"#,
+            at(20)
+        ),
+        format!(
+            r#"{{"agent":"scout","event":"failed","exit_code":1,"finished_at":"{}","duration_ms":3000}}"#,
+            at(10)
+        ),
+        format!(
+            r#"{{"type":"daemon_timeout","peer_id":"helper","data":"duration=5s","timestamp":"{}"}}"#,
+            at(5)
+        ),
+    ];
+    std::fs::write(&log, lines.join("\n") + "\n").unwrap();
+    std::fs::write(
+        &cfg,
+        format!(
+            "[agents]\ndiscover = true\n\n[[agents.daemon]]\nname = \"scout\"\nrunlog = \"{}\"\n",
+            log.display()
+        ),
+    )
+    .unwrap();
+    let o = fleettop(&["snapshot"], &cfg, &dir);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    common::schema_valid(&v);
+    let day = &named(&v["agents"], "scout")["runs_24h"];
+    assert_eq!(
+        (&day["runs"], &day["ok"], &day["timeouts"]),
+        (&3.into(), &1.into(), &1.into()),
+        "{day}"
+    );
+    let day = &named(&v["agents"], "helper")["runs_24h"];
+    assert_eq!((&day["runs"], &day["timeouts"]), (&1.into(), &1.into()), "{day}");
+    assert_eq!(v["agents_24h"]["timeouts"], 2, "{}", v["agents_24h"]);
+}

@@ -257,6 +257,7 @@ impl AgentsState {
                 output: journal,
                 summary: None,
                 machine: None,
+                timed_out: u.result == "timeout",
             };
             let news = record(a, event, &format!("systemd {}", u.id), threshold, now);
             // The run found ended at start is history, not news.

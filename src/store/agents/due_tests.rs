@@ -215,3 +215,59 @@ fn the_day_is_bounded_per_daemon() {
     assert_eq!(a.day_runs.len(), stats::MAX_DAY_RUNS);
     assert_eq!(a.day.runs, stats::MAX_DAY_RUNS as u64);
 }
+
+#[test]
+fn a_run_whose_status_says_timeout_counts_as_a_timeout() {
+    // No `timeout` in the config and a short run: only its status says so.
+    let mut st = daemon("");
+    let t = ms("2026-12-01T10:00:00Z");
+    ran(&mut st, "completed", 0, t, 10);
+    let json = r#"{"agent":"scout","event":"failed","status":"timeout","finished_at":"2026-12-01T10:05:03Z","duration_ms":3000}"#;
+    st.apply(event(json), t + 6 * M);
+    st.apply(
+        event(r#"{"agent":"scout","event":"failed","status":"error","duration_ms":3000}"#),
+        t + 7 * M,
+    );
+    st.tick(t + 8 * M);
+    let a = st.agents.get("scout").unwrap();
+    assert_eq!((a.day.runs, a.day.ok, a.day.timeouts), (3, 1, 1));
+    assert_eq!(st.agents.day.timeouts, 1);
+    assert!(a.runs[1].timed_out && !a.runs[2].timed_out);
+    assert!(
+        ticker(&st)
+            .iter()
+            .any(|(l, x)| *l == Level::Error && x == "scout timed out"),
+        "{:?}",
+        ticker(&st)
+    );
+}
+
+#[test]
+fn a_systemd_run_that_hit_its_time_limit_counts_as_a_timeout() {
+    use crate::parse::systemctl::UnitShow;
+    let mut st = daemon("");
+    let t = ms("2026-12-01T10:00:00Z");
+    let unit = |invocation: &str, result: &str, exit: i32, end: i64| {
+        crate::update::Update::Agents(AgentUpdate::Unit {
+            agent: "scout".into(),
+            unit: Ok(Box::new(UnitShow {
+                id: "scout.service".into(),
+                active: "failed".into(),
+                sub: "failed".into(),
+                result: result.into(),
+                exit_status: Some(exit),
+                invocation: invocation.into(),
+                started_at: Some(end - 30 * S),
+                exited_at: Some(end),
+                ..UnitShow::default()
+            })),
+            timer: None,
+            journal: None,
+        })
+    };
+    st.apply(unit("i1", "exit-code", 1, t), t + S);
+    st.apply(unit("i2", "timeout", 15, t + M), t + M + S);
+    st.tick(t + 2 * M);
+    let d = st.agents.get("scout").unwrap().day;
+    assert_eq!((d.runs, d.ok, d.timeouts), (2, 0, 1));
+}

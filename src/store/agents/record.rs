@@ -69,6 +69,7 @@ fn new_run(e: &AgentEvent) -> (Run, Outcome) {
         output,
         output_cut: cut,
         extracted,
+        timed_out: e.timed_out && outcome == Outcome::Failed,
     };
     (run, outcome)
 }
@@ -159,6 +160,11 @@ fn run_events(a: &mut Agent, outcome: Outcome, exit_code: Option<i32>, source: &
             a.failed = a.failed.saturating_add(1);
             a.fail_streak = a.fail_streak.saturating_add(1);
             let code = exit_code.map(|c| format!(" (exit {c})")).unwrap_or_default();
+            let what = if last.as_ref().is_some_and(|r| r.timed_out) {
+                "timed out"
+            } else {
+                "failed"
+            };
             let said = last
                 .map(|r| r.extracted)
                 .filter(|s| !s.is_empty())
@@ -171,7 +177,7 @@ fn run_events(a: &mut Agent, outcome: Outcome, exit_code: Option<i32>, source: &
             };
             out.push(NewEvent {
                 level,
-                title: format!("{} failed{code}{said}", a.name),
+                title: format!("{} {what}{code}{said}", a.name),
                 ..base
             });
         }

@@ -139,7 +139,9 @@ pub(super) fn file(a: &mut Agent, i: usize, now: Millis) -> bool {
     };
     let at = r.finished_at.or(r.started_at).unwrap_or(now);
     let dur = r.duration_ms.filter(|d| *d >= 0);
-    let timeout = r.exit_code == Some(TIMEOUT_EXIT) || matches!((dur, a.timeout_ms), (Some(d), Some(max)) if d > max);
+    let timeout = r.timed_out
+        || r.exit_code == Some(TIMEOUT_EXIT)
+        || matches!((dur, a.timeout_ms), (Some(d), Some(max)) if d > max);
     let done = Done {
         at,
         dur_ms: dur.map_or(u32::MAX, |d| u32::try_from(d).unwrap_or(u32::MAX - 1)),

@@ -50,6 +50,7 @@ fn raw_event(agent: &str, kind: Kind, at: i64, output: String) -> Update {
         output: Some(output),
         summary: None,
         machine: None,
+        timed_out: false,
     };
     Update::Agents(AgentUpdate::Event {
         event,
