@@ -15,7 +15,7 @@ pub use alerts::{Conditions, Observation, Problem, Tab};
 pub use events::{EventRing, NewEvent};
 pub(crate) use hosts::sample_from_snap;
 pub use hosts::{HostEntry, HostKind, IfaceRate, PushedRates};
-pub use quiet::Quiet;
+pub use quiet::{Counts, Quiet};
 
 use crate::config::Config;
 use crate::model::{Level, Millis, Now};
@@ -385,9 +385,11 @@ impl Store {
         ps
     }
 
+    /// The tab's problems that need someone (neither acknowledged nor
+    /// silenced), and the worst level among them.
     pub fn problem_count(&self, tab: Tab, now: Millis) -> (usize, Level) {
-        let ps: Vec<Problem> = self.problems(now).into_iter().filter(|p| p.tab == tab).collect();
-        (ps.len(), ps.iter().map(|p| p.level).max().unwrap_or(Level::Info))
+        let c = self.problem_counts(Some(tab), now);
+        (c.open, c.level)
     }
 }
 

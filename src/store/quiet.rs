@@ -6,7 +6,7 @@
 //! `check` and the next start see them; a file that is not what fleettop
 //! writes is logged and ignored.
 
-use super::{Problem, Store};
+use super::{Problem, Store, Tab};
 use crate::model::{Level, Millis};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -221,7 +221,45 @@ fn bound<V>(m: &mut BTreeMap<String, V>, time: impl Fn(&V) -> Millis) {
     }
 }
 
+impl Problem {
+    /// Acknowledged or silenced: known, and not asking for anyone.
+    pub fn is_quiet(&self) -> bool {
+        self.acknowledged || self.silenced_until.is_some()
+    }
+}
+
+/// Current problems counted for a badge: the ones that need someone, the
+/// worst level among them, and the quiet ones apart.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Neither acknowledged nor silenced.
+    pub open: usize,
+    /// The worst of the open ones (info when there is none).
+    pub level: Level,
+    pub quiet: usize,
+}
+
+impl Counts {
+    pub(crate) fn of<'a>(problems: impl IntoIterator<Item = &'a Problem>) -> Counts {
+        let mut c = Counts::default();
+        for p in problems {
+            if p.is_quiet() {
+                c.quiet += 1;
+            } else {
+                c.open += 1;
+                c.level = c.level.max(p.level);
+            }
+        }
+        c
+    }
+}
+
 impl Store {
+    /// The problems of `tab` (every tab: None) counted for its badge.
+    pub fn problem_counts(&self, tab: Option<Tab>, now: Millis) -> Counts {
+        Counts::of(self.problems(now).iter().filter(|p| tab.is_none_or(|t| p.tab == t)))
+    }
+
     /// `a` on a problem: acknowledged at its current level; its events
     /// already on the ticker go quiet too.
     pub fn acknowledge(&mut self, p: &Problem, now: Millis) {

@@ -1,6 +1,6 @@
 use super::*;
 use crate::config::Config;
-use crate::store::{Observation, Tab};
+use crate::store::{Counts, Observation, Tab};
 
 const H: Millis = HOUR;
 
@@ -147,4 +147,43 @@ fn the_store_quiets_the_edges_of_an_acknowledged_problem() {
     assert_eq!(st.problems(202)[0].silenced_until, Some(200 + H));
     // The history has them all.
     assert_eq!(st.history.len(), 4);
+}
+
+/// The tab badge's count: an acknowledged or silenced problem is counted
+/// apart, and the level is the worst of the rest.
+#[test]
+fn the_badge_counts_only_what_is_not_quiet() {
+    let mut st = Store::new(&Config::default());
+    let problem = |key: &str, source: &str, level| Observation {
+        key: key.into(),
+        source: source.into(),
+        ..obs(level, None)
+    };
+    let seen = vec![
+        problem("svc:web", "web", Level::Critical),
+        problem("svc:db", "db", Level::Warn),
+        problem("svc:mq", "mq", Level::Error),
+    ];
+    let new = st.conditions.observe("svcs", seen, 0);
+    st.push_all(new, 0, false);
+    let all = Counts {
+        open: 3,
+        level: Level::Critical,
+        quiet: 0,
+    };
+    assert_eq!(st.problem_counts(Some(Tab::Services), 1), all);
+    assert_eq!(st.problem_count(Tab::Services, 1), (3, Level::Critical));
+    let critical = st.problems(1).remove(0);
+    assert_eq!(critical.key, "svc:web");
+    st.acknowledge(&critical, 1);
+    let error = st.problems(1).into_iter().find(|p| p.key == "svc:mq").unwrap();
+    st.cycle_silence(&error, 1);
+    let c = st.problem_counts(Some(Tab::Services), 2);
+    assert_eq!((c.open, c.level, c.quiet), (1, Level::Warn, 2));
+    assert_eq!(st.problem_count(Tab::Services, 2), (1, Level::Warn));
+    assert_eq!(st.problem_counts(None, 2), c, "every tab: the same problems");
+    assert_eq!(st.problem_counts(Some(Tab::Fleet), 2), Counts::default());
+    // The silence over: loud again.
+    let c = st.problem_counts(Some(Tab::Services), 1 + H);
+    assert_eq!((c.open, c.level, c.quiet), (2, Level::Error, 1));
 }

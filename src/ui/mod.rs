@@ -304,9 +304,15 @@ fn render_tabs(frame: &mut Frame, area: Rect, p: &Painter) {
     for (i, tab) in Tab::ALL.into_iter().enumerate() {
         let style = if tab == p.view.tab { t.tab_active } else { t.tab };
         spans.push(Span::styled(format!(" {} {} ", i + 1, tabs::of(tab).title()), style));
-        let (n, level) = p.store.problem_count(tab, p.now);
-        if n > 0 {
-            spans.push(Span::styled(format!("{n}!"), t.level(level)));
+        // The coloured count is what needs someone; acknowledged and
+        // silenced problems are counted apart, dimmed.
+        let c = p.store.problem_counts(Some(tab), p.now);
+        if c.open > 0 {
+            spans.push(Span::styled(format!("{}!", c.open), t.level(c.level)));
+            spans.push(Span::raw(" "));
+        }
+        if c.quiet > 0 {
+            spans.push(Span::styled(format!("{} quiet", c.quiet), t.dim));
             spans.push(Span::raw(" "));
         }
     }
@@ -358,16 +364,27 @@ fn render_status(frame: &mut Frame, area: Rect, p: &Painter) {
         spans.push(Span::styled(*k, t.status_key));
         spans.push(Span::styled(format!(" {what}  "), t.status));
     }
-    let problems = p.store.problems(p.now);
-    let summary = match problems.len() {
-        0 => "all ok ".to_string(),
-        1 => "1 problem ".to_string(),
-        n => format!("{n} problems "),
-    };
-    let level = problems.first().map(|x| x.level);
+    let c = p.store.problem_counts(None, p.now);
+    let summary = status_summary(c);
+    let level = (c.open > 0).then_some(c.level);
     let used: usize = spans.iter().map(|s| s.width()).sum();
     let pad = usize::from(area.width).saturating_sub(used + summary.len());
     spans.push(Span::styled(" ".repeat(pad), t.status));
     spans.push(Span::styled(summary, level.map_or(t.status, |l| t.level(l))));
     frame.render_widget(Paragraph::new(Line::from(spans)).style(t.status), area);
+}
+
+/// The status line's count: "all ok", "2 problems", "1 problem, 1 quiet".
+fn status_summary(c: crate::store::Counts) -> String {
+    let open = match c.open {
+        0 => None,
+        1 => Some("1 problem".to_string()),
+        n => Some(format!("{n} problems")),
+    };
+    let quiet = (c.quiet > 0).then(|| format!("{} quiet", c.quiet));
+    match (open, quiet) {
+        (None, None) => "all ok ".into(),
+        (Some(x), None) | (None, Some(x)) => format!("{x} "),
+        (Some(o), Some(q)) => format!("{o}, {q} "),
+    }
 }

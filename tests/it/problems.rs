@@ -5,6 +5,8 @@
 
 use crate::common::{self, screen::text, tmux::Tmux};
 use fleettop::fixture::{NOW, S, agents_fleet};
+use fleettop::model::Level;
+use fleettop::store::Tab;
 use fleettop::theme::{GlyphKind, Glyphs, Theme};
 use fleettop::ui::{ListView, View};
 use std::process::Command;
@@ -72,6 +74,41 @@ fn filtered_and_read_only_it_offers_no_a_or_m() {
     insta::assert_snapshot!("problems_view_filtered_read_only_100x30_console", t);
 }
 
+/// The tab bar's red count is what needs someone: with the critical
+/// streak acknowledged, the Agents badge is the stale daemon's one warning,
+/// and the acknowledged problem is counted apart, dimmed.
+#[test]
+fn an_acknowledged_problem_leaves_the_tab_badge() {
+    let mut st = agents_fleet();
+    let ps = st.problems(NOW);
+    assert_eq!(
+        ps.iter().map(|p| p.level).collect::<Vec<_>>(),
+        [Level::Critical, Level::Warn]
+    );
+    assert_eq!(st.problem_count(Tab::Agents, NOW), (2, Level::Critical));
+    st.acknowledge(&ps[0], NOW - 60 * S);
+    assert_eq!(st.problem_count(Tab::Agents, NOW), (1, Level::Warn));
+    let theme = Theme::load("default").unwrap();
+    let glyphs = Glyphs::new(GlyphKind::Console);
+    let view = View {
+        tab: Tab::Agents,
+        ..View::default()
+    };
+    let buf = common::screen::draw(&st, &view, &theme, &glyphs, (100, 30), NOW);
+    common::screen::assert_console_only(&buf, "an acknowledged problem");
+    let t = text(&buf);
+    assert!(common::screen::row(&buf, 0).contains("4 Agents 1! 1 quiet"), "{t}");
+    assert!(t.contains("1 problem, 1 quiet"), "{t}");
+    let (x, y) = common::screen::find(&buf, "1! 1 quiet");
+    assert_eq!(
+        buf[(x, y)].fg,
+        theme.level(Level::Warn).fg.unwrap(),
+        "the warning's colour"
+    );
+    assert_eq!(buf[(x + 3, y)].fg, theme.dim.fg.unwrap(), "the quiet count dimmed");
+    insta::assert_snapshot!("agents_one_acknowledged_100x30_console", t);
+}
+
 struct Setup {
     dir: tempfile::TempDir,
     config: std::path::PathBuf,
@@ -99,7 +136,10 @@ impl Setup {
             d = self.dir.path().display()
         );
         tmux.start(100, 30, &cmd);
-        tmux.wait_for("the problem", Duration::from_secs(20), |s| s.contains("1 problem"));
+        // Quiet when a former run acknowledged it: counted apart, not as a problem.
+        tmux.wait_for("the problem", Duration::from_secs(20), |s| {
+            s.contains("1 problem") || s.contains("3 NATS 1 quiet")
+        });
         tmux.run(&["send-keys", "-t", "t", "!"]);
         tmux.wait_for("the view", Duration::from_secs(10), |s| s.contains("Problems: 1"));
         tmux
@@ -165,6 +205,11 @@ fn a_and_m_persist_for_check_and_the_next_start() {
     tmux.wait_for("the kept state", Duration::from_secs(10), |s| {
         s.contains("[acknowledged]") && s.contains("[silenced 59m more]")
     });
+    let screen = tmux.screen();
+    assert!(
+        screen.contains("3 NATS 1 quiet") && !screen.contains("1!") && screen.contains("1 quiet "),
+        "the tab and the status line count it as quiet, not as a problem: {screen}"
+    );
     tmux.run(&["send-keys", "-t", "t", "m"]);
     std::thread::sleep(Duration::from_millis(500));
     assert!(tmux.screen().contains("[silenced 59m more]"));
