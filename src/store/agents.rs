@@ -146,6 +146,8 @@ pub struct Agent {
     pub due: Due,
     /// A run longer than this counts as a timeout.
     pub timeout_ms: Option<i64>,
+    /// When fleettop began watching it (its first look).
+    pub(crate) watched_since: Option<Millis>,
     /// Its finished runs of the last 24 h, and their numbers.
     pub(crate) day_runs: stats::DayRuns,
     pub day: DayStats,
@@ -183,6 +185,7 @@ impl Agent {
             per_hour: None,
             due: Due::default(),
             timeout_ms: None,
+            watched_since: None,
             day_runs: Default::default(),
             day: DayStats::default(),
         }

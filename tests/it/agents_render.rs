@@ -163,3 +163,37 @@ fn overdue_rows_and_the_days_totals_at_100x30_under_console_glyphs() {
     assert!(t.contains("6 timeouts (over 30s)"), "{t}");
     insta::assert_snapshot!("agents_overdue_viewer_100x30", t);
 }
+
+/// A scheduled daemon that has not run since fleettop began watching it 25
+/// minutes ago: two `every 10m` slots missed, critical, said so on its row.
+#[test]
+fn a_daemon_that_never_ran_is_overdue_at_100x30_under_console_glyphs() {
+    let config = "[[agents.daemon]]\nname = \"watcher\"\ntag = \"wt\"\nschedule = \"every 10m\"\n\
+                  runlog = \"/nonexistent/watcher.jsonl\"\n\n\
+                  [[agents.daemon]]\nname = \"quiet-one\"\nschedule = \"every 10m\"\n";
+    let mut store = fleettop::store::Store::new(&fleettop::config::parse_str(config, "t.toml").unwrap());
+    let min = 60 * fleettop::fixture::S;
+    store.tick(NOW - 25 * min);
+    store.tick(NOW);
+    let theme = Theme::load("default").unwrap();
+    let buf = common::screen::draw(
+        &store,
+        &agents_tab(),
+        &theme,
+        &Glyphs::new(GlyphKind::Console),
+        (100, 30),
+        NOW,
+    );
+    common::screen::assert_console_only(&buf, "never ran");
+    let t = text(&buf);
+    assert!(t.contains("missed 2 runs, none seen in 25m, next due in 5m"), "{t}");
+    assert!(
+        t.contains("CRITICAL watcher overdue: missed 2 runs, none seen in 25m"),
+        "{t}"
+    );
+    // No runlog, unit or bus: its runs cannot be seen, so it is not judged.
+    assert!(t.contains("no runs seen yet"), "{t}");
+    let (x, y) = find(&buf, "overdue");
+    assert_eq!(buf[(x, y)].fg, theme.warn.fg.unwrap());
+    insta::assert_snapshot!("agents_never_ran_100x30", t);
+}

@@ -26,6 +26,7 @@ fn from_bus(source: &str) -> bool {
 
 impl AgentsState {
     pub fn new(config: &Config) -> Self {
+        let bus = config.agents.nats.is_some() && !config.agents.subjects.is_empty();
         let agents = config
             .agents
             .daemon
@@ -37,6 +38,7 @@ impl AgentsState {
                     schedule,
                     tz: d.tz.clone().unwrap_or_else(Zone::local).0,
                     grace_ms: d.grace.map(|g| g.as_millis()),
+                    sees_runs: bus || d.runlog.is_some() || d.systemd_unit.is_some(),
                 });
                 a.per_hour = d.schedule.as_ref().and_then(|s| s.per_hour());
                 a.timeout_ms = d.timeout.map(|t| t.as_millis());

@@ -1,5 +1,6 @@
 //! When a scheduled daemon should have run: from its schedule (in its
-//! zone) and its last run, the runs it missed and the next one expected.
+//! zone) and its last run — or, with no run seen, from when fleettop began
+//! watching it — the runs it missed and the next one expected.
 //! Kept up to date incrementally (a tick only steps past the slots that
 //! `now` passed), so a thousand daemons cost nothing per second.
 
@@ -20,6 +21,9 @@ pub(crate) struct Plan {
     pub tz: TimeZone,
     /// From the config; else a tenth of the interval, at least a minute.
     pub grace_ms: Option<i64>,
+    /// Its runs can be seen (a runlog, a systemd unit, the bus): only then
+    /// does a daemon with no run seen miss runs (from when watching began).
+    pub sees_runs: bool,
 }
 
 /// What the schedule says of the last run.
@@ -27,6 +31,8 @@ pub(crate) struct Plan {
 pub struct Due {
     /// The last run the count is from.
     pub from: Option<Millis>,
+    /// No run seen: when fleettop began watching, what the count is from.
+    pub watched_from: Option<Millis>,
     /// The next run expected: the first slot after the last run not yet
     /// counted as missed.
     pub next: Option<Millis>,
@@ -56,14 +62,19 @@ fn last_run(a: &Agent) -> Option<Millis> {
 
 /// Brings `a.due` up to `now`.
 pub(super) fn refresh(a: &mut Agent, now: Millis) {
+    let watched = *a.watched_since.get_or_insert(now);
     let Some(plan) = &a.plan else {
         return;
     };
     let last = last_run(a);
-    if a.due.from != last {
-        let next = last.and_then(|t| plan.schedule.next_after(t, &plan.tz));
+    // A run seen (history read at start too) is what counts; none, the
+    // slots since watching began.
+    let watch = last.is_none().then_some(watched).filter(|_| plan.sees_runs);
+    if a.due.from != last || a.due.watched_from != watch {
+        let next = last.or(watch).and_then(|t| plan.schedule.next_after(t, &plan.tz));
         a.due = Due {
             from: last,
+            watched_from: watch,
             next,
             missed: 0,
             grace_ms: next.map_or(MIN_GRACE_MS, |n| plan.grace(n)),

@@ -6,6 +6,7 @@ use super::*;
 use crate::model::Level;
 use crate::store::Store;
 use crate::store::clock_tests::{event, store};
+use crate::update::Update;
 
 const S: i64 = 1000;
 const M: i64 = 60 * S;
@@ -270,4 +271,97 @@ fn a_systemd_run_that_hit_its_time_limit_counts_as_a_timeout() {
     st.tick(t + 2 * M);
     let d = st.agents.get("scout").unwrap().day;
     assert_eq!((d.runs, d.ok, d.timeouts), (2, 0, 1));
+}
+
+/// A scheduled daemon whose runs fleettop can see (here a runlog) and that
+/// has not run since fleettop began watching: its slots from then on count.
+fn watched(lines: &str) -> Store {
+    daemon(&format!("runlog = \"/nonexistent/runs.jsonl\"\n{lines}"))
+}
+
+#[test]
+fn a_daemon_that_never_ran_is_overdue_from_when_watching_began() {
+    let mut st = watched("schedule = \"*/15 * * * *\"\ntz = \"UTC\"\n");
+    // Watching begins at 10:03; the 10:15 slot has 90 s of grace.
+    st.tick(ms("2026-12-01T10:03:00Z"));
+    let a = st.agents.get("scout").unwrap();
+    assert_eq!((a.due.missed, a.due.next), (0, Some(ms("2026-12-01T10:15:00Z"))));
+    assert_eq!(a.status(ms("2026-12-01T10:03:00Z")), AgentStatus::Unknown);
+    st.tick(ms("2026-12-01T10:16:29Z"));
+    assert_eq!(problem(&st, ms("2026-12-01T10:16:29Z"), "overdue"), None);
+    let now = ms("2026-12-01T10:16:31Z");
+    st.tick(now);
+    assert_eq!(st.agents.get("scout").unwrap().status(now), AgentStatus::Overdue);
+    assert_eq!(
+        problem(&st, now, "overdue"),
+        Some((Level::Warn, "scout overdue: missed 1 run, none seen in 13m".into()))
+    );
+    // Two slots: critical.
+    let now = ms("2026-12-01T10:31:31Z");
+    st.tick(now);
+    assert_eq!(
+        problem(&st, now, "overdue"),
+        Some((Level::Critical, "scout overdue: missed 2 runs, none seen in 28m".into()))
+    );
+    // Its first run: recovered, and counted from that run on.
+    ran(&mut st, "completed", 0, ms("2026-12-01T10:35:00Z"), 5);
+    let now = ms("2026-12-01T10:35:06Z");
+    st.tick(now);
+    assert_eq!(problem(&st, now, "overdue"), None);
+    let a = st.agents.get("scout").unwrap();
+    assert_eq!((a.due.missed, a.due.next), (0, Some(ms("2026-12-01T10:45:00Z"))));
+    assert!(
+        ticker(&st).contains(&(Level::Info, "scout ran".into())),
+        "{:?}",
+        ticker(&st)
+    );
+}
+
+#[test]
+fn a_daemon_whose_runs_cannot_be_seen_is_not_judged_before_a_run() {
+    // A schedule and a heartbeat file, but no runlog, unit or bus.
+    let mut st = daemon("schedule = \"every 5m\"\n");
+    let t = ms("2026-12-01T10:00:00Z");
+    st.tick(t);
+    st.tick(t + 2 * H);
+    assert_eq!(st.agents.get("scout").unwrap().due.missed, 0);
+    assert_eq!(problem(&st, t + 2 * H, "overdue"), None);
+}
+
+#[test]
+fn history_read_at_start_is_the_last_run_not_the_start() {
+    // Restarted at 12:00; the runlog's history (read a moment later) says
+    // the last run was at 10:05: seven slots missed since, at once.
+    let mut st = watched("schedule = \"*/15 * * * *\"\ntz = \"UTC\"\n");
+    let now = ms("2026-12-01T12:00:00Z");
+    st.tick(now);
+    assert_eq!(st.agents.get("scout").unwrap().due.missed, 0);
+    let json = r#"{"agent":"scout","event":"completed","started_at":"2026-12-01T10:05:00Z","finished_at":"2026-12-01T10:05:20Z"}"#;
+    let Update::Agents(AgentUpdate::Event { event, source, .. }) = event(json) else {
+        unreachable!()
+    };
+    let history = AgentUpdate::Event {
+        event,
+        source,
+        history: true,
+    };
+    st.apply(Update::Agents(history), now + S);
+    st.tick(now + 2 * S);
+    let a = st.agents.get("scout").unwrap();
+    assert_eq!(
+        (a.due.from, a.due.watched_from),
+        (Some(ms("2026-12-01T10:05:00Z")), None)
+    );
+    assert_eq!(a.due.missed, 7, "10:15 to 11:45");
+    assert_eq!(
+        problem(&st, now + 2 * S, "overdue"),
+        Some((Level::Critical, "scout overdue: missed 7 runs, last 1h ago".into()))
+    );
+    // A recent run in the history: not overdue, though watching just began.
+    let mut st = watched("schedule = \"*/15 * * * *\"\ntz = \"UTC\"\n");
+    st.tick(now);
+    ran(&mut st, "completed", 0, ms("2026-12-01T11:45:00Z"), 20);
+    st.tick(now + 60 * S);
+    let a = st.agents.get("scout").unwrap();
+    assert_eq!((a.due.missed, a.due.next), (0, Some(ms("2026-12-01T12:00:00Z"))));
 }

@@ -119,11 +119,12 @@ fn overdue(a: &Agent, now: Millis) -> Option<Observation> {
         level,
         None,
         format!("{} overdue: {}", a.name, missed_words(a, now)),
-        format!("{} ran again", a.name),
+        format!("{} ran{}", a.name, if a.due.from.is_some() { " again" } else { "" }),
     ))
 }
 
-/// "missed 2 runs, last 47m ago".
+/// "missed 2 runs, last 47m ago"; with no run seen, "missed 2 runs, none
+/// seen in 47m" (since watching began).
 pub(crate) fn missed_words(a: &Agent, now: Millis) -> String {
     let n = a.due.missed;
     let runs = match n {
@@ -131,11 +132,13 @@ pub(crate) fn missed_words(a: &Agent, now: Millis) -> String {
         n if n >= super::MAX_MISSED => format!("{n}+ runs"),
         n => format!("{n} runs"),
     };
-    let last = a
-        .due
-        .from
-        .map(|t| format!(", last {} ago", crate::fmt::ago(now.saturating_sub(t))));
-    format!("missed {runs}{}", last.unwrap_or_default())
+    let ago = |t: Millis| crate::fmt::ago(now.saturating_sub(t));
+    let last = match (a.due.from, a.due.watched_from) {
+        (Some(t), _) => format!(", last {} ago", ago(t)),
+        (None, Some(t)) => format!(", none seen in {}", ago(t)),
+        (None, None) => String::new(),
+    };
+    format!("missed {runs}{last}")
 }
 
 /// A row's observation maker: key, level, escalation, title, recovery.
