@@ -194,3 +194,48 @@ fn a_run_whose_status_says_timeout_counts_as_a_timeout() {
     assert_eq!((&day["runs"], &day["timeouts"]), (&1.into(), &1.into()), "{day}");
     assert_eq!(v["agents_24h"]["timeouts"], 2, "{}", v["agents_24h"]);
 }
+
+/// Through the real binary: a scheduled daemon whose runlog holds nothing
+/// yet is not overdue the moment fleettop starts (its count begins then),
+/// and one whose runlog's history says it last ran 48 h ago counts from
+/// that run, not from the start.
+#[test]
+fn a_daemon_never_seen_is_counted_from_the_start_and_history_from_its_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let (empty, old, cfg) = (
+        dir.path().join("empty.jsonl"),
+        dir.path().join("old.jsonl"),
+        dir.path().join("c.toml"),
+    );
+    let now = now_ms() / 1000 * 1000;
+    std::fs::write(&empty, "").unwrap();
+    let (text, ..) = runlog("old", now, 48 * 60 * MIN);
+    std::fs::write(&old, text).unwrap();
+    std::fs::write(
+        &cfg,
+        format!(
+            "[[agents.daemon]]\nname = \"fresh\"\nschedule = \"* * * * *\"\nrunlog = \"{}\"\n\n\
+             [[agents.daemon]]\nname = \"old\"\nschedule = \"every 10m\"\nrunlog = \"{}\"\n",
+            empty.display(),
+            old.display()
+        ),
+    )
+    .unwrap();
+    let o = fleettop(&["snapshot"], &cfg, &dir);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let fresh = named(&v["agents"], "fresh");
+    assert_eq!(
+        (&fresh["status"], &fresh["missed_runs"]),
+        (&"unknown".into(), &0.into()),
+        "{fresh}"
+    );
+    assert!(fresh["next_run_at"].is_string(), "its first slot is expected: {fresh}");
+    let old = named(&v["agents"], "old");
+    assert_eq!(
+        (&old["status"], &old["state"]),
+        (&"overdue".into(), &"critical".into()),
+        "{old}"
+    );
+    assert_eq!(old["missed_runs"], 99, "{old}");
+}

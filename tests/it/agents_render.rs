@@ -197,3 +197,47 @@ fn a_daemon_that_never_ran_is_overdue_at_100x30_under_console_glyphs() {
     assert_eq!(buf[(x, y)].fg, theme.warn.fg.unwrap());
     insta::assert_snapshot!("agents_never_ran_100x30", t);
 }
+
+/// A run whose event says it timed out: `timeout` in the run list, where a
+/// plain failure says `failed`.
+#[test]
+fn a_timed_out_run_says_so_in_the_run_list() {
+    let config = "[[agents.daemon]]\nname = \"scout\"\n";
+    let mut store = fleettop::store::Store::new(&fleettop::config::parse_str(config, "t.toml").unwrap());
+    let min = 60 * fleettop::fixture::S;
+    for (ago, line) in [
+        (20, r#""event":"failed","exit_code":1"#),
+        (10, r#""event":"failed","status":"timeout""#),
+    ] {
+        let at = (NOW - ago * min) / 1000;
+        let json = format!(
+            r#"{{"agent":"scout",{line},"started_at":{},"finished_at":{}}}"#,
+            at - 5,
+            at
+        );
+        let Ok(fleettop::parse::agent::Parsed::Run(event)) = fleettop::parse::agent::parse(&json) else {
+            panic!("{json}")
+        };
+        let u = fleettop::update::agents::AgentUpdate::Event {
+            event,
+            source: "test".into(),
+            history: false,
+        };
+        store.apply(fleettop::update::Update::Agents(u), NOW - ago * min);
+    }
+    store.tick(NOW);
+    assert_eq!(store.agents.get("scout").unwrap().day.timeouts, 1);
+    let theme = Theme::load("default").unwrap();
+    let mut d = Detail::new(Tab::Agents, "scout");
+    d.list.selected = 0;
+    let view = View {
+        tab: Tab::Agents,
+        detail: Some(d),
+        ..View::default()
+    };
+    let buf = common::screen::draw(&store, &view, &theme, &Glyphs::new(GlyphKind::Console), (100, 30), NOW);
+    let t = text(&buf);
+    let newest = t.lines().find(|l| l.contains("10m ago")).unwrap_or_default();
+    let older = t.lines().find(|l| l.contains("20m ago")).unwrap_or_default();
+    assert!(newest.contains(" timeout ") && older.contains(" failed "), "{t}");
+}
