@@ -15,7 +15,8 @@ pub use alerts::{Conditions, Observation, Problem, Tab};
 pub use events::{EventRing, NewEvent};
 pub(crate) use hosts::sample_from_snap;
 pub use hosts::{HostEntry, HostKind, IfaceRate, PushedRates};
-pub use quiet::{Counts, Quiet};
+pub(crate) use quiet::Counts;
+pub use quiet::Quiet;
 
 use crate::config::Config;
 use crate::model::{Level, Millis, Now};

@@ -223,7 +223,7 @@ fn bound<V>(m: &mut BTreeMap<String, V>, time: impl Fn(&V) -> Millis) {
 
 impl Problem {
     /// Acknowledged or silenced: known, and not asking for anyone.
-    pub fn is_quiet(&self) -> bool {
+    pub(crate) fn is_quiet(&self) -> bool {
         self.acknowledged || self.silenced_until.is_some()
     }
 }
@@ -231,7 +231,7 @@ impl Problem {
 /// Current problems counted for a badge: the ones that need someone, the
 /// worst level among them, and the quiet ones apart.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Counts {
+pub(crate) struct Counts {
     /// Neither acknowledged nor silenced.
     pub open: usize,
     /// The worst of the open ones (info when there is none).
@@ -256,7 +256,7 @@ impl Counts {
 
 impl Store {
     /// The problems of `tab` (every tab: None) counted for its badge.
-    pub fn problem_counts(&self, tab: Option<Tab>, now: Millis) -> Counts {
+    pub(crate) fn problem_counts(&self, tab: Option<Tab>, now: Millis) -> Counts {
         Counts::of(self.problems(now).iter().filter(|p| tab.is_none_or(|t| p.tab == t)))
     }
 
