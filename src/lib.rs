@@ -1,6 +1,8 @@
 //! fleettop: an htop-like terminal monitor for a small fleet of machines and
 //! the services and AI daemons on them.
 
+#![warn(clippy::too_many_lines)]
+
 pub mod action;
 pub mod app;
 pub mod cli;
