@@ -48,8 +48,10 @@ fi
 # shellcheck source=scripts/bin-lib.sh
 . "$ROOT/scripts/bin-lib.sh"
 BIN="$(fleettop_bin measure-ssh.sh)"
-# What `exec sh` reads on every poll (the probe, a fixed marker).
-PROBE="$(cargo run -q --release --example probe_command)"
+# What `exec sh` reads on every poll (the probe, a fixed marker). A debug
+# build: the text is the same, and a release example would build the
+# dependencies again with the dev-dependencies' features (minutes here).
+PROBE="$(cargo run -q --example probe_command)"
 
 WORK="$(mktemp -d /tmp/fleettop-measure-ssh.XXXXXX)"
 SOCKET="fleettop-measure-ssh-$$"

@@ -1,17 +1,16 @@
-//! The loop: the one owner of state `select!`s over terminal input, source
-//! updates, a housekeeping tick and (only while something moves) an
-//! animation tick, and draws only when something changed.
+//! The app: the one owner of state (the store and the view) and what keys,
+//! updates and time do to it. The loop that feeds it and draws is
+//! [`run`] (`event_loop`); the problems view's keys are in `problems`.
 
 use crate::action::{Action, map_key};
-use crate::model::{Millis, Now, now_millis};
+use crate::model::{Millis, Now};
 use crate::store::Store;
 use crate::tab::Tab;
 use crate::theme::{Depth, Glyphs, Theme, cycle_names};
 use crate::ui::tabs::{self, moved};
 use crate::ui::{self, KioskView, Painter, View};
 use crate::update::Update;
-use crossterm::event::{Event, EventStream, KeyEvent};
-use futures_util::StreamExt;
+use crossterm::event::KeyEvent;
 use ratatui_textarea::TextArea;
 use std::sync::Arc;
 use std::time::Duration;
@@ -202,9 +201,17 @@ impl App {
         if !self.view.help && self.problems_key(a, page, now) {
             return;
         }
+        if !self.navigate(a, page, now) {
+            self.command(a, now);
+        }
+        self.sync_kiosk_view();
+    }
+
+    /// Keys that move: tabs, the selection, a match, the drill-down's view;
+    /// `false` for other keys.
+    fn navigate(&mut self, a: Action, page: isize, now: Millis) -> bool {
         let row = self.row_step(now);
         match a {
-            Action::Quit => self.quit = true,
             Action::NextTab => self.view.tab = self.view.tab.step(1),
             Action::PrevTab => self.view.tab = self.view.tab.step(-1),
             Action::GoTab(t) => self.view.tab = t,
@@ -224,11 +231,18 @@ impl App {
             Action::PageDown => self.move_selection(page, now),
             Action::Top => self.move_selection(isize::MIN / 2, now),
             Action::Bottom => self.move_selection(isize::MAX / 2, now),
-            Action::Enter => {
-                if self.open_detail().is_none() {
-                    self.view.detail = ui::open_detail(&self.store, &self.view, now);
-                    self.fetch_details();
-                }
+            _ => return false,
+        }
+        true
+    }
+
+    /// Keys that do something other than move.
+    fn command(&mut self, a: Action, now: Millis) {
+        match a {
+            Action::Quit => self.quit = true,
+            Action::Enter if self.open_detail().is_none() => {
+                self.view.detail = ui::open_detail(&self.store, &self.view, now);
+                self.fetch_details();
             }
             Action::Back => self.back(),
             Action::Sort => self.next_sort(),
@@ -279,8 +293,9 @@ impl App {
             Action::Problems => self.toggle_problems(),
             // Taken by the problems view (the only mode that has them).
             Action::Acknowledge | Action::Silence => {}
+            // The moving keys, taken by `navigate`.
+            _ => {}
         }
-        self.sync_kiosk_view();
     }
 
     /// The moving keys scroll the help overlay; `false` for other keys.
@@ -479,113 +494,8 @@ pub(crate) fn next_rotation_tab(current: Tab, store: &Store) -> Tab {
         .unwrap_or(Tab::Fleet)
 }
 
-/// Runs the TUI until quit, a signal, or the terminal going away.
-pub async fn run<B>(
-    app: &mut App,
-    terminal: &mut ratatui::Terminal<B>,
-    mut updates: mpsc::Receiver<Update>,
-) -> color_eyre::Result<()>
-where
-    B: ratatui::backend::Backend,
-    B::Error: std::error::Error + Send + Sync + 'static,
-{
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut term_sig = signal(SignalKind::terminate())?;
-    let mut hup_sig = signal(SignalKind::hangup())?;
-    let mut int_sig = signal(SignalKind::interrupt())?;
-    let mut input = EventStream::new();
-    let mut house = tokio::time::interval(Duration::from_secs(1));
-    house.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut next_frame = Instant::now();
-    // Data alone redraws at most every DATA_FRAME (hundreds of hosts answer
-    // at their own moments); a key, a resize or a ticker step at once.
-    let mut last_draw = Instant::now() - DATA_FRAME;
-    let mut urgent = true;
-    // A ticker step while nothing else changed: only its row goes out.
-    let mut stepped = false;
-    let mut screen = crate::term::Screen::default();
-    let size = terminal.size()?;
-    app.size = (size.width, size.height);
-    app.sync_kiosk_view();
-    loop {
-        let data_due = last_draw + DATA_FRAME;
-        if app.dirty && (urgent || Instant::now() >= data_due) {
-            let now = now_millis();
-            let size = terminal.size()?;
-            app.size = (size.width, size.height);
-            app.view.page_rows = usize::from(size.height.saturating_sub(8));
-            screen.draw(terminal, &app.painter(now))?;
-            app.sync_process_tables();
-            app.dirty = false;
-            urgent = false;
-            last_draw = Instant::now();
-        } else if stepped {
-            screen.step(terminal, &app.painter(now_millis()))?;
-        }
-        stepped = false;
-        if app.quit {
-            return Ok(());
-        }
-        let animating = app.ticker_moves();
-        if !animating {
-            next_frame = Instant::now();
-        }
-        tokio::select! {
-            ev = input.next() => match ev {
-                Some(Ok(Event::Key(k))) => {
-                    urgent = true;
-                    app.on_key(k, now_millis());
-                }
-                Some(Ok(Event::Resize(w, h))) => {
-                    urgent = true;
-                    app.size = (w, h);
-                    screen.autoresize(terminal)?;
-                    app.dirty = true;
-                }
-                Some(Ok(_)) => {}
-                Some(Err(e)) => {
-                    tracing::warn!("terminal input ended: {e}");
-                    return Ok(());
-                }
-                None => return Ok(()),
-            },
-            Some(u) = updates.recv() => {
-                let now = now_millis();
-                let key = app.selected_key(now);
-                app.apply(u, now);
-                // Drain what else is queued: one redraw for a burst.
-                while let Ok(u) = updates.try_recv() {
-                    app.apply(u, now);
-                }
-                app.keep_selection(key, now);
-            }
-            _ = house.tick() => {
-                // A terminal that hung up without a signal (its input may
-                // just read EOF): asking its size fails, so quit.
-                if terminal.size().is_err() {
-                    tracing::info!("the terminal is gone");
-                    return Ok(());
-                }
-                app.housekeeping(now_millis());
-            }
-            _ = tokio::time::sleep_until(next_frame), if animating => {
-                next_frame += app.ticker_period;
-                if next_frame < Instant::now() {
-                    next_frame = Instant::now() + app.ticker_period;
-                }
-                // Data waiting for its frame goes out with this step, whole.
-                urgent = app.dirty;
-                stepped = !app.dirty;
-                app.step_ticker();
-            }
-            _ = tokio::time::sleep_until(data_due), if app.dirty && !urgent => {}
-            _ = term_sig.recv() => { tracing::info!("SIGTERM: quitting"); return Ok(()); }
-            _ = hup_sig.recv() => { tracing::info!("SIGHUP: the terminal went away"); return Ok(()); }
-            _ = int_sig.recv() => return Ok(()),
-        }
-    }
-}
-
+mod event_loop;
+pub use event_loop::run;
 mod problems;
 #[cfg(test)]
 mod tests;

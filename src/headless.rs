@@ -9,9 +9,9 @@ use crate::store::{HostKind, Store};
 use std::time::Duration;
 use tokio::sync::mpsc;
 
-/// Collects one round: every host's two first samples (rates need two) or
-/// its timeout, whichever comes first.
-pub async fn collect(config: &Config) -> Store {
+/// The config one round runs with: hosts and NATS servers polled fast,
+/// nothing subscribed or published, push hosts read from the bucket.
+fn quick(config: &Config) -> Config {
     let mut quick = config.clone();
     for h in &mut quick.hosts {
         h.interval = Some(crate::config::Dur(Duration::from_millis(500)));
@@ -31,7 +31,13 @@ pub async fn collect(config: &Config) -> Store {
     for h in &mut quick.hosts {
         h.nats = false;
     }
-    let deadline = config
+    quick
+}
+
+/// How long one round may take: the longest timeout of any source, and a
+/// second.
+fn deadline(config: &Config) -> Duration {
+    config
         .hosts
         .iter()
         .map(|h| h.timeout.map_or(Duration::from_secs(4), |d| d.0))
@@ -56,7 +62,27 @@ pub async fn collect(config: &Config) -> Store {
         )
         .max()
         .unwrap_or(Duration::ZERO)
-        + Duration::from_secs(1);
+        + Duration::from_secs(1)
+}
+
+/// Whether every source has answered its round (or failed).
+fn round_done(store: &Store, config: &Config) -> bool {
+    let push_ready = store.push.ready || !store.push.wanted;
+    store
+        .hosts
+        .iter()
+        .all(|h| h.samples >= 2 || h.last_error.is_some() || (h.kind == HostKind::Push && push_ready))
+        && push_ready
+        && store.services.first_round_done(config)
+        && store.agents.replays_pending == 0
+        && !store.nats.first_round_pending()
+}
+
+/// Collects one round: every host's two first samples (rates need two) or
+/// its timeout, whichever comes first.
+pub async fn collect(config: &Config) -> Store {
+    let quick = quick(config);
+    let deadline = deadline(config);
     let mut store = Store::new(config);
     if let Some(path) = crate::store::Quiet::default_path() {
         store.quiet = crate::store::Quiet::load(&path);
@@ -74,15 +100,7 @@ pub async fn collect(config: &Config) -> Store {
     // moment even when there is no host to wait for.
     let settle = start + Duration::from_millis(300);
     loop {
-        let push_ready = store.push.ready || !store.push.wanted;
-        let done = store
-            .hosts
-            .iter()
-            .all(|h| h.samples >= 2 || h.last_error.is_some() || (h.kind == HostKind::Push && push_ready))
-            && push_ready
-            && store.services.first_round_done(config)
-            && store.agents.replays_pending == 0
-            && !store.nats.first_round_pending();
+        let done = round_done(&store, config);
         let now = tokio::time::Instant::now();
         if done && now >= settle {
             break;

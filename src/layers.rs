@@ -1,10 +1,12 @@
-//! The layer check (a unit test, so CI runs it with `cargo test --lib`).
+//! The layer check and the file-size check (unit tests, so CI runs them
+//! with `cargo test --lib`; function size is clippy's `too_many_lines`).
 //!
 //! Layers, lowest first; a module may use modules in a lower layer, and in
 //! its own layer only where [`SAME_LAYER`] says so:
 //!
-//! 1. `fmt`, `model`, `logging`, `tab`, `metric` — formatters, plain data,
-//!    the log file, the one `Tab` type, the metric checks' language
+//! 1. `fmt`, `model`, `logging`, `tab`, `metric`, `sanitize`, `prefs` —
+//!    formatters, plain data, the log file, the one `Tab` type, the metric
+//!    checks' language, the string sanitiser, what config and theme share
 //! 2. `config`, `theme` — independent of each other
 //! 3. `parse` — pure parsers of outside data into model types (not config)
 //! 4. `update` — the messages sources send to the store
@@ -24,13 +26,16 @@
 //! items, files declared `#[cfg(test)] mod`, files named `*tests.rs`) keeps
 //! the layer of the module it tests and may also use [`TEST_EXTRA`]
 //! (fixtures). `src/main.rs` is its own crate (the binary) and is skipped.
+//!
+//! No source file may hold over 600 lines of code before its tests (blank
+//! and comment-only lines aside; `*tests.rs` files not counted).
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
 /// The layers, lowest first.
 const LAYERS: &[&[&str]] = &[
-    &["fmt", "model", "logging", "tab", "metric"],
+    &["fmt", "model", "logging", "tab", "metric", "sanitize", "prefs"],
     &["config", "theme"],
     &["parse"],
     &["update"],
@@ -51,17 +56,6 @@ const FORBIDDEN: &[(&str, &str)] = &[("sources", "store"), ("parse", "config"), 
 
 /// What test code may use besides what its module may.
 const TEST_EXTRA: &[&str] = &["fixture"];
-
-/// Today's back-arrows, being removed: (module path or its prefix, target).
-const ALLOWED: &[(&str, &str)] = &[
-    ("config", "theme"),
-    ("model", "parse"),
-    ("snapshot::tests", "headless"),
-    // tests of how the store takes a source's output, still beside the source
-    ("sources::tests", "store"),
-    ("sources::push::store_tests", "store"),
-    ("theme", "config"),
-];
 
 /// One reference from a module to a top-level crate module.
 #[derive(Debug, Clone, PartialEq)]
@@ -399,9 +393,8 @@ fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
     }
 }
 
-/// Every forbidden arrow under `src/` as `file:line: from -> to`, and the
-/// [`ALLOWED`] entries nothing needs any more.
-pub(crate) fn check(src: &Path) -> (Vec<String>, Vec<String>) {
+/// Every forbidden arrow under `src/` as `file:line: from -> to`.
+pub(crate) fn check(src: &Path) -> Vec<String> {
     let mut files = Vec::new();
     rust_files(src, &mut files);
     files.retain(|f| !f.ends_with("main.rs") || f.parent() != Some(src));
@@ -416,51 +409,64 @@ pub(crate) fn check(src: &Path) -> (Vec<String>, Vec<String>) {
         parsed.push((f.clone(), module, arrows));
     }
     let mut bad = Vec::new();
-    let mut used = BTreeSet::new();
     for (f, module, arrows) in &parsed {
         let Some(top) = module.first() else { continue };
         let file_test = (1..=module.len()).any(|n| test_mods.contains(&module[..n]));
-        for a in arrows {
-            if allowed(top, &a.to, a.test || file_test) {
-                continue;
-            }
-            let from = a.from.join("::");
-            let hit = ALLOWED
-                .iter()
-                .position(|(p, to)| *to == a.to && (from == *p || from.starts_with(&format!("{p}::"))));
-            match hit {
-                Some(k) => {
-                    used.insert(k);
-                }
-                None => {
-                    let shown = f.strip_prefix(src.parent().unwrap_or(src)).unwrap_or(f);
-                    bad.push(format!("{}:{}: {} -> {}", shown.display(), a.line, from, a.to))
-                }
-            }
+        for a in arrows.iter().filter(|a| !allowed(top, &a.to, a.test || file_test)) {
+            let shown = f.strip_prefix(src.parent().unwrap_or(src)).unwrap_or(f);
+            bad.push(format!(
+                "{}:{}: {} -> {}",
+                shown.display(),
+                a.line,
+                a.from.join("::"),
+                a.to
+            ));
         }
     }
-    let stale = (0..ALLOWED.len())
-        .filter(|k| !used.contains(k))
-        .map(|k| format!("{:?}", ALLOWED[k]))
-        .collect();
-    (bad, stale)
+    bad
+}
+
+/// Lines of code in a source file before its tests: not blank, not only a
+/// comment, none after the first `#[cfg(test)]`.
+pub(crate) fn code_lines(text: &str) -> usize {
+    text.lines()
+        .map(str::trim)
+        .take_while(|l| !l.starts_with("#[cfg(test)]"))
+        .filter(|l| !l.is_empty() && !l.starts_with("//"))
+        .count()
+}
+
+/// Source files (tests apart) over `max` lines of code, as `file: lines`.
+pub(crate) fn too_long(src: &Path, max: usize) -> Vec<String> {
+    let mut files = Vec::new();
+    rust_files(src, &mut files);
+    files
+        .iter()
+        .filter(|f| !f.file_name().is_some_and(|n| n.to_string_lossy().ends_with("tests.rs")))
+        .filter_map(|f| {
+            let n = code_lines(&std::fs::read_to_string(f).unwrap_or_default());
+            (n > max).then(|| format!("{}: {n}", f.display()))
+        })
+        .collect()
 }
 
 #[test]
 fn layers_point_one_way() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let (bad, stale) = check(&src);
+    let bad = check(&src);
     assert!(
         bad.is_empty(),
         "{} arrow(s) against the layers:\n{}",
         bad.len(),
         bad.join("\n")
     );
-    assert!(
-        stale.is_empty(),
-        "allow-list entries no longer needed, remove them:\n{}",
-        stale.join("\n")
-    );
+}
+
+/// Files that fit in a head (functions: clippy's `too_many_lines`).
+#[test]
+fn no_source_file_is_over_600_lines_of_code() {
+    let long = too_long(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), 600);
+    assert!(long.is_empty(), "split these files:\n{}", long.join("\n"));
 }
 
 #[cfg(test)]

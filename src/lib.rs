@@ -1,6 +1,8 @@
 //! fleettop: an htop-like terminal monitor for a small fleet of machines and
 //! the services and AI daemons on them.
 
+#![warn(clippy::too_many_lines)]
+
 pub mod action;
 pub mod app;
 pub mod cli;
@@ -17,7 +19,9 @@ pub mod logging;
 pub mod metric;
 pub mod model;
 pub mod parse;
+pub mod prefs;
 pub mod push_agent;
+pub mod sanitize;
 pub mod snapshot;
 pub mod sources;
 pub mod store;

@@ -1,3 +1,7 @@
+//! The `fleettop` binary: the CLI's commands over the library.
+
+#![warn(clippy::too_many_lines)]
+
 use clap::Parser;
 use fleettop::cli::{Cli, Command, ConfigCommand};
 use fleettop::config::{self, Config};
@@ -16,6 +20,7 @@ macro_rules! say_err {
 const EXIT_CONFIG: u8 = 3;
 
 fn main() -> ExitCode {
+    few_malloc_arenas();
     let cli = Cli::parse();
     fleettop::term::install_panic_hook();
     let result = match std::panic::catch_unwind(|| real_main(cli)) {
@@ -34,6 +39,21 @@ fn main() -> ExitCode {
             fleettop::term::restore();
             say_err!("fleettop: {e:?}");
             ExitCode::from(1)
+        }
+    }
+}
+
+/// glibc gives threads that allocate arenas of their own (up to 8 a core),
+/// and each keeps what was freed in it: with 200 SSH hosts the blocking
+/// pool's threads made RSS ~10 MiB larger than the heap needs. Two arenas
+/// serve one runtime thread and a few blocking ones. Before any thread
+/// starts; `MALLOC_ARENA_MAX` or `GLIBC_TUNABLES` in the environment win.
+fn few_malloc_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    if std::env::var_os("MALLOC_ARENA_MAX").is_none() && std::env::var_os("GLIBC_TUNABLES").is_none() {
+        // SAFETY: sets one allocator tunable; no other thread exists yet.
+        unsafe {
+            libc::mallopt(libc::M_ARENA_MAX, 2);
         }
     }
 }

@@ -2,9 +2,7 @@
 
 use serde::Serialize;
 
-pub use crate::parse::nvidia_smi::{Gpu, GpuProcess};
-pub use crate::parse::power_supply::Battery;
-pub use crate::parse::prometheus::InferenceCounters;
+use crate::sanitize::Clean;
 
 /// Milliseconds since the Unix epoch: time is an input, never read by the
 /// reducer or the renderer themselves.
@@ -278,6 +276,55 @@ impl HostSample {
     }
 }
 
+/// A GPU as `nvidia-smi` (or a pushing host) reports it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+pub struct Gpu {
+    pub index: u32,
+    /// What the driver (or a pushing host) says: outside text.
+    pub name: Clean,
+    pub util_pct: Option<f64>,
+    pub mem_used_bytes: Option<u64>,
+    pub mem_total_bytes: Option<u64>,
+    pub temp_c: Option<f64>,
+    pub processes: Vec<GpuProcess>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+pub struct GpuProcess {
+    pub pid: u32,
+    /// A process name: any user on the host picks it.
+    pub name: Clean,
+    pub mem_bytes: Option<u64>,
+}
+
+/// A system battery and how full it is.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Battery {
+    pub name: String,
+    /// 0–100.
+    pub pct: Option<f64>,
+    /// As the kernel reports it: `Charging`, `Discharging`, `Full`,
+    /// `Not charging`, `Unknown`.
+    pub status: Option<String>,
+}
+
+/// Requests and token counters of an inference server, summed over every
+/// label set (one per model, engine or LoRA adapter). `None` when the page
+/// has no sample of that metric.
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize)]
+pub struct InferenceCounters {
+    pub running: Option<f64>,
+    pub waiting: Option<f64>,
+    pub generation_tokens_total: Option<f64>,
+    pub prompt_tokens_total: Option<f64>,
+    /// vLLM `vllm:request_success_total`, every `finished_reason`: the
+    /// requests that finished. (llama.cpp exports no such counter.)
+    pub requests_total: Option<f64>,
+    /// The part of `requests_total` whose `finished_reason` is `abort` or
+    /// `error`: requests that failed or were cut off.
+    pub failed_total: Option<f64>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -286,8 +333,9 @@ mod tests {
     fn any_time_formats_without_panic() {
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
         assert_eq!(rfc3339(1_778_351_400_999), "2026-05-09T18:30:00Z");
-        // What `9999-12-31T23:59:59-23:59` is in UTC: the year 10000.
-        let past_9999 = crate::parse::agent::parse_rfc3339("9999-12-31T23:59:59-23:59").unwrap();
+        // What `9999-12-31T23:59:59-23:59` is in UTC (a time a parser
+        // accepts): 10000-01-01T23:58:59Z.
+        let past_9999: Millis = 253_402_387_139_000;
         assert!(past_9999 > LAST_RFC3339);
         for t in [past_9999, i64::MAX, LAST_RFC3339 + 1000] {
             assert_eq!(rfc3339(t), "9999-12-31T23:59:59Z");

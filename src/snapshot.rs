@@ -47,9 +47,9 @@ pub struct ServiceSnap {
     /// A metric check's value, unit, rule that fired and readings.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub metric: Option<crate::snapshot::metric::MetricSnap>,
-    /// A launchd job's audit; absent on other rows.
+    /// A launchd job's audit (`docs/snapshot.md`); absent on other rows.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub launchd: Option<LaunchdSnap>,
+    pub launchd: Option<Box<crate::parse::launchctl::Audit>>,
     /// `depends_on`: the failing check or daemon this row waits on.
     pub blocked_by: Option<String>,
     /// An https check: when the server's certificate expires (RFC 3339).
@@ -61,45 +61,6 @@ pub struct ServiceSnap {
     /// A systemd unit's error lines a minute in its journal (last 5 minutes).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub journal_errors_per_min: Option<f64>,
-}
-
-/// A launchd job as the audit sees it (`docs/snapshot.md`).
-#[derive(Debug, Serialize)]
-pub struct LaunchdSnap {
-    pub label: String,
-    /// running, ok, down, failing, not loaded.
-    pub cohort: &'static str,
-    pub cause: Option<String>,
-    pub severe: bool,
-    pub pid: Option<u32>,
-    pub last_exit: Option<i64>,
-    pub location: String,
-    pub plist: Option<String>,
-    pub keep_alive: String,
-    pub schedule: String,
-    pub program: Vec<String>,
-    pub stderr_path: Option<String>,
-    pub last_ok_at: Option<String>,
-}
-
-impl LaunchdSnap {
-    fn of(a: &crate::parse::launchctl::Audit) -> LaunchdSnap {
-        LaunchdSnap {
-            label: a.label.clone(),
-            cohort: a.state.as_str(),
-            cause: a.cause.clone(),
-            severe: a.severe,
-            pid: a.pid,
-            last_exit: a.last_exit,
-            location: a.location.clone(),
-            plist: a.plist.clone(),
-            keep_alive: a.keep_alive.clone(),
-            schedule: a.schedule.clone(),
-            program: a.program.clone(),
-            stderr_path: a.stderr_path.clone(),
-            last_ok_at: a.last_ok_at.map(rfc3339),
-        }
-    }
 }
 
 #[derive(Debug, Serialize)]
@@ -132,7 +93,7 @@ impl ServiceSnap {
                 source: s.row.source.clone(),
                 group: s.row.group.clone(),
                 metric: metric::MetricSnap::of(s),
-                launchd: s.row.launchd.as_deref().map(LaunchdSnap::of),
+                launchd: s.row.launchd.clone(),
                 blocked_by: store.services.blocked_by(&s.row).map(str::to_string),
                 cert_expires_at: s.row.cert_expires_at.map(rfc3339),
                 restarts: s.row.unit_stats.and_then(|u| u.restarts),

@@ -1,21 +1,12 @@
 //! Themes (`themes/*.toml`, built in with `include_str!`), the terminal's
 //! colour depth, and the glyph sets for Unicode, the Linux console and ASCII.
 
-use crate::config::GlyphMode;
+/// The built-in themes: (name, text).
+pub use crate::prefs::THEMES as BUILTIN;
+use crate::prefs::{GlyphMode, builtin_theme, expand_tilde, line_col};
 use ratatui::style::{Color, Modifier, Style};
 use serde::Deserialize;
 use std::collections::BTreeMap;
-
-pub const BUILTIN: &[(&str, &str)] = &[
-    ("default", include_str!("../themes/default.toml")),
-    ("console16", include_str!("../themes/console16.toml")),
-    ("mono", include_str!("../themes/mono.toml")),
-    ("amber", include_str!("../themes/amber.toml")),
-];
-
-pub(crate) fn builtin(name: &str) -> Option<&'static str> {
-    BUILTIN.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
-}
 
 /// How many colours the terminal shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -168,7 +159,7 @@ impl Theme {
     /// Parses a theme file; errors are `line:column: message`.
     pub fn parse(text: &str) -> Result<Theme, String> {
         let f: ThemeFile = toml::from_str(text).map_err(|e| {
-            let (l, c) = e.span().map_or((1, 1), |s| crate::config::line_col(text, s.start));
+            let (l, c) = e.span().map_or((1, 1), |s| line_col(text, s.start));
             format!("{l}:{c}: {}", e.message().trim())
         })?;
         let depth = match f.colors.as_str() {
@@ -196,10 +187,10 @@ impl Theme {
 
     /// Loads a built-in theme by name, or a theme file by path.
     pub fn load(name_or_path: &str) -> Result<Theme, String> {
-        if let Some(text) = builtin(name_or_path) {
+        if let Some(text) = builtin_theme(name_or_path) {
             return Theme::parse(text);
         }
-        let path = crate::config::expand_tilde(name_or_path);
+        let path = expand_tilde(name_or_path);
         let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
         Theme::parse(&text).map_err(|e| format!("{}:{e}", path.display()))
     }
@@ -499,7 +490,7 @@ mod tests {
 
     #[test]
     fn console16_uses_only_the_16_colours() {
-        let t = Theme::parse(builtin("console16").unwrap()).unwrap();
+        let t = Theme::parse(builtin_theme("console16").unwrap()).unwrap();
         let styles = [
             t.text,
             t.ok,

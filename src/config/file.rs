@@ -29,15 +29,7 @@ pub struct Config {
     pub alerts: Alerts,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum GlyphMode {
-    #[default]
-    Auto,
-    Unicode,
-    Console,
-    Ascii,
-}
+pub use crate::prefs::GlyphMode;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]

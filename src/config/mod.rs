@@ -9,6 +9,7 @@ pub(crate) mod launchd;
 pub mod metric;
 pub mod schedule;
 
+pub(crate) use crate::prefs::{expand_tilde, line_col};
 pub use duration::Dur;
 pub use file::*;
 pub use metric::{Equals, MetricService};
@@ -78,15 +79,6 @@ pub fn locate(cli: Option<&Path>) -> Origin {
 fn config_home() -> Option<PathBuf> {
     use etcetera::BaseStrategy;
     etcetera::choose_base_strategy().ok().map(|s| s.config_dir())
-}
-
-pub(crate) fn expand_tilde(p: &str) -> PathBuf {
-    if let Some(rest) = p.strip_prefix("~/")
-        && let Some(home) = std::env::var_os("HOME")
-    {
-        return PathBuf::from(home).join(rest);
-    }
-    PathBuf::from(p)
 }
 
 pub fn load(origin: Origin) -> Result<Loaded, Vec<ConfigError>> {
@@ -234,16 +226,6 @@ fn keep_daemon_processes(c: &mut Config) {
     }
 }
 
-/// 1-based line and column (in characters) of a byte offset.
-pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
-    let before = text.get(..offset).unwrap_or(text);
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let column = before[line_start..].chars().count() + 1;
-    (line, column)
-}
-
 type Problem = (Range<usize>, String);
 
 /// Only the names of what has one, with where they are written: two
@@ -336,12 +318,12 @@ fn validate_ui(c: &Config, out: &mut Vec<Problem>) {
         out.push((c.ui.ticker_fps.span(), format!("ticker_fps must be 1..=60, not {fps}")));
     }
     let theme = c.ui.theme.get_ref();
-    if crate::theme::builtin(theme).is_none() && !expand_tilde(theme).is_file() {
+    if crate::prefs::builtin_theme(theme).is_none() && !expand_tilde(theme).is_file() {
         out.push((
             c.ui.theme.span(),
             format!(
                 "unknown theme {theme:?}: not one of {} and not a file",
-                crate::theme::BUILTIN
+                crate::prefs::THEMES
                     .iter()
                     .map(|(n, _)| *n)
                     .collect::<Vec<_>>()

@@ -123,11 +123,32 @@ fn a_planted_back_arrow_fails_the_check_with_file_and_line() {
         "use crate::{fmt, ui::X};\nfn f() { crate::app::run(); }\n",
     )
     .unwrap();
-    let (bad, _) = check(&dir);
+    let bad = check(&dir);
     let _ = std::fs::remove_dir_all(&dir);
     let want = ["model/mod.rs:1: model -> ui", "model/mod.rs:2: model -> app"];
     assert_eq!(bad.len(), 2, "{bad:?}");
     for (b, w) in bad.iter().zip(want) {
         assert!(b.ends_with(w), "{b} should end with {w}");
     }
+}
+
+#[test]
+fn code_lines_leave_out_blanks_comments_and_tests() {
+    let src = "//! doc\n\nfn f() {\n    // note\n    g();\n}\n#[cfg(test)]\nmod tests {\n    fn t() {}\n}\n";
+    assert_eq!(code_lines(src), 3);
+    assert_eq!(code_lines(&"x();\n".repeat(601)), 601);
+}
+
+#[test]
+fn a_long_file_is_named_and_test_files_are_not() {
+    let dir = std::env::temp_dir().join(format!("fleettop-long-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("big.rs"), "x();\n".repeat(11)).unwrap();
+    std::fs::write(dir.join("big_tests.rs"), "x();\n".repeat(50)).unwrap();
+    std::fs::write(dir.join("small.rs"), "x();\n".repeat(10)).unwrap();
+    let long = too_long(&dir, 10);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(long.len(), 1, "{long:?}");
+    assert!(long[0].ends_with("big.rs: 11"), "{long:?}");
 }

@@ -304,10 +304,13 @@ impl State {
 }
 
 /// One job as the audit sees it: launchctl's view joined with its plist
-/// and what the host said of its program and log.
-#[derive(Debug, Clone, PartialEq, Default)]
+/// and what the host said of its program and log. Serialised as the
+/// snapshot's `launchd` object (`docs/snapshot.md`): its state as `cohort`,
+/// times in RFC 3339, without the log tail and the raw fields.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct Audit {
     pub label: String,
+    #[serde(rename = "cohort", serialize_with = "state_word")]
     pub state: State,
     /// Why it is failing, in words ("script deleted: ~/x.sh").
     pub cause: Option<String>,
@@ -324,10 +327,22 @@ pub struct Audit {
     pub program: Vec<String>,
     pub stderr_path: Option<String>,
     /// The last lines of `StandardErrorPath`, when it was read.
+    #[serde(skip)]
     pub stderr_tail: Vec<String>,
     /// When fleettop last saw it exit 0 (ms since the epoch).
+    #[serde(serialize_with = "time_word")]
     pub last_ok_at: Option<crate::model::Millis>,
+    #[serde(skip)]
     pub fields: Vec<(String, String)>,
+}
+
+/// running, ok, down, failing, not loaded.
+fn state_word<S: serde::Serializer>(s: &State, out: S) -> Result<S::Ok, S::Error> {
+    out.serialize_str(s.as_str())
+}
+
+fn time_word<S: serde::Serializer>(at: &Option<crate::model::Millis>, out: S) -> Result<S::Ok, S::Error> {
+    serde::Serialize::serialize(&at.map(crate::model::rfc3339), out)
 }
 
 /// Jobs by cohort in words: "47 running, 74 ok, 3 down, 20 failing, 4 not

@@ -24,7 +24,9 @@ pub mod proc;
 pub mod prometheus;
 pub mod push;
 pub mod redact;
-pub mod sanitize;
+/// The sanitiser lives below the model (its `Clean` strings are in model types);
+/// parsers reach it here as before.
+pub use crate::sanitize;
 pub mod syncthing;
 pub mod systemctl;
 
@@ -43,5 +45,17 @@ impl<T> Parsed<T> {
         if self.first_error.is_none() {
             self.first_error = Some(message());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// A time an agent may write that lies past what RFC 3339 can say is
+    /// written back as its last second (the model's clamp, fed by the parser).
+    #[test]
+    fn a_parsed_time_past_9999_is_written_as_the_last_second() {
+        let past_9999 = super::agent::parse_rfc3339("9999-12-31T23:59:59-23:59");
+        assert_eq!(past_9999, Some(253_402_387_139_000), "10000-01-01T23:58:59Z");
+        assert_eq!(crate::model::rfc3339(past_9999.unwrap()), "9999-12-31T23:59:59Z");
     }
 }

@@ -14,25 +14,7 @@ use quick_xml::events::{BytesRef, Event};
 use super::Parsed;
 use super::sanitize::Clean;
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
-pub struct Gpu {
-    pub index: u32,
-    /// What the driver (or a pushing host) says: outside text.
-    pub name: Clean,
-    pub util_pct: Option<f64>,
-    pub mem_used_bytes: Option<u64>,
-    pub mem_total_bytes: Option<u64>,
-    pub temp_c: Option<f64>,
-    pub processes: Vec<GpuProcess>,
-}
-
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
-pub struct GpuProcess {
-    pub pid: u32,
-    /// A process name: any user on the host picks it.
-    pub name: Clean,
-    pub mem_bytes: Option<u64>,
-}
+pub use crate::model::{Gpu, GpuProcess};
 
 /// Parses `nvidia-smi -q -x` output.
 ///

@@ -5,16 +5,7 @@
 //! `POWER_SUPPLY_TYPE`, `_SCOPE`, `_PRESENT`, `_STATUS`, `_CAPACITY`,
 //! `_ENERGY_NOW`/`_ENERGY_FULL` (µWh), `_CHARGE_NOW`/`_CHARGE_FULL` (µAh).
 
-/// A system battery and how full it is.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct Battery {
-    pub name: String,
-    /// 0–100.
-    pub pct: Option<f64>,
-    /// As the kernel reports it: `Charging`, `Discharging`, `Full`,
-    /// `Not charging`, `Unknown`.
-    pub status: Option<String>,
-}
+pub use crate::model::Battery;
 
 /// Reads one supply's uevent; `name` is its directory name (`BAT0`).
 ///

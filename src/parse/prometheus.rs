@@ -37,22 +37,7 @@ pub fn parse(text: &str) -> Parsed<Vec<Sample>> {
     out
 }
 
-/// Requests and token counters of an inference server, summed over every
-/// label set (one per model, engine or LoRA adapter). `None` when the page
-/// has no sample of that metric.
-#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize)]
-pub struct InferenceCounters {
-    pub running: Option<f64>,
-    pub waiting: Option<f64>,
-    pub generation_tokens_total: Option<f64>,
-    pub prompt_tokens_total: Option<f64>,
-    /// vLLM `vllm:request_success_total`, every `finished_reason`: the
-    /// requests that finished. (llama.cpp exports no such counter.)
-    pub requests_total: Option<f64>,
-    /// The part of `requests_total` whose `finished_reason` is `abort` or
-    /// `error`: requests that failed or were cut off.
-    pub failed_total: Option<f64>,
-}
+pub use crate::model::InferenceCounters;
 
 /// Gauges: vLLM, then llama.cpp.
 const RUNNING: [&str; 2] = ["vllm:num_requests_running", "llamacpp:requests_processing"];

@@ -341,27 +341,29 @@ mod tests {
         assert_eq!(runs.load(SeqCst), 1, "nobody to tell: no restart");
     }
 
+    /// The store puts these on the rows (store's tests): a host's error, one
+    /// error row for the scope, an agent's heartbeat error.
     #[test]
     fn every_row_kind_says_the_crash_where_its_rows_are() {
-        use crate::store::Store;
-        let config = crate::config::parse_str(
-            "[[hosts]]\nname = \"pi\"\nssh = \"u@h\"\n[[services.http]]\nname = \"web\"\nurl = \"http://h/\"\n",
-            "t.toml",
-        )
-        .unwrap();
-        let mut store = Store::new(&config);
         let words = "collector crashed: x, restarting";
-        store.apply(Rows::Host("pi".into()).update(words.into()), 1);
-        assert!(format!("{:?}", store.host("pi").unwrap()).contains(words));
+        assert!(matches!(
+            Rows::Host("pi".into()).update(words.into()),
+            Update::Host { name, result: Err(SourceError::Other(w)) } if name == "pi" && w == words
+        ));
         let web = Rows::service(Kind::Http, "http:web".into(), "web");
-        store.apply(web.update(words.into()), 1);
-        let row = store.services.get("http:web").unwrap();
-        assert_eq!((row.row.health, row.row.detail.as_str()), (Health::Error, words));
-        store.apply(Rows::Agent("scout".into()).update(words.into()), 1);
-        assert_eq!(
-            store.agents.get("scout").unwrap().heartbeat_error.as_deref(),
-            Some(words)
-        );
+        let Update::Services(ServiceUpdate::Set { scope, rows }) = web.update(words.into()) else {
+            panic!("not a scope's rows")
+        };
+        assert_eq!(scope, "http:web");
+        let row: Vec<_> = rows
+            .iter()
+            .map(|r| (r.key.as_str(), r.kind, r.health, r.detail.as_str()))
+            .collect();
+        assert_eq!(row, [("http:web", Kind::Http, Health::Error, words)]);
+        assert!(matches!(
+            Rows::Agent("scout".into()).update(words.into()),
+            Update::Agents(AgentUpdate::Heartbeat { agent, at: Err(w) }) if agent == "scout" && w == words
+        ));
     }
 
     #[test]

@@ -339,7 +339,7 @@ pub(super) fn state_observation(h: &HostEntry, r: &AlertRules, now: Millis) -> O
 
 /// The numbers of a pushed host JSON as a sample the UI and the rules read.
 pub(crate) fn sample_from_snap(s: &crate::parse::push::HostSnap, at: Millis) -> HostSample {
-    use crate::model::{Battery, Disk, InferenceCounters, Process, Temp};
+    use crate::model::{Battery, InferenceCounters, Temp};
     use crate::parse::sanitize::sanitize;
     const MAX_LIST: usize = 64;
     HostSample {
@@ -349,23 +349,7 @@ pub(crate) fn sample_from_snap(s: &crate::parse::push::HostSnap, at: Millis) -> 
         mem_total_bytes: s.mem_total_bytes.unwrap_or(0),
         swap_used_bytes: s.swap_used_bytes.unwrap_or(0),
         swap_total_bytes: s.swap_total_bytes.unwrap_or(0),
-        disks: s
-            .disks
-            .iter()
-            .take(MAX_LIST)
-            .map(|d| {
-                // An agent older than `available_bytes`: size − used.
-                let available = d.available_bytes.unwrap_or(d.total_bytes.saturating_sub(d.used_bytes));
-                Disk::new(
-                    sanitize(&d.mount),
-                    String::new(),
-                    String::new(),
-                    d.total_bytes,
-                    d.used_bytes,
-                    available,
-                )
-            })
-            .collect(),
+        disks: s.disks.iter().take(MAX_LIST).map(pushed_disk).collect(),
         load: s.load.map_or([0.0; 3], |l| l.map(finite)),
         uptime_s: s.uptime_s.unwrap_or(0),
         temps: s
@@ -386,20 +370,7 @@ pub(crate) fn sample_from_snap(s: &crate::parse::push::HostSnap, at: Millis) -> 
             })
             .into_iter()
             .collect(),
-        processes: s
-            .top
-            .iter()
-            .take(MAX_LIST)
-            .map(|p| Process {
-                pid: p.pid,
-                name: sanitize(&p.name),
-                cpu_pct: if p.cpu_pct.is_finite() { p.cpu_pct } else { 0.0 },
-                mem_bytes: p.mem_bytes,
-                cmd: String::new(),
-                user: std::sync::Arc::from(""),
-                state: "",
-            })
-            .collect(),
+        processes: s.top.iter().take(MAX_LIST).map(pushed_process).collect(),
         sessions: s
             .sessions
             .iter()
@@ -425,6 +396,34 @@ pub(crate) fn sample_from_snap(s: &crate::parse::push::HostSnap, at: Millis) -> 
             .filter(|p| p.is_finite())
             .map(|p| p.clamp(0.0, 100.0)),
         ..HostSample::default()
+    }
+}
+
+/// A pushed disk: its mount sanitised.
+fn pushed_disk(d: &crate::parse::push::DiskSnap) -> crate::model::Disk {
+    // An agent older than `available_bytes`: size − used.
+    let available = d.available_bytes.unwrap_or(d.total_bytes.saturating_sub(d.used_bytes));
+    let mount = crate::parse::sanitize::sanitize(&d.mount);
+    crate::model::Disk::new(
+        mount,
+        String::new(),
+        String::new(),
+        d.total_bytes,
+        d.used_bytes,
+        available,
+    )
+}
+
+/// A pushed process: its name sanitised, a CPU % that is a number.
+fn pushed_process(p: &crate::parse::push::TopSnap) -> crate::model::Process {
+    crate::model::Process {
+        pid: p.pid,
+        name: crate::parse::sanitize::sanitize(&p.name),
+        cpu_pct: if p.cpu_pct.is_finite() { p.cpu_pct } else { 0.0 },
+        mem_bytes: p.mem_bytes,
+        cmd: String::new(),
+        user: std::sync::Arc::from(""),
+        state: "",
     }
 }
 

@@ -397,4 +397,6 @@ impl Store {
 #[cfg(test)]
 pub(crate) mod clock_tests;
 #[cfg(test)]
+mod push_tests;
+#[cfg(test)]
 pub(crate) mod tests;

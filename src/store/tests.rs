@@ -253,3 +253,38 @@ fn event_text_from_outside_is_sanitised() {
     r.push(2, NewEvent::default());
     assert_eq!((r.len(), r.dropped), (2, 1), "the ring is bounded");
 }
+
+/// What a crashed source task sends (`sources::Rows`) lands on its rows: a
+/// host's error, the scope's one error row, the agent's heartbeat error.
+#[test]
+fn a_crashed_sources_words_are_said_where_its_rows_are() {
+    use crate::update::agents::AgentUpdate;
+    use crate::update::services::{Health, Kind, Row, ServiceUpdate};
+    let mut store = Store::new(&config("[[services.http]]\nname = \"web\"\nurl = \"http://h/\"\n"));
+    let words = "collector crashed: x, restarting";
+    store.apply(
+        Update::Host {
+            name: "box".into(),
+            result: Err(SourceError::Other(words.into())),
+        },
+        1,
+    );
+    assert!(format!("{:?}", store.host("box").unwrap()).contains(words));
+    let row = Row::new("http:web", Kind::Http, "web", Health::Error, words);
+    let set = ServiceUpdate::Set {
+        scope: "http:web".into(),
+        rows: vec![row],
+    };
+    store.apply(Update::Services(set), 1);
+    let row = store.services.get("http:web").unwrap();
+    assert_eq!((row.row.health, row.row.detail.as_str()), (Health::Error, words));
+    let hb = AgentUpdate::Heartbeat {
+        agent: "scout".into(),
+        at: Err(words.into()),
+    };
+    store.apply(Update::Agents(hb), 1);
+    assert_eq!(
+        store.agents.get("scout").unwrap().heartbeat_error.as_deref(),
+        Some(words)
+    );
+}

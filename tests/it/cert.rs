@@ -199,7 +199,6 @@ async fn https_checks_read_the_certificate_expiry() {
 #[test]
 fn certificate_rows_on_the_services_tab() {
     use fleettop::store::{Store, Tab};
-    use fleettop::theme::{GlyphKind, Glyphs, Theme};
     use fleettop::ui::View;
     use fleettop::update::Update;
     use fleettop::update::services::{Health, Kind, Row, ServiceUpdate};
@@ -226,9 +225,7 @@ fn certificate_rows_on_the_services_tab() {
         tab: Tab::Services,
         ..View::default()
     };
-    let g = Glyphs::new(GlyphKind::Console);
-    let buf = crate::common::screen::draw(&st, &view, &Theme::load("default").unwrap(), &g, (100, 30), NOW);
-    crate::common::screen::assert_console_only(&buf, "certificate rows");
+    let buf = crate::common::screen::console_100x30(&st, &view, NOW, "certificate rows");
     let screen = crate::common::screen::text(&buf);
     assert!(screen.contains("cert expires in 2d"), "{screen}");
     assert!(screen.contains("certificate expired"), "{screen}");

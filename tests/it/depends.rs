@@ -88,7 +88,6 @@ async fn a_check_behind_a_dead_dependency_is_blocked_not_a_problem() {
 #[test]
 fn blocked_rows_on_the_services_tab() {
     use fleettop::store::{Store, Tab};
-    use fleettop::theme::{GlyphKind, Glyphs, Theme};
     use fleettop::ui::View;
     use fleettop::update::Update;
     use fleettop::update::services::{Health, Kind, Row, ServiceUpdate};
@@ -113,15 +112,7 @@ fn blocked_rows_on_the_services_tab() {
         tab: Tab::Services,
         ..View::default()
     };
-    let g = Glyphs::new(GlyphKind::Console);
-    let buf = crate::common::screen::draw(&st, &view, &Theme::load("default").unwrap(), &g, (100, 30), NOW);
-    let allowed = crate::common::screen::console_glyphs();
-    assert!(
-        buf.content()
-            .iter()
-            .flat_map(|c| c.symbol().chars())
-            .all(|c| allowed.contains(&c))
-    );
+    let buf = crate::common::screen::console_100x30(&st, &view, NOW, "a check blocked by its dependency");
     let screen = crate::common::screen::text(&buf);
     assert!(screen.contains("blocked by drain; connection refused"), "{screen}");
     assert!(screen.lines().next().unwrap().contains("Services 1!"), "{screen}");
@@ -135,7 +126,6 @@ fn blocked_rows_on_the_services_tab() {
 fn a_blocked_daemon_on_the_agents_tab() {
     use fleettop::parse::agent::{Parsed, parse};
     use fleettop::store::{Store, Tab};
-    use fleettop::theme::{GlyphKind, Glyphs, Theme};
     use fleettop::ui::View;
     use fleettop::update::Update;
     use fleettop::update::agents::AgentUpdate;
@@ -169,9 +159,7 @@ fn a_blocked_daemon_on_the_agents_tab() {
         tab: Tab::Agents,
         ..View::default()
     };
-    let g = Glyphs::new(GlyphKind::Console);
-    let buf = crate::common::screen::draw(&st, &view, &Theme::load("default").unwrap(), &g, (100, 30), NOW);
-    crate::common::screen::assert_console_only(&buf, "blocked daemon");
+    let buf = crate::common::screen::console_100x30(&st, &view, NOW, "blocked daemon");
     let screen = crate::common::screen::text(&buf);
     assert!(screen.contains("blocked by drain"), "{screen}");
     // Its failed run is not an alert of its own: not an error in the ticker.

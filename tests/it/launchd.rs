@@ -13,7 +13,6 @@ use fleettop::config::parse_str;
 use fleettop::model::{Level, now_millis};
 use fleettop::parse::launchctl::{Audit, State};
 use fleettop::store::{Store, Tab};
-use fleettop::theme::{GlyphKind, Glyphs, Theme};
 use fleettop::ui::{Detail, View};
 use fleettop::update::Update;
 use fleettop::update::services::{Health, Kind, Row, ServiceUpdate};
@@ -318,8 +317,6 @@ fn render_store() -> Store {
 #[test]
 fn launchd_list_and_job_drill_down_render() {
     let st = render_store();
-    let g = Glyphs::new(GlyphKind::Console);
-    let allowed = common::screen::console_glyphs();
     let list = View {
         tab: Tab::Services,
         ..View::default()
@@ -330,13 +327,7 @@ fn launchd_list_and_job_drill_down_render() {
         ..View::default()
     };
     for (name, view) in [("launchd_list", list), ("launchd_job", detail)] {
-        let buf = common::screen::draw(&st, &view, &Theme::load("default").unwrap(), &g, (100, 30), NOW);
-        for c in buf.content() {
-            for ch in c.symbol().chars() {
-                assert!(allowed.contains(&ch), "{name}: {ch:?} is not a console glyph");
-            }
-        }
-        let screen = text(&buf);
+        let screen = text(&common::screen::console_100x30(&st, &view, NOW, name));
         insta::assert_snapshot!(format!("{name}_100x30"), screen);
     }
 }

@@ -33,6 +33,7 @@ mod inference;
 mod launchd;
 mod local_sources;
 mod mac;
+mod malloc_arenas;
 mod metric;
 mod nats;
 mod panic_cli;

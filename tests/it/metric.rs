@@ -402,7 +402,6 @@ mod render {
     use super::*;
     use common::screen::text;
     use fleettop::store::Tab;
-    use fleettop::theme::{GlyphKind, Glyphs, Theme};
     use fleettop::ui::{Detail, View};
     use fleettop::update::metric::MetricInfo;
     use fleettop::update::services::{Kind, Row, ServiceUpdate};
@@ -464,16 +463,8 @@ mod render {
     #[test]
     fn metric_rows_and_drill_down_at_100x30_in_console_glyphs() {
         let (store, now) = store();
-        let theme = Theme::load("default").unwrap();
-        let g = Glyphs::new(GlyphKind::Console);
-        let allowed = common::screen::console_glyphs();
         for (name, view) in views() {
-            let buf = common::screen::draw(&store, &view, &theme, &g, (100, 30), now);
-            for cell in buf.content() {
-                for ch in cell.symbol().chars() {
-                    assert!(allowed.contains(&ch), "{name}: {ch:?} is not a console glyph");
-                }
-            }
+            let buf = common::screen::console_100x30(&store, &view, now, name);
             insta::assert_snapshot!(name, text(&buf));
         }
         let problems: Vec<String> = store

@@ -11,7 +11,6 @@ use common::{free_port, stand_in};
 use fleettop::config::parse_str;
 use fleettop::model::{Level, now_millis};
 use fleettop::store::{Store, Tab};
-use fleettop::theme::{GlyphKind, Glyphs, Theme};
 use fleettop::ui::View;
 use fleettop::update::Update;
 use fleettop::update::services::{Health, Kind, Row, ServiceUpdate, UnitStats};
@@ -243,18 +242,11 @@ fn render_store() -> Store {
 #[test]
 fn unit_rows_render_with_console_glyphs() {
     let st = render_store();
-    let g = Glyphs::new(GlyphKind::Console);
-    let allowed = common::screen::console_glyphs();
     let view = View {
         tab: Tab::Services,
         ..View::default()
     };
-    let buf = common::screen::draw(&st, &view, &Theme::load("default").unwrap(), &g, (100, 30), NOW);
-    for c in buf.content() {
-        for ch in c.symbol().chars() {
-            assert!(allowed.contains(&ch), "{ch:?} is not a console glyph");
-        }
-    }
+    let buf = common::screen::console_100x30(&st, &view, NOW, "unit rows");
     let screen = text(&buf);
     assert!(
         screen.contains("restarts 7") && screen.contains("12 errors/min in its journal"),

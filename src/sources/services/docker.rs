@@ -125,46 +125,12 @@ async fn session(d: Docker, cfg: &DockerService, ctx: &Ctx, interval: Duration) 
         ..Default::default()
     };
     let mut events = d.events(Some(opts));
-    let mut watch: Option<(String, String, std::time::Instant)> = None;
+    let mut watch: Option<Watch> = None;
     let mut tick = tokio::time::interval(interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        // Every wake-up (an event, a command, the interval) refreshes the
-        // list, and the details of a container whose drill-down was opened
-        // lately (so its log tail follows).
-        {
-            let mut rows = list(d, cfg).await?;
-            for r in &mut rows {
-                r.every_ms = super::every_ms(interval + Duration::from_secs(REQUEST_TIMEOUT_S));
-            }
-            if !send(
-                ctx,
-                ServiceUpdate::Set {
-                    scope: scope(&cfg.name),
-                    rows,
-                },
-            )
-            .await
-            {
-                return Ok(());
-            }
-            if let Some((key, id, since)) = &watch {
-                if since.elapsed() < WATCH_FOR {
-                    let u = command(
-                        d,
-                        DockerCommand::Details {
-                            key: key.clone(),
-                            id: id.clone(),
-                        },
-                    )
-                    .await;
-                    if !send(ctx, u).await {
-                        return Ok(());
-                    }
-                } else {
-                    watch = None;
-                }
-            }
+        if !refresh(d, cfg, ctx, interval, &mut watch).await? {
+            return Ok(());
         }
         tokio::select! {
             ev = events.next() => {
@@ -190,6 +156,45 @@ async fn session(d: Docker, cfg: &DockerService, ctx: &Ctx, interval: Duration) 
             return Ok(());
         }
     }
+}
+
+/// A container whose drill-down was opened: (key, id, since when).
+type Watch = (String, String, std::time::Instant);
+
+/// Every wake-up (an event, a command, the interval) refreshes the list, and
+/// the details of a container whose drill-down was opened lately (so its log
+/// tail follows). `Ok(false)` when the app is gone.
+async fn refresh(
+    d: &Docker,
+    cfg: &DockerService,
+    ctx: &Ctx,
+    interval: Duration,
+    watch: &mut Option<Watch>,
+) -> Result<bool, String> {
+    let mut rows = list(d, cfg).await?;
+    for r in &mut rows {
+        r.every_ms = super::every_ms(interval + Duration::from_secs(REQUEST_TIMEOUT_S));
+    }
+    let set = ServiceUpdate::Set {
+        scope: scope(&cfg.name),
+        rows,
+    };
+    if !send(ctx, set).await {
+        return Ok(false);
+    }
+    if let Some((key, id, since)) = watch.as_ref() {
+        if since.elapsed() >= WATCH_FOR {
+            *watch = None;
+            return Ok(true);
+        }
+        let details = DockerCommand::Details {
+            key: key.clone(),
+            id: id.clone(),
+        };
+        let u = command(d, details).await;
+        return Ok(send(ctx, u).await);
+    }
+    Ok(true)
 }
 
 /// An engine event, or why the stream is over.

@@ -8,6 +8,9 @@ use crate::update::SourceError;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+/// Per session pattern: (pattern, processes), and its oldest one's age.
+type SessionCounts = (Vec<(String, usize)>, Vec<Option<u64>>);
+
 /// CPU use (overall, per core, per process) is a difference between two
 /// probes: what the host's task keeps of the previous one.
 #[derive(Debug, Default)]
@@ -73,36 +76,12 @@ impl Tracker {
         // CPU and memory of every process first: which are kept depends on
         // them, and only the kept ones become rows (a name, a user).
         let use_of = self.process_use(&live, page, ticks_per_core, max_pct);
-        // Session chips count every process.
-        let (sessions, session_oldest_s): (Vec<_>, Vec<_>) = self
-            .sessions
-            .iter()
-            .map(|pat| {
-                let m: Vec<_> = live
-                    .iter()
-                    .filter(|s| crate::sources::local::name_matches(&s.comm, "", pat))
-                    .collect();
-                let oldest = m.iter().map(|s| s.start_ticks).min();
-                ((pat.clone(), m.len()), oldest.map(|t| proc::age_s(t, p.uptime_s)))
-            })
-            .unzip();
-        let mut keep = if whole {
-            vec![true; live.len()]
-        } else {
-            top(&use_of, TOP_PROCESSES)
-        };
-        // What a daemon's `process` check looks for stays, however idle.
-        for (k, s) in keep.iter_mut().zip(&live) {
-            *k = *k || self.keep.iter().any(|p| s.comm.to_lowercase().contains(p.as_str()));
-        }
+        let (sessions, session_oldest_s) = self.sessions(&live, p.uptime_s);
+        let keep = self.kept(&live, &use_of, whole);
         let kept = keep.iter().filter(|k| **k).count();
         let processes_of = Some(live.len()).filter(|n| *n > kept);
         let mut processes = rows(&live, &use_of, &keep, &p.uids, &p.users);
         processes.sort_by_key(|p| p.pid);
-        let mut disks = p.disks;
-        disks.sort_by(|a, b| a.mount.cmp(&b.mount));
-        disks.dedup_by(|a, b| a.mount == b.mount);
-        disks.retain(|d| d.total_bytes > 0 && !is_pseudo_device(&d.device));
         let parts = crate::sources::sample::Parts {
             at,
             cpu,
@@ -116,7 +95,7 @@ impl Tracker {
         Ok(HostSample {
             os: p.os,
             kernel: p.kernel,
-            disks,
+            disks: real_disks(p.disks),
             temps: p.temps,
             batteries: p.batteries,
             sessions,
@@ -125,6 +104,36 @@ impl Tracker {
             processes_of,
             ..crate::sources::sample::host_sample(parts)
         })
+    }
+
+    /// Each session pattern's (pattern, process count) and the age of its
+    /// oldest process: session chips count every process.
+    fn sessions(&self, live: &[&proc::PidStat], uptime_s: u64) -> SessionCounts {
+        self.sessions
+            .iter()
+            .map(|pat| {
+                let m: Vec<_> = live
+                    .iter()
+                    .filter(|s| crate::sources::local::name_matches(&s.comm, "", pat))
+                    .collect();
+                let oldest = m.iter().map(|s| s.start_ticks).min();
+                ((pat.clone(), m.len()), oldest.map(|t| proc::age_s(t, uptime_s)))
+            })
+            .unzip()
+    }
+
+    /// Which live processes become rows: all, or the top ones ([`top`]),
+    /// and what a daemon's `process` check looks for, however idle.
+    fn kept(&self, live: &[&proc::PidStat], use_of: &[(f32, u64)], whole: bool) -> Vec<bool> {
+        let mut keep = if whole {
+            vec![true; live.len()]
+        } else {
+            top(use_of, TOP_PROCESSES)
+        };
+        for (k, s) in keep.iter_mut().zip(live) {
+            *k = *k || self.keep.iter().any(|p| s.comm.to_lowercase().contains(p.as_str()));
+        }
+        keep
     }
 
     /// (CPU %, memory) of every live process; remembers their ticks.
@@ -188,6 +197,15 @@ fn rows(
         });
     }
     processes
+}
+
+/// The disks a host has, by mount (sorted, each once): none of zero size,
+/// no pseudo file system.
+fn real_disks(mut disks: Vec<crate::model::Disk>) -> Vec<crate::model::Disk> {
+    disks.sort_by(|a, b| a.mount.cmp(&b.mount));
+    disks.dedup_by(|a, b| a.mount == b.mount);
+    disks.retain(|d| d.total_bytes > 0 && !is_pseudo_device(&d.device));
+    disks
 }
 
 /// `df -P` has no file system type: the device names of the usual

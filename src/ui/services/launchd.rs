@@ -66,29 +66,11 @@ pub(super) fn render(frame: &mut Frame, area: Rect, p: &Painter, s: &Service, a:
         ),
         None => " error log ".into(),
     };
-    let block = crate::ui::widgets::section(p, title);
-    let inner_h = usize::from(logs.height.saturating_sub(1)).max(1);
-    let lines: Vec<Line> = if a.stderr_tail.is_empty() {
-        let why = match (&a.stderr_path, a.state) {
-            (None, _) => "no StandardErrorPath in its plist",
-            (Some(_), crate::parse::launchctl::State::Failing) => "no lines (empty, or not readable by this SSH user)",
-            (Some(_), _) => "read only while the job is failing",
-        };
-        vec![Line::styled(why, t.dim)]
-    } else {
-        let sel = d.scroll.min(a.stderr_tail.len() - 1);
-        let first = sel.saturating_sub(inner_h - 1);
-        a.stderr_tail
-            .iter()
-            .rev()
-            .skip(first)
-            .take(inner_h)
-            .enumerate()
-            .map(|(i, l)| {
-                let style = if first + i == sel { t.selected } else { t.text };
-                Line::styled(fmt::fit(l, w, g.ellipsis), style)
-            })
-            .collect()
+    let why = match (&a.stderr_path, a.state) {
+        (None, _) => "no StandardErrorPath in its plist",
+        (Some(_), crate::parse::launchctl::State::Failing) => "no lines (empty, or not readable by this SSH user)",
+        (Some(_), _) => "read only while the job is failing",
     };
-    frame.render_widget(Paragraph::new(lines).block(block), logs);
+    let empty = Line::styled(why, t.dim);
+    super::log_tail(frame, p, logs, title, &a.stderr_tail, d.scroll, empty);
 }

@@ -305,19 +305,38 @@ fn render_container(frame: &mut Frame, area: Rect, p: &Painter, s: &Service, d: 
     let head_h = (head.len() as u16).min(area.height / 2);
     let [top, logs] = Layout::vertical([Constraint::Length(head_h), Constraint::Min(1)]).areas(area);
     frame.render_widget(Paragraph::new(head), top);
-    let block = super::widgets::section(p, " log tail (stdout+stderr), newest first ");
-    let inner_h = usize::from(logs.height.saturating_sub(1)).max(1);
-    let lines: Vec<Line> = if c.logs.is_empty() {
-        vec![Line::styled("no log lines (yet)", t.dim)]
+    let title = " log tail (stdout+stderr), newest first ".to_string();
+    let empty = Line::styled("no log lines (yet)", t.dim);
+    log_tail(frame, p, logs, title, &c.logs, d.scroll, empty);
+}
+
+/// A log tail, newest first, in a section under `title`: the line `scroll`
+/// (counted from the newest) selected and kept on screen; `empty` when
+/// there is no line.
+pub(super) fn log_tail(
+    frame: &mut Frame,
+    p: &Painter,
+    area: Rect,
+    title: String,
+    lines: &[String],
+    scroll: usize,
+    empty: Line<'static>,
+) {
+    let (t, g) = (p.theme, p.glyphs);
+    let (w, rows) = (
+        usize::from(area.width),
+        usize::from(area.height.saturating_sub(1)).max(1),
+    );
+    let shown: Vec<Line> = if lines.is_empty() {
+        vec![empty]
     } else {
-        // `scroll` is the selected line counted from the newest; keep it on screen.
-        let sel = d.scroll.min(c.logs.len() - 1);
-        let first = sel.saturating_sub(inner_h - 1);
-        c.logs
+        let sel = scroll.min(lines.len() - 1);
+        let first = sel.saturating_sub(rows - 1);
+        lines
             .iter()
             .rev()
             .skip(first)
-            .take(inner_h)
+            .take(rows)
             .enumerate()
             .map(|(i, l)| {
                 let style = if first + i == sel { t.selected } else { t.text };
@@ -325,7 +344,7 @@ fn render_container(frame: &mut Frame, area: Rect, p: &Painter, s: &Service, d: 
             })
             .collect()
     };
-    frame.render_widget(Paragraph::new(lines).block(block), logs);
+    frame.render_widget(Paragraph::new(shown).block(super::widgets::section(p, title)), area);
 }
 
 /// Fields as `key value` cells, two a line where the width allows.

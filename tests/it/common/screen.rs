@@ -66,6 +66,16 @@ pub fn console_glyphs() -> HashSet<char> {
     set
 }
 
+/// The real UI at 100x30 with the default theme and console glyphs, every
+/// cell checked to be a console glyph (`what` names the screen if not).
+pub fn console_100x30(store: &Store, view: &View, now: i64, what: &str) -> Buffer {
+    let theme = Theme::load("default").unwrap();
+    let glyphs = Glyphs::new(fleettop::theme::GlyphKind::Console);
+    let buf = draw(store, view, &theme, &glyphs, (100, 30), now);
+    assert_console_only(&buf, what);
+    buf
+}
+
 /// Panics, naming the cell, if anything on screen is not a console glyph.
 pub fn assert_console_only(buf: &Buffer, what: &str) {
     let allowed = console_glyphs();
