@@ -218,19 +218,8 @@ pub(crate) fn pid_records(body: &str) -> (Vec<PidStat>, Option<String>) {
 
 /// Parses a probe output framed by `marker`. Never panics; what does not
 /// parse is counted, what is not framed is [`ProbeSample::garbled`].
-#[allow(
-    clippy::too_many_lines,
-    reason = "one arm per probe section; to split (uids, thermal) once this session's probe CPU work is merged"
-)]
 pub fn parse(text: &str, marker: &str) -> Parsed<ProbeSample> {
     let mut out: Parsed<ProbeSample> = Parsed::default();
-    let add = |out: &mut Parsed<ProbeSample>, errors: usize, first: Option<String>| {
-        if errors > 0 {
-            let first = first.unwrap_or_default();
-            out.note_error(|| first.clone());
-            out.errors += errors - 1;
-        }
-    };
     let secs = sections(text, marker);
     if secs.is_empty() && !text.trim().is_empty() {
         out.note_error(|| "probe output has no sections".into());
@@ -240,9 +229,7 @@ pub fn parse(text: &str, marker: &str) -> Parsed<ProbeSample> {
     if let Some((_, uname)) = secs.iter().find(|(name, _)| *name == "uname")
         && uname.lines().next().map(str::trim) == Some("Darwin")
     {
-        let mut l = uname.lines();
-        out.value.system = sanitize(l.next().unwrap_or("").trim());
-        out.value.kernel = sanitize(l.next().unwrap_or("").trim());
+        read_uname(uname, &mut out.value);
         let d = super::darwin::read_sections(&secs, &mut out);
         out.value.darwin = Some(Box::new(d));
         out.value.complete = complete;
@@ -253,122 +240,8 @@ pub fn parse(text: &str, marker: &str) -> Parsed<ProbeSample> {
         return out;
     }
     for (name, body) in secs {
-        let v = &mut out.value;
-        match name {
-            "uname" => {
-                let mut l = body.lines();
-                v.system = sanitize(l.next().unwrap_or("").trim());
-                v.kernel = sanitize(l.next().unwrap_or("").trim());
-            }
-            "os" => {
-                v.os = body
-                    .lines()
-                    .find_map(|l| l.strip_prefix("PRETTY_NAME="))
-                    .map(|s| sanitize(s.trim().trim_matches('"')))
-                    .unwrap_or_default();
-            }
-            "pagesize" => v.page_size = body.trim().parse().ok().filter(|p: &u64| *p >= 512),
-            "stat" => {
-                let p = proc::parse_stat(body);
-                if p.value.cores.is_empty() {
-                    out.note_error(|| "/proc/stat: no cpu lines".into());
-                } else {
-                    out.value.stat = Some(p.value);
-                }
-                add(&mut out, p.errors, p.first_error);
-            }
-            "meminfo" => {
-                let p = proc::parse_meminfo(body);
-                if p.value.total_bytes == 0 {
-                    out.note_error(|| "/proc/meminfo: no MemTotal".into());
-                } else {
-                    out.value.mem = Some(p.value);
-                }
-                add(&mut out, p.errors, p.first_error);
-            }
-            "loadavg" => {
-                let p = proc::parse_loadavg(body);
-                v.load = p.value;
-                add(&mut out, p.errors, p.first_error);
-            }
-            "uptime" => {
-                let p = proc::parse_uptime(body);
-                v.uptime_s = p.value;
-                add(&mut out, p.errors, p.first_error);
-            }
-            "netdev" => {
-                let p = proc::parse_net_dev(body);
-                v.interfaces = p.value;
-                v.interfaces.sort_by(|a, b| a.name.cmp(&b.name));
-                add(&mut out, p.errors, p.first_error);
-            }
-            "df" => {
-                let p = proc::parse_df(body);
-                v.disks = p.value;
-                add(&mut out, p.errors, p.first_error);
-            }
-            "pids" => {
-                let (procs, failed) = pid_records(body);
-                v.procs = procs;
-                if let Some(why) = failed {
-                    out.note_error(|| why.clone());
-                    // A whole output whose records do not frame is not
-                    // believed; a cut one ends in a part of a record.
-                    if complete {
-                        out.value.garbled = Some(why);
-                    }
-                }
-            }
-            "uids" => {
-                // A line is "UID /proc/PID", 12 to 20 bytes.
-                out.value.uids.reserve(body.len() / 14);
-                for line in body.lines().filter(|l| !l.trim().is_empty()) {
-                    let parsed = line.split_once(' ').and_then(|(uid, path)| {
-                        let pid = path.trim().strip_prefix("/proc/")?.parse::<u32>().ok()?;
-                        Some((pid, uid.parse::<u32>().ok()?))
-                    });
-                    match parsed {
-                        Some((pid, uid)) => {
-                            out.value.uids.insert(pid, uid);
-                        }
-                        None => out.note_error(|| "uids: not 'UID /proc/PID'".into()),
-                    }
-                }
-            }
-            "passwd" => v.users = super::proc::parse_passwd(body),
-            "thermal" => {
-                for line in body.lines().filter(|l| !l.trim().is_empty()) {
-                    let (milli, label) = line.split_once(' ').unwrap_or((line, ""));
-                    match milli.trim().parse::<i64>() {
-                        Ok(m) => {
-                            let celsius = m as f64 / 1000.0;
-                            if celsius > -50.0 && celsius < 200.0 {
-                                out.value.temps.push(Temp {
-                                    label: sanitize(label.trim()),
-                                    celsius,
-                                });
-                            }
-                        }
-                        Err(_) => out.note_error(|| "thermal: not 'MILLIDEGREES TYPE'".into()),
-                    }
-                }
-            }
-            "nvidia" => {
-                let p = nvidia_smi::parse(body);
-                v.gpus = Some(p.value);
-                add(&mut out, p.errors, p.first_error);
-            }
-            "end" => v.complete = true,
-            other => match other.strip_prefix("power ") {
-                Some(supply) => out
-                    .value
-                    .batteries
-                    .extend(power_supply::parse_uevent(&sanitize(supply), body)),
-                None => {
-                    let other = sanitize(other);
-                    out.note_error(|| format!("unknown probe section {other:?}"));
-                }
-            },
+        if !read_counters(name, body, &mut out) {
+            read_section(name, body, complete, &mut out);
         }
     }
     out.value.batteries.sort_by(|a, b| a.name.cmp(&b.name));
@@ -376,6 +249,151 @@ pub fn parse(text: &str, marker: &str) -> Parsed<ProbeSample> {
         out.note_error(|| "probe output cut short".into());
     }
     out
+}
+
+/// The `uname` section: system name, then kernel release.
+fn read_uname(body: &str, v: &mut ProbeSample) {
+    let mut l = body.lines();
+    v.system = sanitize(l.next().unwrap_or("").trim());
+    v.kernel = sanitize(l.next().unwrap_or("").trim());
+}
+
+/// Adds a section parser's error count (and its first error) to `out`.
+fn add_errors(out: &mut Parsed<ProbeSample>, errors: usize, first: Option<String>) {
+    if errors > 0 {
+        let first = first.unwrap_or_default();
+        out.note_error(|| first.clone());
+        out.errors += errors - 1;
+    }
+}
+
+/// The sections holding a `/proc` file or a tool's table; false for any
+/// other section.
+fn read_counters(name: &str, body: &str, out: &mut Parsed<ProbeSample>) -> bool {
+    match name {
+        "stat" => {
+            let p = proc::parse_stat(body);
+            if p.value.cores.is_empty() {
+                out.note_error(|| "/proc/stat: no cpu lines".into());
+            } else {
+                out.value.stat = Some(p.value);
+            }
+            add_errors(out, p.errors, p.first_error);
+        }
+        "meminfo" => {
+            let p = proc::parse_meminfo(body);
+            if p.value.total_bytes == 0 {
+                out.note_error(|| "/proc/meminfo: no MemTotal".into());
+            } else {
+                out.value.mem = Some(p.value);
+            }
+            add_errors(out, p.errors, p.first_error);
+        }
+        "loadavg" => {
+            let p = proc::parse_loadavg(body);
+            out.value.load = p.value;
+            add_errors(out, p.errors, p.first_error);
+        }
+        "uptime" => {
+            let p = proc::parse_uptime(body);
+            out.value.uptime_s = p.value;
+            add_errors(out, p.errors, p.first_error);
+        }
+        "netdev" => {
+            let p = proc::parse_net_dev(body);
+            out.value.interfaces = p.value;
+            out.value.interfaces.sort_by(|a, b| a.name.cmp(&b.name));
+            add_errors(out, p.errors, p.first_error);
+        }
+        "df" => {
+            let p = proc::parse_df(body);
+            out.value.disks = p.value;
+            add_errors(out, p.errors, p.first_error);
+        }
+        "nvidia" => {
+            let p = nvidia_smi::parse(body);
+            out.value.gpus = Some(p.value);
+            add_errors(out, p.errors, p.first_error);
+        }
+        _ => return false,
+    }
+    true
+}
+
+/// Every other section of a Linux probe; an unknown one is counted.
+fn read_section(name: &str, body: &str, complete: bool, out: &mut Parsed<ProbeSample>) {
+    let v = &mut out.value;
+    match name {
+        "uname" => read_uname(body, v),
+        "os" => {
+            v.os = body
+                .lines()
+                .find_map(|l| l.strip_prefix("PRETTY_NAME="))
+                .map(|s| sanitize(s.trim().trim_matches('"')))
+                .unwrap_or_default();
+        }
+        "pagesize" => v.page_size = body.trim().parse().ok().filter(|p: &u64| *p >= 512),
+        "pids" => {
+            let (procs, failed) = pid_records(body);
+            v.procs = procs;
+            if let Some(why) = failed {
+                out.note_error(|| why.clone());
+                // A whole output whose records do not frame is not
+                // believed; a cut one ends in a part of a record.
+                if complete {
+                    out.value.garbled = Some(why);
+                }
+            }
+        }
+        "uids" => read_uids(body, out),
+        "passwd" => v.users = super::proc::parse_passwd(body),
+        "thermal" => read_thermal(body, out),
+        "end" => v.complete = true,
+        other => match other.strip_prefix("power ") {
+            Some(supply) => v.batteries.extend(power_supply::parse_uevent(&sanitize(supply), body)),
+            None => {
+                let other = sanitize(other);
+                out.note_error(|| format!("unknown probe section {other:?}"));
+            }
+        },
+    }
+}
+
+/// The `uids` section: one "UID /proc/PID" line (12 to 20 bytes) per process.
+fn read_uids(body: &str, out: &mut Parsed<ProbeSample>) {
+    out.value.uids.reserve(body.len() / 14);
+    for line in body.lines().filter(|l| !l.trim().is_empty()) {
+        let parsed = line.split_once(' ').and_then(|(uid, path)| {
+            let pid = path.trim().strip_prefix("/proc/")?.parse::<u32>().ok()?;
+            Some((pid, uid.parse::<u32>().ok()?))
+        });
+        match parsed {
+            Some((pid, uid)) => {
+                out.value.uids.insert(pid, uid);
+            }
+            None => out.note_error(|| "uids: not 'UID /proc/PID'".into()),
+        }
+    }
+}
+
+/// The `thermal` section: "MILLIDEGREES TYPE" per zone; readings outside
+/// -50..200 °C are dropped.
+fn read_thermal(body: &str, out: &mut Parsed<ProbeSample>) {
+    for line in body.lines().filter(|l| !l.trim().is_empty()) {
+        let (milli, label) = line.split_once(' ').unwrap_or((line, ""));
+        match milli.trim().parse::<i64>() {
+            Ok(m) => {
+                let celsius = m as f64 / 1000.0;
+                if celsius > -50.0 && celsius < 200.0 {
+                    out.value.temps.push(Temp {
+                        label: sanitize(label.trim()),
+                        celsius,
+                    });
+                }
+            }
+            Err(_) => out.note_error(|| "thermal: not 'MILLIDEGREES TYPE'".into()),
+        }
+    }
 }
 
 #[cfg(test)]
