@@ -10,8 +10,7 @@ use crate::theme::{Depth, Glyphs, Theme, cycle_names};
 use crate::ui::tabs::{self, moved};
 use crate::ui::{self, KioskView, Painter, View};
 use crate::update::Update;
-use crossterm::event::{Event, EventStream, KeyEvent};
-use futures_util::StreamExt;
+use crossterm::event::{Event, KeyEvent};
 use ratatui_textarea::TextArea;
 use std::sync::Arc;
 use std::time::Duration;
@@ -493,7 +492,7 @@ where
     let mut term_sig = signal(SignalKind::terminate())?;
     let mut hup_sig = signal(SignalKind::hangup())?;
     let mut int_sig = signal(SignalKind::interrupt())?;
-    let mut input = EventStream::new();
+    let mut input = crate::term::Input::start();
     let mut house = tokio::time::interval(Duration::from_secs(1));
     house.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut next_frame = Instant::now();

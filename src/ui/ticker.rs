@@ -12,32 +12,44 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 use unicode_width::UnicodeWidthChar;
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct Item {
+/// One event as the ticker shows it, borrowed from the event ring: an
+/// animation step builds the list of them twelve times a second, so it
+/// allocates no text.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Item<'a> {
     pub id: u64,
     pub level: Level,
-    /// The item's text and its trailing separator.
-    pub text: String,
+    /// The item's text in pieces: level word, title, " - " and detail (or
+    /// nothing), and the trailing separator. A gap has none (it is `width`
+    /// blanks).
+    pieces: [&'a str; 7],
     pub width: usize,
 }
 
+impl Item<'_> {
+    /// The item's text, its trailing separator included.
+    fn chars(&self) -> impl Iterator<Item = char> + '_ {
+        let gap = if self.id == GAP_ID { self.width } else { 0 };
+        self.pieces
+            .iter()
+            .flat_map(|p| p.chars())
+            .chain(std::iter::repeat_n(' ', gap))
+    }
+}
+
 /// Newest first; quiet ones (acknowledged, silenced) left out.
-pub fn items(events: &EventRing, g: &Glyphs) -> Vec<Item> {
+pub fn items<'a>(events: &'a EventRing, g: &'a Glyphs) -> Vec<Item<'a>> {
     events
         .newest_first()
         .filter(|e| !e.quiet)
         .map(|e| {
-            let mut text = e.title.clone();
-            if !e.detail.is_empty() {
-                text.push_str(" - ");
-                text.push_str(&e.detail);
-            }
-            text = format!("{}{text}   {}   ", level_prefix(e.level), g.sep);
-            let width = unicode_width::UnicodeWidthStr::width(text.as_str());
+            let dash = if e.detail.is_empty() { "" } else { " - " };
+            let pieces = [level_prefix(e.level), &e.title, dash, &e.detail, "   ", g.sep, "   "];
+            let width = pieces.iter().map(|p| unicode_width::UnicodeWidthStr::width(*p)).sum();
             Item {
                 id: e.id,
                 level: e.level,
-                text,
+                pieces,
                 width,
             }
         })
@@ -94,14 +106,15 @@ pub struct TickerState {
 const GAP_ID: u64 = 0;
 
 /// The items plus, when they are narrower than the screen, a blank gap.
-fn cycle(items: &[Item], width: usize) -> Vec<Item> {
+fn cycle<'a>(items: &[Item<'a>], width: usize) -> Vec<Item<'a>> {
     let total: usize = items.iter().map(|i| i.width).sum();
-    let mut out = items.to_vec();
+    let mut out = Vec::with_capacity(items.len() + 1);
+    out.extend_from_slice(items);
     if !items.is_empty() && total < width {
         out.push(Item {
             id: GAP_ID,
             level: Level::Info,
-            text: " ".repeat(width - total),
+            pieces: [""; 7],
             width: width - total,
         });
     }
@@ -154,7 +167,7 @@ impl TickerState {
             guard += 1;
             let it = &items[i];
             let mut s = String::new();
-            for ch in it.text.chars() {
+            for ch in it.chars() {
                 let w = ch.width().unwrap_or(0);
                 if skip > 0 {
                     if w > skip {
@@ -250,7 +263,8 @@ mod tests {
     #[test]
     fn a_quiet_ticker_stands_still() {
         let (t, g) = (Theme::load("default").unwrap(), Glyphs::new(GlyphKind::Console));
-        let empty = items(&EventRing::new(4), &g);
+        let none = EventRing::new(4);
+        let empty = items(&none, &g);
         let mut st = TickerState::default();
         let before = text(&st.render(&empty, 40, &t, &g));
         assert!(before.contains("all quiet"));
@@ -261,7 +275,8 @@ mod tests {
     #[test]
     fn a_lone_short_event_crosses_the_screen_and_comes_back() {
         let (t, g) = (Theme::load("default").unwrap(), Glyphs::new(GlyphKind::Console));
-        let its = items(&ring(&["one"]), &g);
+        let r = ring(&["one"]);
+        let its = items(&r, &g);
         let mut st = TickerState::default();
         let first = text(&st.render(&its, 40, &t, &g));
         assert!(first.starts_with("one"), "{first:?}");
