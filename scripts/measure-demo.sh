@@ -21,6 +21,10 @@
 # smaller). FLEETTOP_BIN=/path/to/fleettop skips the build; the demo fleet
 # itself honours CARGO_TARGET_DIR and DEMO_PROFILE. MEASURE_KEEP_SCREENS=PREFIX
 # keeps each program's last screen in PREFIX.NAME.txt.
+# FLEETTOP_BASELINE=/path/to/fleettop runs that binary too, idle and
+# animating, in the same window: a before/after pair under the same load
+# (on a shared machine, runs one after the other differ by more than a
+# change does).
 set -euo pipefail
 
 DURATION="${1:-45}"
@@ -114,6 +118,11 @@ SESSIONS=(ft-idle ft-anim htop)
 start_session ft-idle "$BIN" --config "$WORK/idle.toml" --log-file "$WORK/ft-idle.log"
 start_session ft-anim "$BIN" --config "$WORK/anim.toml" --log-file "$WORK/ft-anim.log"
 start_session htop htop
+if [ -n "${FLEETTOP_BASELINE:-}" ]; then
+	SESSIONS+=(base-idle base-anim)
+	start_session base-idle "$FLEETTOP_BASELINE" --config "$WORK/idle.toml" --log-file "$WORK/base-idle.log"
+	start_session base-anim "$FLEETTOP_BASELINE" --config "$WORK/anim.toml" --log-file "$WORK/base-anim.log"
+fi
 
 declare -A PID TICKS0 TICKS1 BYTES0 BYTES1 PEAK ANON RSS
 for s in "${SESSIONS[@]}"; do
@@ -155,11 +164,14 @@ END {
 	name["ft-idle"] = "fleettop | ticker idle (`event_ttl = \"1s\"`)"
 	name["ft-anim"] = "fleettop | ticker animating, 12 fps"
 	name["htop"] = "htop | default"
+	name["base-idle"] = "fleettop baseline | ticker idle"
+	name["base-anim"] = "fleettop baseline | ticker animating, 12 fps"
 	print "| program | phase | CPU % | RSS MiB (of it private) | peak RSS MiB | bytes/s |"
 	print "| --- | --- | ---: | ---: | ---: | ---: |"
-	n = split("ft-idle ft-anim htop", order, " ")
+	n = split("base-idle base-anim ft-idle ft-anim htop", order, " ")
 	for (i = 1; i <= n; i++) {
 		s = order[i]
+		if (!(s in cpu)) continue
 		printf "| %s | %.2f | %s (%s) | %s | %.0f |\n", name[s], cpu[s], mib(rss[s]), mib(anon[s]), mib(peak[s]), bps[s]
 	}
 	h = cpu["htop"] > 0 ? cpu["htop"] : 0.0001
