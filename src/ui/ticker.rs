@@ -39,21 +39,29 @@ impl Item<'_> {
 
 /// Newest first; quiet ones (acknowledged, silenced) left out.
 pub fn items<'a>(events: &'a EventRing, g: &'a Glyphs) -> Vec<Item<'a>> {
-    events
-        .newest_first()
-        .filter(|e| !e.quiet)
-        .map(|e| {
-            let dash = if e.detail.is_empty() { "" } else { " - " };
-            let pieces = [level_prefix(e.level), &e.title, dash, &e.detail, "   ", g.sep, "   "];
-            let width = pieces.iter().map(|p| unicode_width::UnicodeWidthStr::width(*p)).sum();
-            Item {
-                id: e.id,
-                level: e.level,
-                pieces,
-                width,
-            }
-        })
-        .collect()
+    let mut out = Vec::with_capacity(events.len());
+    out.extend(events.newest_first().filter(|e| !e.quiet).map(|e| {
+        let dash = if e.detail.is_empty() { "" } else { " - " };
+        let pieces = [level_prefix(e.level), &e.title, dash, &e.detail, "   ", g.sep, "   "];
+        Item {
+            id: e.id,
+            level: e.level,
+            pieces,
+            width: pieces.iter().map(|p| width(p)).sum(),
+        }
+    }));
+    out
+}
+
+/// Cells of `s`: its length when it is printable ASCII (one cell a byte,
+/// the usual event text, and much quicker to tell), else as
+/// `unicode-width` says.
+fn width(s: &str) -> usize {
+    if s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        s.len()
+    } else {
+        unicode_width::UnicodeWidthStr::width(s)
+    }
 }
 
 fn level_prefix(l: Level) -> &'static str {
@@ -258,6 +266,21 @@ mod tests {
             before.chars().skip(1).collect::<String>(),
             next.chars().take(29).collect::<String>()
         );
+    }
+
+    #[test]
+    fn the_quick_width_is_unicode_width() {
+        for s in [
+            "",
+            "plain ascii 100%",
+            "tab\there",
+            "caf\u{e9}",
+            "\u{4e2d}\u{6587}",
+            "\u{2666}",
+            "a\u{301}",
+        ] {
+            assert_eq!(width(s), unicode_width::UnicodeWidthStr::width(s), "{s:?}");
+        }
     }
 
     #[test]
