@@ -14,26 +14,30 @@ use unicode_width::UnicodeWidthChar;
 
 /// One event as the ticker shows it, borrowed from the event ring: an
 /// animation step builds the list of them twelve times a second, so it
-/// allocates no text.
+/// allocates no text, and counts the width only of the few it shows.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Item<'a> {
     pub id: u64,
     pub level: Level,
     /// The item's text in pieces: level word, title, " - " and detail (or
-    /// nothing), and the trailing separator. A gap has none (it is `width`
-    /// blanks).
+    /// nothing), and the trailing separator. A gap has none.
     pieces: [&'a str; 7],
-    pub width: usize,
+    /// The blanks of a gap; 0 for an event.
+    gap: usize,
 }
 
 impl Item<'_> {
     /// The item's text, its trailing separator included.
     fn chars(&self) -> impl Iterator<Item = char> + '_ {
-        let gap = if self.id == GAP_ID { self.width } else { 0 };
         self.pieces
             .iter()
             .flat_map(|p| p.chars())
-            .chain(std::iter::repeat_n(' ', gap))
+            .chain(std::iter::repeat_n(' ', self.gap))
+    }
+
+    /// Cells on screen.
+    fn width(&self) -> usize {
+        self.gap + self.pieces.iter().map(|p| width(p)).sum::<usize>()
     }
 }
 
@@ -47,7 +51,7 @@ pub fn items<'a>(events: &'a EventRing, g: &'a Glyphs) -> Vec<Item<'a>> {
             id: e.id,
             level: e.level,
             pieces,
-            width: pieces.iter().map(|p| width(p)).sum(),
+            gap: 0,
         }
     }));
     out
@@ -115,7 +119,14 @@ const GAP_ID: u64 = 0;
 
 /// The items plus, when they are narrower than the screen, a blank gap.
 fn cycle<'a>(items: &[Item<'a>], width: usize) -> Vec<Item<'a>> {
-    let total: usize = items.iter().map(|i| i.width).sum();
+    // Summed only as far as the screen's width: whether there is a gap.
+    let mut total = 0;
+    for it in items {
+        total += it.width();
+        if total >= width {
+            break;
+        }
+    }
     let mut out = Vec::with_capacity(items.len() + 1);
     out.extend_from_slice(items);
     if !items.is_empty() && total < width {
@@ -123,7 +134,7 @@ fn cycle<'a>(items: &[Item<'a>], width: usize) -> Vec<Item<'a>> {
             id: GAP_ID,
             level: Level::Info,
             pieces: [""; 7],
-            width: width - total,
+            gap: width - total,
         });
     }
     out
@@ -133,7 +144,7 @@ impl TickerState {
     fn start(&self, items: &[Item]) -> (usize, usize) {
         let Some((id, within)) = self.anchor else { return (0, 0) };
         if let Some(i) = items.iter().position(|it| it.id == id) {
-            return (i, within.min(items[i].width.saturating_sub(1)));
+            return (i, within.min(items[i].width().saturating_sub(1)));
         }
         // The anchor expired (or the gap closed): continue with the next
         // older event, or from the newest after the gap.
@@ -154,7 +165,7 @@ impl TickerState {
         let items = &cycle(items, width);
         let (mut i, mut within) = self.start(items);
         within += 1;
-        if within >= items[i].width {
+        if within >= items[i].width() {
             i = (i + 1) % items.len();
             within = 0;
         }
