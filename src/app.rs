@@ -17,8 +17,9 @@ use std::time::Duration;
 use tokio::sync::{Notify, mpsc};
 use tokio::time::Instant;
 
-/// The shortest time between two redraws that only new data asks for.
-const DATA_FRAME: Duration = Duration::from_millis(250);
+/// The shortest time between two redraws that only new data asks for
+/// (sources answer at moments of their own: one frame for the lot of them).
+const DATA_FRAME: Duration = Duration::from_millis(1000);
 
 /// Any key pauses kiosk rotation this long.
 const KIOSK_KEY_PAUSE: Duration = Duration::from_secs(60);
@@ -572,9 +573,10 @@ where
                 if next_frame < Instant::now() {
                     next_frame = Instant::now() + app.ticker_period;
                 }
-                // Data waiting for its frame goes out with this step, whole.
-                urgent = app.dirty;
-                stepped = !app.dirty;
+                // Data whose frame is due goes out with this step, whole;
+                // until then a step moves only the ticker.
+                urgent = app.dirty && Instant::now() >= data_due;
+                stepped = !urgent;
                 app.step_ticker();
             }
             _ = tokio::time::sleep_until(data_due), if app.dirty && !urgent => {}
