@@ -1,7 +1,8 @@
 # Shell functions shared by the measurement scripts (sourced, not run):
 # a private tmux server whose panes run the measured programs, and readers
 # of /proc for CPU ticks and peak RSS. The sourcing script sets WORK,
-# SOCKET, COLS and ROWS first.
+# SOCKET, COLS and ROWS first, and may set MEASURE_TERM (the TERM the
+# measured programs see; xterm-256color unless set).
 
 tm() {
 	tmux -L "$SOCKET" -f /dev/null "$@"
@@ -27,7 +28,7 @@ start_session() {
 	local name="$1"
 	shift
 	tm new-session -d -s "$name" -x "$COLS" -y "$ROWS" \
-		env TERM=xterm-256color "$@"
+		env TERM="${MEASURE_TERM:-xterm-256color}" "$@"
 	: >"$WORK/$name.out"
 	tm pipe-pane -o -t "$name" "cat >> '$WORK/$name.out'" 2>/dev/null || true
 }
@@ -132,4 +133,48 @@ tree_ticks() {
 		total=$((total + $(all_ticks "$p")))
 	done
 	echo "$total"
+}
+
+# The measured sessions: the sourcing script sets SESSIONS (their names) and
+# PID (name -> pid), and declares the associative arrays TICKS0 TICKS1
+# BYTES0 BYTES1 PEAK RSS ANON that measure_window fills.
+
+# Exits, showing its screen and log, if a session has ended.
+check_alive() {
+	local s
+	for s in "${SESSIONS[@]}"; do
+		if pane_dead "$s" || [ ! -d "/proc/${PID[$s]}" ]; then
+			echo "$(basename "$0"): '$s' exited early; its screen:" >&2
+			tm capture-pane -p -t "$s" | grep -v '^$' >&2 || true
+			[ -f "$WORK/$s.log" ] && tail -n 20 "$WORK/$s.log" >&2
+			exit 1
+		fi
+	done
+}
+
+# SECONDS: every session over the same window. Sets CLK_TCK, T0 and T1,
+# and per session its CPU ticks and terminal bytes at both ends, its RSS,
+# RssAnon and peak RSS at the end.
+measure_window() {
+	local s i
+	check_alive
+	CLK_TCK="$(getconf CLK_TCK)"
+	T0="$(now)"
+	for s in "${SESSIONS[@]}"; do
+		TICKS0[$s]="$(cpu_ticks "${PID[$s]}")"
+		BYTES0[$s]="$(file_size "$WORK/$s.out")"
+	done
+	echo "$(basename "$0"): measuring for ${1}s" >&2
+	for ((i = 0; i < $1; i++)); do
+		sleep 1
+		check_alive
+	done
+	T1="$(now)"
+	for s in "${SESSIONS[@]}"; do
+		TICKS1[$s]="$(cpu_ticks "${PID[$s]}")"
+		BYTES1[$s]="$(file_size "$WORK/$s.out")"
+		PEAK[$s]="$(peak_rss_kib "${PID[$s]}")"
+		RSS[$s]="$(rss_kib "${PID[$s]}")"
+		ANON[$s]="$(anon_rss_kib "${PID[$s]}")"
+	done
 }

@@ -83,7 +83,7 @@ start_session ft-idle "$BIN" --config "$WORK/idle.toml" --log-file "$WORK/ft-idl
 start_session ft-anim "$BIN" --config "$WORK/anim.toml" --log-file "$WORK/ft-anim.log"
 start_session htop htop
 
-declare -A PID TICKS0 TICKS1 BYTES0 BYTES1 PEAK ANON
+declare -A PID TICKS0 TICKS1 BYTES0 BYTES1 PEAK RSS ANON
 for s in "${SESSIONS[@]}"; do
 	PID[$s]="$(pane_pid "$s")"
 done
@@ -91,39 +91,7 @@ done
 echo "measure.sh: warming up ${WARMUP}s (so the idle fleettop's start event expires)" >&2
 sleep "$WARMUP"
 
-check_alive() {
-	local s
-	for s in "${SESSIONS[@]}"; do
-		if pane_dead "$s" || [ ! -d "/proc/${PID[$s]}" ]; then
-			echo "measure.sh: '$s' exited early; its screen:" >&2
-			tm capture-pane -p -t "$s" | grep -v '^$' >&2 || true
-			[ -f "$WORK/$s.log" ] && tail -n 20 "$WORK/$s.log" >&2
-			exit 1
-		fi
-	done
-}
-check_alive
-
-CLK_TCK="$(getconf CLK_TCK)"
-T0="$(now)"
-for s in "${SESSIONS[@]}"; do
-	TICKS0[$s]="$(cpu_ticks "${PID[$s]}")"
-	BYTES0[$s]="$(file_size "$WORK/$s.out")"
-done
-
-echo "measure.sh: measuring for ${DURATION}s" >&2
-for ((i = 0; i < DURATION; i++)); do
-	sleep 1
-	check_alive
-done
-
-T1="$(now)"
-for s in "${SESSIONS[@]}"; do
-	TICKS1[$s]="$(cpu_ticks "${PID[$s]}")"
-	BYTES1[$s]="$(file_size "$WORK/$s.out")"
-	PEAK[$s]="$(peak_rss_kib "${PID[$s]}")"
-	ANON[$s]="$(anon_rss_kib "${PID[$s]}")"
-done
+measure_window "$DURATION"
 
 row() { # SESSION PROGRAM PHASE STEP(yes|no)
 	local s="$1"

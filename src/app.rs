@@ -17,8 +17,9 @@ use std::time::Duration;
 use tokio::sync::{Notify, mpsc};
 use tokio::time::Instant;
 
-/// The shortest time between two redraws that only new data asks for.
-const DATA_FRAME: Duration = Duration::from_millis(250);
+/// The shortest time between two redraws that only new data asks for
+/// (sources answer at moments of their own: one frame for the lot of them).
+const DATA_FRAME: Duration = Duration::from_millis(1000);
 
 /// Any key pauses kiosk rotation this long.
 const KIOSK_KEY_PAUSE: Duration = Duration::from_secs(60);

@@ -6,7 +6,7 @@
 //! Start-up asks the terminal nothing (no `ESC [6n` cursor query): a serial
 //! console or a pty that never answers must not stall or kill the first frame.
 //! [`Screen`] sends frames: whole ones, and animation steps that send only
-//! the ticker's row.
+//! the ticker's row. [`Input`] reads keys and resizes on a thread of its own.
 
 use crate::ui::{self, Painter};
 use crossterm::{cursor, execute, terminal};
@@ -123,6 +123,43 @@ fn run(row: &[Cell], first: usize, last: usize) -> impl Iterator<Item = (u16, &C
         covered = c.symbol().width().saturating_sub(1);
         (i >= first).then(|| (u16::try_from(i).unwrap_or(u16::MAX), c))
     })
+}
+
+/// Terminal input (keys, resizes), read by a thread of its own that blocks
+/// in crossterm's `read` and hands each event over a channel. The app's loop
+/// wakes only when an event is there. (crossterm's `EventStream` tries its
+/// reader's lock, held by its own waiting thread, on every poll of the
+/// stream: seven `sched_yield` calls each time the loop went round, about
+/// 90 a second with the ticker moving.)
+pub(crate) struct Input {
+    rx: tokio::sync::mpsc::Receiver<io::Result<crossterm::event::Event>>,
+}
+
+impl Input {
+    /// Starts the reading thread. It ends at the first read error, or at
+    /// the first event after the `Input` is dropped.
+    pub(crate) fn start() -> Input {
+        let (tx, rx) = tokio::sync::mpsc::channel(64);
+        let reader = tx.clone();
+        let spawned = std::thread::Builder::new().name("input".into()).spawn(move || {
+            loop {
+                let ev = crossterm::event::read();
+                let failed = ev.is_err();
+                if reader.blocking_send(ev).is_err() || failed {
+                    return;
+                }
+            }
+        });
+        if let Err(e) = spawned {
+            let _ = tx.try_send(Err(e));
+        }
+        Input { rx }
+    }
+
+    /// The next event; `None` once the reading thread has ended.
+    pub(crate) async fn next(&mut self) -> Option<io::Result<crossterm::event::Event>> {
+        self.rx.recv().await
+    }
 }
 
 /// Idempotent, and nothing at all when the terminal was not entered.

@@ -7,8 +7,7 @@ use super::{App, DATA_FRAME};
 use crate::model::now_millis;
 use crate::term::Screen;
 use crate::update::Update;
-use crossterm::event::{Event, EventStream};
-use futures_util::StreamExt;
+use crossterm::event::Event;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -71,9 +70,10 @@ impl Frames {
         if self.next_frame < Instant::now() {
             self.next_frame = Instant::now() + app.ticker_period;
         }
-        // Data waiting for its frame goes out with this step, whole.
-        self.urgent = app.dirty;
-        self.stepped = !app.dirty;
+        // Data whose frame is due goes out with this step, whole; until
+        // then a step moves only the ticker.
+        self.urgent = app.dirty && Instant::now() >= self.data_due();
+        self.stepped = !self.urgent;
         app.step_ticker();
     }
 
@@ -136,7 +136,7 @@ where
     let mut term_sig = signal(SignalKind::terminate())?;
     let mut hup_sig = signal(SignalKind::hangup())?;
     let mut int_sig = signal(SignalKind::interrupt())?;
-    let mut input = EventStream::new();
+    let mut input = crate::term::Input::start();
     let mut house = tokio::time::interval(Duration::from_secs(1));
     house.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut f = Frames::new();

@@ -97,7 +97,8 @@ impl Collector {
             .iter()
             .map(|pat| {
                 let m: Vec<&Process> = sample.processes.iter().filter(|p| session_match(p, pat)).collect();
-                let oldest = m.iter().filter_map(|p| started_ticks(p.pid)).min();
+                // Kept from the sample's own reading of each process.
+                let oldest = m.iter().filter_map(|p| procs.start_ticks(p.pid)).min();
                 let age = oldest.map(|t| crate::parse::proc::age_s(t, sample.uptime_s));
                 ((pat.clone(), m.len()), age)
             })
@@ -174,12 +175,6 @@ fn is_pseudo_fs(fs: &str) -> bool {
 
 /// A session chip: the process name, or its program's file name (for
 /// interpreters: `node …/claude`), contains the pattern.
-/// A process's start after boot, in ticks, from its `/proc/PID/stat`.
-fn started_ticks(pid: u32) -> Option<u64> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    crate::parse::proc::parse_pid_stat(&text).value.map(|s| s.start_ticks)
-}
-
 pub(crate) fn session_match(p: &Process, pattern: &str) -> bool {
     name_matches(&p.name, &p.cmd, pattern)
 }

@@ -101,6 +101,12 @@ impl ProcScanner {
         self.page_size
     }
 
+    /// When a user process of the last sample started (ticks after boot),
+    /// as that sample read it.
+    pub(crate) fn start_ticks(&self, pid: u32) -> Option<u64> {
+        self.known.get(&pid).map(|k| k.start_ticks)
+    }
+
     /// One sample: CPU, memory, swap, load, uptime, interfaces and
     /// processes. Everything else of the returned sample is left default.
     pub fn sample(&mut self, at: Millis) -> HostSample {
@@ -185,7 +191,8 @@ impl ProcScanner {
                 self.kthreads.insert(pid, (ino, generation));
                 continue;
             }
-            let Ok(meta) = std::fs::metadata(entry.path()) else {
+            // Relative to the listing's directory: no path built or walked.
+            let Ok(meta) = entry.metadata() else {
                 continue;
             };
             let user = self

@@ -12,36 +12,60 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 use unicode_width::UnicodeWidthChar;
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct Item {
+/// One event as the ticker shows it, borrowed from the event ring: an
+/// animation step builds the list of them twelve times a second, so it
+/// allocates no text, and counts the width only of the few it shows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Item<'a> {
     pub id: u64,
     pub level: Level,
-    /// The item's text and its trailing separator.
-    pub text: String,
-    pub width: usize,
+    /// The item's text in pieces: level word, title, " - " and detail (or
+    /// nothing), and the trailing separator. A gap has none.
+    pieces: [&'a str; 7],
+    /// The blanks of a gap; 0 for an event.
+    gap: usize,
+}
+
+impl Item<'_> {
+    /// The item's text, its trailing separator included.
+    fn chars(&self) -> impl Iterator<Item = char> + '_ {
+        self.pieces
+            .iter()
+            .flat_map(|p| p.chars())
+            .chain(std::iter::repeat_n(' ', self.gap))
+    }
+
+    /// Cells on screen.
+    fn width(&self) -> usize {
+        self.gap + self.pieces.iter().map(|p| width(p)).sum::<usize>()
+    }
 }
 
 /// Newest first; quiet ones (acknowledged, silenced) left out.
-pub fn items(events: &EventRing, g: &Glyphs) -> Vec<Item> {
-    events
-        .newest_first()
-        .filter(|e| !e.quiet)
-        .map(|e| {
-            let mut text = e.title.clone();
-            if !e.detail.is_empty() {
-                text.push_str(" - ");
-                text.push_str(&e.detail);
-            }
-            text = format!("{}{text}   {}   ", level_prefix(e.level), g.sep);
-            let width = unicode_width::UnicodeWidthStr::width(text.as_str());
-            Item {
-                id: e.id,
-                level: e.level,
-                text,
-                width,
-            }
-        })
-        .collect()
+pub fn items<'a>(events: &'a EventRing, g: &'a Glyphs) -> Vec<Item<'a>> {
+    let mut out = Vec::with_capacity(events.len());
+    out.extend(events.newest_first().filter(|e| !e.quiet).map(|e| {
+        let dash = if e.detail.is_empty() { "" } else { " - " };
+        let pieces = [level_prefix(e.level), &e.title, dash, &e.detail, "   ", g.sep, "   "];
+        Item {
+            id: e.id,
+            level: e.level,
+            pieces,
+            gap: 0,
+        }
+    }));
+    out
+}
+
+/// Cells of `s`: its length when it is printable ASCII (one cell a byte,
+/// the usual event text, and much quicker to tell), else as
+/// `unicode-width` says.
+fn width(s: &str) -> usize {
+    if s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        s.len()
+    } else {
+        unicode_width::UnicodeWidthStr::width(s)
+    }
 }
 
 fn level_prefix(l: Level) -> &'static str {
@@ -94,15 +118,23 @@ pub struct TickerState {
 const GAP_ID: u64 = 0;
 
 /// The items plus, when they are narrower than the screen, a blank gap.
-fn cycle(items: &[Item], width: usize) -> Vec<Item> {
-    let total: usize = items.iter().map(|i| i.width).sum();
-    let mut out = items.to_vec();
+fn cycle<'a>(items: &[Item<'a>], width: usize) -> Vec<Item<'a>> {
+    // Summed only as far as the screen's width: whether there is a gap.
+    let mut total = 0;
+    for it in items {
+        total += it.width();
+        if total >= width {
+            break;
+        }
+    }
+    let mut out = Vec::with_capacity(items.len() + 1);
+    out.extend_from_slice(items);
     if !items.is_empty() && total < width {
         out.push(Item {
             id: GAP_ID,
             level: Level::Info,
-            text: " ".repeat(width - total),
-            width: width - total,
+            pieces: [""; 7],
+            gap: width - total,
         });
     }
     out
@@ -112,7 +144,7 @@ impl TickerState {
     fn start(&self, items: &[Item]) -> (usize, usize) {
         let Some((id, within)) = self.anchor else { return (0, 0) };
         if let Some(i) = items.iter().position(|it| it.id == id) {
-            return (i, within.min(items[i].width.saturating_sub(1)));
+            return (i, within.min(items[i].width().saturating_sub(1)));
         }
         // The anchor expired (or the gap closed): continue with the next
         // older event, or from the newest after the gap.
@@ -133,7 +165,7 @@ impl TickerState {
         let items = &cycle(items, width);
         let (mut i, mut within) = self.start(items);
         within += 1;
-        if within >= items[i].width {
+        if within >= items[i].width() {
             i = (i + 1) % items.len();
             within = 0;
         }
@@ -154,7 +186,7 @@ impl TickerState {
             guard += 1;
             let it = &items[i];
             let mut s = String::new();
-            for ch in it.text.chars() {
+            for ch in it.chars() {
                 let w = ch.width().unwrap_or(0);
                 if skip > 0 {
                     if w > skip {
@@ -248,9 +280,25 @@ mod tests {
     }
 
     #[test]
+    fn the_quick_width_is_unicode_width() {
+        for s in [
+            "",
+            "plain ascii 100%",
+            "tab\there",
+            "caf\u{e9}",
+            "\u{4e2d}\u{6587}",
+            "\u{2666}",
+            "a\u{301}",
+        ] {
+            assert_eq!(width(s), unicode_width::UnicodeWidthStr::width(s), "{s:?}");
+        }
+    }
+
+    #[test]
     fn a_quiet_ticker_stands_still() {
         let (t, g) = (Theme::load("default").unwrap(), Glyphs::new(GlyphKind::Console));
-        let empty = items(&EventRing::new(4), &g);
+        let none = EventRing::new(4);
+        let empty = items(&none, &g);
         let mut st = TickerState::default();
         let before = text(&st.render(&empty, 40, &t, &g));
         assert!(before.contains("all quiet"));
@@ -261,7 +309,8 @@ mod tests {
     #[test]
     fn a_lone_short_event_crosses_the_screen_and_comes_back() {
         let (t, g) = (Theme::load("default").unwrap(), Glyphs::new(GlyphKind::Console));
-        let its = items(&ring(&["one"]), &g);
+        let r = ring(&["one"]);
+        let its = items(&r, &g);
         let mut st = TickerState::default();
         let first = text(&st.render(&its, 40, &t, &g));
         assert!(first.starts_with("one"), "{first:?}");

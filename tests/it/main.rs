@@ -56,3 +56,4 @@ mod systemd_units;
 mod ticker_step;
 mod times;
 mod tui_tmux;
+mod wakeups;

@@ -173,7 +173,10 @@ fn process_sections(s: &HostSample, width: usize, p: &Painter) -> Vec<Section> {
         return Vec::new();
     };
     let mut rest: Vec<&crate::model::Process> = (s.processes.iter()).filter(|pr| !std::ptr::eq(*pr, top)).collect();
-    rest.sort_by(|a, b| b.cpu_pct.total_cmp(&a.cpu_pct));
+    // By CPU as shown (whole percent), then by pid: processes whose shown
+    // figure did not change keep their rows from one sample to the next
+    // (sorted by the exact figure, ties at 0-1 % reshuffled every sample).
+    rest.sort_by_key(|pr| (std::cmp::Reverse(pr.cpu_pct.round() as i64), pr.pid));
     let line = |label: &str, pr: &crate::model::Process, style: Style| {
         let txt = format!("{} {}% {}", pr.name, pr.cpu_pct.round(), fmt::bytes(pr.mem_bytes));
         text_line(label, txt, width, p, style)
