@@ -21,7 +21,9 @@ use unicode_width::UnicodeWidthStr;
 /// to restore: `snapshot | jq` must get no escape codes on any path).
 static ENTERED: AtomicBool = AtomicBool::new(false);
 
-pub type Term = Terminal<CrosstermBackend<BufStdout>>;
+mod tty;
+
+pub type Term = Terminal<tty::Tty>;
 
 /// Stdout behind a buffer so each frame goes out in one write.
 pub struct BufStdout(io::BufWriter<Stdout>);
@@ -46,7 +48,8 @@ pub fn enter() -> io::Result<Term> {
         restore();
         return Err(e);
     }
-    let backend = CrosstermBackend::new(BufStdout(io::BufWriter::with_capacity(64 * 1024, io::stdout())));
+    let writer = BufStdout(io::BufWriter::with_capacity(64 * 1024, io::stdout()));
+    let backend = tty::Tty(CrosstermBackend::new(writer));
     // A full-screen viewport starts at the origin: `Terminal::new` queries
     // only the size (an ioctl), never the cursor.
     Terminal::new(backend)
@@ -68,11 +71,11 @@ impl Screen {
         if std::mem::take(&mut self.stepped) && t.current_buffer_mut().area == self.shown.area {
             // What the terminal shows becomes what the next frame is diffed
             // against (swap_buffers makes the current buffer the previous).
-            t.current_buffer_mut().clone_from(&self.shown);
+            copy_cells(t.current_buffer_mut(), &self.shown);
             t.swap_buffers();
         }
         let done = t.draw(|f| ui::render(f, p))?;
-        self.shown.clone_from(done.buffer);
+        copy_cells(&mut self.shown, done.buffer);
         Ok(())
     }
 
@@ -108,6 +111,21 @@ impl Screen {
     /// The last frame as the terminal shows it.
     pub fn shown(&self) -> &Buffer {
         &self.shown
+    }
+}
+
+/// Makes `dst` equal to `src`, in place: only the cells that differ are
+/// written (a frame changes a few; cloning every cell allocated and freed a
+/// whole buffer per frame).
+fn copy_cells(dst: &mut Buffer, src: &Buffer) {
+    if dst.area != src.area {
+        dst.clone_from(src);
+        return;
+    }
+    for (d, s) in dst.content.iter_mut().zip(&src.content) {
+        if d != s {
+            d.clone_from(s);
+        }
     }
 }
 
@@ -186,4 +204,27 @@ pub fn install_panic_hook() {
             crate::sources::panic_words(info.payload())
         );
     }));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::copy_cells;
+    use ratatui::buffer::Buffer;
+    use ratatui::layout::Rect;
+    use ratatui::style::{Color, Style};
+
+    #[test]
+    fn a_copied_frame_equals_its_source() {
+        let area = Rect::new(0, 0, 12, 3);
+        let mut src = Buffer::empty(area);
+        src.set_string(1, 1, "héllo ✓ 世", Style::new().fg(Color::Red));
+        let mut dst = Buffer::empty(area);
+        dst.set_string(0, 0, "old text", Style::new().bg(Color::Blue));
+        copy_cells(&mut dst, &src);
+        assert_eq!(dst, src);
+        // A frame of another size is taken whole.
+        let mut small = Buffer::empty(Rect::new(0, 0, 3, 1));
+        copy_cells(&mut small, &src);
+        assert_eq!(small, src);
+    }
 }
