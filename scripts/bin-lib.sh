@@ -1,7 +1,25 @@
 # Sourced by the measurement scripts: which fleettop binary to measure.
 # FLEETTOP_BIN=/path/to/fleettop names one and skips the build; otherwise the
 # release binary is built here (its output on stderr) and its path printed.
-# Needs ROOT (the repository) set.
+# Needs ROOT (the repository) set. Also: `require_tools`, and cargo from
+# rustup's env when it is not on PATH yet.
+if ! command -v cargo >/dev/null 2>&1 && [ -f "$HOME/.cargo/env" ]; then
+	# shellcheck disable=SC1091
+	. "$HOME/.cargo/env"
+fi
+
+# require_tools SCRIPT TOOL...: exits 1 naming the first TOOL not on PATH.
+require_tools() {
+	local me="$1" tool
+	shift
+	for tool in "$@"; do
+		command -v "$tool" >/dev/null 2>&1 || {
+			echo "$me: '$tool' is required" >&2
+			exit 1
+		}
+	done
+}
+
 fleettop_bin() {
 	if [ -n "${FLEETTOP_BIN:-}" ]; then
 		echo "$FLEETTOP_BIN"

@@ -48,18 +48,9 @@ MEASURE_TERM=linux
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT="$(pwd)"
-for tool in tmux htop awk; do
-	command -v "$tool" >/dev/null 2>&1 || {
-		echo "measure-demo.sh: '$tool' is required (apt-get install -y $tool)" >&2
-		exit 1
-	}
-done
-if ! command -v cargo >/dev/null 2>&1 && [ -f "$HOME/.cargo/env" ]; then
-	# shellcheck disable=SC1091
-	. "$HOME/.cargo/env"
-fi
 # shellcheck source=scripts/bin-lib.sh
 . "$ROOT/scripts/bin-lib.sh"
+require_tools measure-demo.sh tmux htop awk
 BIN="$(fleettop_bin measure-demo.sh)"
 
 WORK="$(mktemp -d /tmp/fleettop-measure-demo.XXXXXX)"

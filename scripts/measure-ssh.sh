@@ -31,22 +31,13 @@ ROWS=30
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT="$(pwd)"
-for tool in tmux ssh ssh-keygen awk; do
-	command -v "$tool" >/dev/null 2>&1 || {
-		echo "measure-ssh.sh: '$tool' is required" >&2
-		exit 1
-	}
-done
+# shellcheck source=scripts/bin-lib.sh
+. "$ROOT/scripts/bin-lib.sh"
+require_tools measure-ssh.sh tmux ssh ssh-keygen awk
 [ -x /usr/sbin/sshd ] || {
 	echo "measure-ssh.sh: /usr/sbin/sshd is required (apt-get install -y openssh-server)" >&2
 	exit 1
 }
-if ! command -v cargo >/dev/null 2>&1 && [ -f "$HOME/.cargo/env" ]; then
-	# shellcheck disable=SC1091
-	. "$HOME/.cargo/env"
-fi
-# shellcheck source=scripts/bin-lib.sh
-. "$ROOT/scripts/bin-lib.sh"
 BIN="$(fleettop_bin measure-ssh.sh)"
 # What `exec sh` reads on every poll (the probe, a fixed marker). A debug
 # build: the text is the same, and a release example would build the

@@ -38,19 +38,10 @@ ROWS=30
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT="$(pwd)"
 
-for tool in tmux htop awk; do
-	if ! command -v "$tool" >/dev/null 2>&1; then
-		echo "measure.sh: '$tool' is required (apt-get install -y $tool)" >&2
-		exit 1
-	fi
-done
-if ! command -v cargo >/dev/null 2>&1 && [ -f "$HOME/.cargo/env" ]; then
-	# shellcheck disable=SC1091
-	. "$HOME/.cargo/env"
-fi
-
 # shellcheck source=scripts/bin-lib.sh
 . "$ROOT/scripts/bin-lib.sh"
+require_tools measure.sh tmux htop awk
+
 BIN="$(fleettop_bin measure.sh)"
 
 WORK="$(mktemp -d /tmp/fleettop-measure.XXXXXX)"

@@ -28,14 +28,9 @@ WARMUP=12
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT="$(pwd)"
-for tool in tmux python3; do
-	if ! command -v "$tool" >/dev/null 2>&1; then
-		echo "ticker-bytes.sh: '$tool' is required" >&2
-		exit 1
-	fi
-done
 # shellcheck source=scripts/bin-lib.sh
 . "$ROOT/scripts/bin-lib.sh"
+require_tools ticker-bytes.sh tmux python3
 BIN="$(fleettop_bin ticker-bytes.sh)"
 WORK="$(mktemp -d /tmp/fleettop-ticker-bytes.XXXXXX)"
 SOCKET="fleettop-ticker-bytes-$$"

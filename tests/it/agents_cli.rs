@@ -6,6 +6,7 @@ use crate::common;
 use common::{named, stand_in};
 use std::process::Command;
 
+/// The real binary with `args`, then `--config cfg` and a log file in `dir`.
 pub(crate) fn run(args: &[&str], cfg: &std::path::Path, dir: &tempfile::TempDir) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_fleettop"))
         .args(args)
@@ -15,6 +16,17 @@ pub(crate) fn run(args: &[&str], cfg: &std::path::Path, dir: &tempfile::TempDir)
         .arg(dir.path().join("log"))
         .output()
         .unwrap()
+}
+
+/// `fleettop ARGS` on a config `dir/c.toml` holding `toml`: asserts the
+/// exit code of a config error (3) and returns what it said.
+pub(crate) fn config_error(args: &[&str], toml: &str, dir: &tempfile::TempDir) -> String {
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(&cfg, toml).unwrap();
+    let o = run(args, &cfg, dir);
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    err
 }
 
 #[test]

@@ -128,20 +128,11 @@ fn a_daemon_whose_runs_stop_is_overdue_then_critical_with_its_day_counted() {
 #[test]
 fn a_bad_schedule_or_zone_is_a_config_error_with_its_place() {
     let dir = tempfile::tempdir().unwrap();
-    let cfg = dir.path().join("c.toml");
-    std::fs::write(
-        &cfg,
-        "[[agents.daemon]]\nname = \"scout\"\nschedule = \"0 7 * * *\"\ntz = \"Europe/Atlantis\"\n",
-    )
-    .unwrap();
-    let o = fleettop(&["snapshot"], &cfg, &dir);
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(3), "{err}");
+    let toml = "[[agents.daemon]]\nname = \"scout\"\nschedule = \"0 7 * * *\"\ntz = \"Europe/Atlantis\"\n";
+    let err = crate::agents_cli::config_error(&["snapshot"], toml, &dir);
     assert!(err.contains("c.toml:4:6") && err.contains("Europe/Atlantis"), "{err}");
-    std::fs::write(&cfg, "[[agents.daemon]]\nname = \"scout\"\nschedule = \"0 25 * * *\"\n").unwrap();
-    let o = fleettop(&["check"], &cfg, &dir);
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(3), "{err}");
+    let toml = "[[agents.daemon]]\nname = \"scout\"\nschedule = \"0 25 * * *\"\n";
+    let err = crate::agents_cli::config_error(&["check"], toml, &dir);
     assert!(err.contains("c.toml:3:12") && err.contains("hour"), "{err}");
 }
 

@@ -236,15 +236,7 @@ async fn a_loopback_metrics_url_on_an_ssh_host_is_fetched_over_its_link() {
         "curl",
         &format!("echo \"$@\" >> '{}'\nexec {} \"$@\"\n", mark.display(), real.trim()),
     );
-    let _sshd = sshd::Sshd::start_with(
-        &keys,
-        port,
-        "inference",
-        &format!(
-            "ForceCommand env PATH={}:/usr/bin:/bin sh -c \"$SSH_ORIGINAL_COMMAND\"",
-            bin.display()
-        ),
-    );
+    let _sshd = sshd::Sshd::start_with_path(&keys, port, "inference", &bin);
     let kh = keys.path("known_hosts");
     std::fs::write(&kh, keys.known_line(port, "host_key")).unwrap();
     let base = serve(|_, n| (200, vllm_page(n)));

@@ -108,15 +108,7 @@ async fn a_macs_jobs_are_audited_over_its_ssh_link() {
     stand_ins(&bin, &list);
     write_plists(&agents, &daemons, &tmp);
     let port = free_port();
-    let _mac = Sshd::start_with(
-        &keys,
-        port,
-        "mac",
-        &format!(
-            "ForceCommand env PATH={}:/usr/bin:/bin sh -c \"$SSH_ORIGINAL_COMMAND\"",
-            bin.display()
-        ),
-    );
+    let _mac = Sshd::start_with_path(&keys, port, "mac", &bin);
     let kh = keys.path("known_hosts");
     std::fs::write(&kh, keys.known_line(port, "host_key")).unwrap();
     let toml = host_toml("mac", port, &keys, &kh, "")

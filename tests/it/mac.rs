@@ -63,15 +63,7 @@ async fn a_mac_over_ssh_has_a_whole_sample() {
     std::fs::create_dir_all(&bin).unwrap();
     mac_commands(&bin);
     let port = free_port();
-    let _sshd = Sshd::start_with(
-        &keys,
-        port,
-        "mac",
-        &format!(
-            "ForceCommand env PATH={}:/usr/bin:/bin sh -c \"$SSH_ORIGINAL_COMMAND\"",
-            bin.display()
-        ),
-    );
+    let _sshd = Sshd::start_with_path(&keys, port, "mac", &bin);
     let kh = keys.path("known_hosts");
     std::fs::write(&kh, keys.known_line(port, "host_key")).unwrap();
     let toml = host_toml("mini", port, &keys, &kh, "")

@@ -91,16 +91,7 @@ async fn remote_checks_run_over_the_hosts_connection() {
     Command::new("chmod").arg("+x").arg(&fake).status().unwrap();
     let sshd = Sshd::start(&keys, port, "svc");
     let mac_port = free_port();
-    let _mac = Sshd::start_with(
-        &keys,
-        mac_port,
-        "mac",
-        // (sshd's SetEnv cannot set PATH: the session's PATH wins.)
-        &format!(
-            "ForceCommand env PATH={}:/usr/bin:/bin sh -c \"$SSH_ORIGINAL_COMMAND\"",
-            bin.display()
-        ),
-    );
+    let _mac = Sshd::start_with_path(&keys, mac_port, "mac", &bin);
     let kh = keys.path("known_hosts");
     std::fs::write(
         &kh,

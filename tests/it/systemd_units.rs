@@ -75,15 +75,7 @@ async fn restarts_rise_as_events_and_a_flooded_journal_warns() {
         ),
     );
     let port = free_port();
-    let _sshd = Sshd::start_with(
-        &keys,
-        port,
-        "units",
-        &format!(
-            "ForceCommand env PATH={}:/usr/bin:/bin sh -c \"$SSH_ORIGINAL_COMMAND\"",
-            bin.display()
-        ),
-    );
+    let _sshd = Sshd::start_with_path(&keys, port, "units", &bin);
     let kh = keys.path("known_hosts");
     std::fs::write(&kh, keys.known_line(port, "host_key")).unwrap();
     let toml = host_toml("units", port, &keys, &kh, "")
@@ -175,15 +167,8 @@ async fn restarts_rise_as_events_and_a_flooded_journal_warns() {
 #[test]
 fn a_bad_error_rate_is_a_config_error_with_its_place() {
     let dir = tempfile::tempdir().unwrap();
-    let cfg = dir.path().join("c.toml");
-    std::fs::write(
-        &cfg,
-        "[[services.systemd]]\nhost = \"box\"\njournal_errors_per_min = -2\n",
-    )
-    .unwrap();
-    let o = crate::agents_cli::run(&["check"], &cfg, &dir);
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(3), "{err}");
+    let toml = "[[services.systemd]]\nhost = \"box\"\njournal_errors_per_min = -2\n";
+    let err = crate::agents_cli::config_error(&["check"], toml, &dir);
     assert!(err.contains("c.toml:3:26"), "{err}");
 }
 

@@ -107,6 +107,17 @@ impl Sshd {
         Self::start_keyed(keys, port, tag, "host_key", extra)
     }
 
+    /// Whose sessions find the commands in `bin` first on their PATH: the
+    /// stand-ins for a host's tools (`launchctl`, `systemctl`, `curl`, ...).
+    /// (sshd's SetEnv cannot set PATH: the session's PATH wins.)
+    pub fn start_with_path(keys: &Keys, port: u16, tag: &str, bin: &Path) -> Sshd {
+        let force = format!(
+            "ForceCommand env PATH={}:/usr/bin:/bin sh -c \"$SSH_ORIGINAL_COMMAND\"",
+            bin.display()
+        );
+        Self::start_with(keys, port, tag, &force)
+    }
+
     /// Offering only the host key `host_key` of `keys` (e.g. an RSA one).
     pub fn start_keyed(keys: &Keys, port: u16, tag: &str, host_key: &str, extra: &str) -> Sshd {
         let _ = std::fs::create_dir_all("/run/sshd");
