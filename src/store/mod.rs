@@ -389,7 +389,7 @@ impl Store {
     /// The tab's problems that need someone (neither acknowledged nor
     /// silenced), and the worst level among them.
     pub fn problem_count(&self, tab: Tab, now: Millis) -> (usize, Level) {
-        let c = self.problem_counts(Some(tab), now);
+        let c = Counts::of(self.problems(now).iter().filter(|p| p.tab == tab));
         (c.open, c.level)
     }
 }

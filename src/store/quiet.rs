@@ -6,7 +6,7 @@
 //! `check` and the next start see them; a file that is not what fleettop
 //! writes is logged and ignored.
 
-use super::{Problem, Store, Tab};
+use super::{Problem, Store};
 use crate::model::{Level, Millis};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -255,8 +255,10 @@ impl Counts {
 }
 
 impl Store {
-    /// The problems of `tab` (every tab: None) counted for its badge.
-    pub(crate) fn problem_counts(&self, tab: Option<Tab>, now: Millis) -> Counts {
+    /// The problems of `tab` (every tab: None) counted for its badge (the
+    /// screen counts the one list it draws from: `Counts::of`).
+    #[cfg(test)]
+    pub(crate) fn problem_counts(&self, tab: Option<super::Tab>, now: Millis) -> Counts {
         Counts::of(self.problems(now).iter().filter(|p| tab.is_none_or(|t| p.tab == t)))
     }
 

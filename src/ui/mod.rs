@@ -19,7 +19,7 @@ pub mod ticker;
 pub mod widgets;
 
 use crate::action::Mode;
-use crate::store::Store;
+use crate::store::{Counts, Problem, Store};
 use crate::tab::Tab;
 use crate::theme::{Glyphs, Theme};
 use ratatui::Frame;
@@ -215,14 +215,16 @@ pub fn render(frame: &mut Frame, p: &Painter) {
         return;
     }
     let [top, body, tick, status] = screen_areas(area);
-    render_tabs(frame, top, p);
+    // Once a frame: the tab bar and the status line count the same list.
+    let problems = p.store.problems(p.now);
+    render_tabs(frame, top, p, &problems);
     let tab = tabs::of(p.view.tab);
     match p.view.open_detail() {
         Some(d) => tab.render_detail(frame, body, p, d),
         None => tab.render(frame, body, p),
     }
     ticker::render_row(frame.buffer_mut(), tick, p);
-    render_status(frame, status, p);
+    render_status(frame, status, p, &problems);
     if let Some(list) = &p.view.problems {
         problems::render(frame, body, p, list);
     }
@@ -295,7 +297,7 @@ fn render_too_small(frame: &mut Frame, area: Rect, theme: &Theme) {
     );
 }
 
-fn render_tabs(frame: &mut Frame, area: Rect, p: &Painter) {
+fn render_tabs(frame: &mut Frame, area: Rect, p: &Painter, problems: &[Problem]) {
     let t = p.theme;
     let mut spans = vec![
         Span::styled(" fleettop ", t.title),
@@ -306,7 +308,7 @@ fn render_tabs(frame: &mut Frame, area: Rect, p: &Painter) {
         spans.push(Span::styled(format!(" {} {} ", i + 1, tabs::of(tab).title()), style));
         // The coloured count is what needs someone; acknowledged and
         // silenced problems are counted apart, dimmed.
-        let c = p.store.problem_counts(Some(tab), p.now);
+        let c = Counts::of(problems.iter().filter(|x| x.tab == tab));
         if c.open > 0 {
             spans.push(Span::styled(format!("{}!", c.open), t.level(c.level)));
             spans.push(Span::raw(" "));
@@ -333,7 +335,7 @@ fn render_tabs(frame: &mut Frame, area: Rect, p: &Painter) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-fn render_status(frame: &mut Frame, area: Rect, p: &Painter) {
+fn render_status(frame: &mut Frame, area: Rect, p: &Painter, problems: &[Problem]) {
     let t = p.theme;
     if let Some(input) = &p.view.filter_input {
         let [label, field] = Layout::horizontal([Constraint::Length(8), Constraint::Min(1)]).areas(area);
@@ -364,7 +366,7 @@ fn render_status(frame: &mut Frame, area: Rect, p: &Painter) {
         spans.push(Span::styled(*k, t.status_key));
         spans.push(Span::styled(format!(" {what}  "), t.status));
     }
-    let c = p.store.problem_counts(None, p.now);
+    let c = Counts::of(problems);
     let summary = status_summary(c);
     let level = (c.open > 0).then_some(c.level);
     let used: usize = spans.iter().map(|s| s.width()).sum();
@@ -375,7 +377,7 @@ fn render_status(frame: &mut Frame, area: Rect, p: &Painter) {
 }
 
 /// The status line's count: "all ok", "2 problems", "1 problem, 1 quiet".
-fn status_summary(c: crate::store::Counts) -> String {
+fn status_summary(c: Counts) -> String {
     let open = match c.open {
         0 => None,
         1 => Some("1 problem".to_string()),
