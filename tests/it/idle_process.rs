@@ -38,8 +38,19 @@ async fn an_idle_daemon_outside_the_top_processes_is_found() {
         .unwrap();
     let idle = dir.path().join("idledaemonx");
     std::fs::copy(&sleep, &idle).unwrap();
+    // The sleepers carry a 100 KiB environment (on their stack, so
+    // resident): each is larger than the idle one, and older, so a trimmed
+    // table's ties never keep the idle one.
+    let ballast = "x".repeat(100 * 1024);
     let mut kids: Vec<Child> = (0..3 * TOP_PROCESSES)
-        .map(|_| Command::new(&sleep).arg("300").stdout(Stdio::null()).spawn().unwrap())
+        .map(|_| {
+            Command::new(&sleep)
+                .arg("300")
+                .env("FLEETTOP_TEST_BALLAST", &ballast)
+                .stdout(Stdio::null())
+                .spawn()
+                .unwrap()
+        })
         .collect();
     kids.push(Command::new(&idle).arg("300").spawn().unwrap());
     let _kids = Kids(kids);

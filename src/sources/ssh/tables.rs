@@ -57,15 +57,19 @@ impl Tables {
 
 /// Which of the processes with these (CPU %, memory) to keep: the `n`
 /// busiest by CPU and the `n` largest by memory (fewer when they overlap).
+/// Ties (most processes use no CPU) go by the other measure, then by the
+/// list's order (the table's: oldest pid first), so the same table always
+/// keeps the same rows.
 pub fn top(use_of: &[(f32, u64)], n: usize) -> Vec<bool> {
     if use_of.len() <= n {
         return vec![true; use_of.len()];
     }
     let mut keep = vec![false; use_of.len()];
     let mut order: Vec<usize> = (0..use_of.len()).collect();
-    order.sort_unstable_by(|a, b| use_of[*b].0.total_cmp(&use_of[*a].0));
+    let (cpu, mem) = (|i: &usize| use_of[*i].0, |i: &usize| use_of[*i].1);
+    order.sort_by(|a, b| cpu(b).total_cmp(&cpu(a)).then(mem(b).cmp(&mem(a))));
     order.iter().take(n).for_each(|i| keep[*i] = true);
-    order.sort_unstable_by_key(|i| std::cmp::Reverse(use_of[*i].1));
+    order.sort_by(|a, b| mem(b).cmp(&mem(a)).then(cpu(b).total_cmp(&cpu(a))).then(a.cmp(b)));
     order.iter().take(n).for_each(|i| keep[*i] = true);
     keep
 }
@@ -81,5 +85,14 @@ mod tests {
         let kept: Vec<usize> = (0..use_of.len()).filter(|i| keep[*i]).collect();
         assert_eq!(kept, [1, 2, 3, 4], "two by CPU (1, 3), two by memory (2, 4)");
         assert_eq!(top(&use_of[..2], 2), [true, true]);
+    }
+
+    #[test]
+    fn ties_go_by_the_other_measure_then_the_oldest() {
+        // Nothing uses CPU: by CPU the largest come first, then list order.
+        let use_of = [(0.0, 7), (0.0, 7), (0.0, 9), (0.0, 7), (0.0, 7)];
+        let keep = top(&use_of, 2);
+        let kept: Vec<usize> = (0..use_of.len()).filter(|i| keep[*i]).collect();
+        assert_eq!(kept, [0, 2], "the largest, then the first of the equal ones");
     }
 }
