@@ -11,7 +11,7 @@
 use crate::ui::{self, Painter};
 use crossterm::{cursor, execute, terminal};
 use ratatui::Terminal;
-use ratatui::backend::{Backend, CrosstermBackend};
+use ratatui::backend::Backend;
 use ratatui::buffer::{Buffer, Cell};
 use std::io::{self, Stdout, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -22,6 +22,7 @@ use unicode_width::UnicodeWidthStr;
 static ENTERED: AtomicBool = AtomicBool::new(false);
 
 mod tty;
+mod wire;
 
 pub type Term = Terminal<tty::Tty>;
 
@@ -49,7 +50,7 @@ pub fn enter() -> io::Result<Term> {
         return Err(e);
     }
     let writer = BufStdout(io::BufWriter::with_capacity(64 * 1024, io::stdout()));
-    let backend = tty::Tty(CrosstermBackend::new(writer));
+    let backend = tty::Tty::new(writer);
     // A full-screen viewport starts at the origin: `Terminal::new` queries
     // only the size (an ioctl), never the cursor.
     Terminal::new(backend)

@@ -1,16 +1,30 @@
-//! The terminal backend: crossterm's, except for the size. crossterm opens
-//! `/dev/tty` to ask it (an open, an ioctl and a close), and ratatui asks
-//! before every frame; here it is one ioctl on stdout, and crossterm's way
-//! only when stdout is not the terminal.
+//! The terminal backend: crossterm's, except for three things. The size:
+//! crossterm opens `/dev/tty` to ask it (an open, an ioctl and a close), and
+//! ratatui asks before every frame; here it is one ioctl on stdout, and
+//! crossterm's way only when stdout is not the terminal. The cells: written
+//! by [`super::wire`], in fewer bytes. And the cursor: ratatui hides it at
+//! every frame; it is hidden once.
 
 use super::BufStdout;
-use ratatui::backend::{Backend, ClearType, CrosstermBackend, WindowSize};
+use crossterm::{cursor, queue, terminal};
+use ratatui::backend::{Backend, ClearType, WindowSize};
 use ratatui::buffer::Cell;
 use ratatui::layout::{Position, Size};
-use std::io;
+use std::io::{self, Write};
 
-/// crossterm's backend on buffered stdout, sized by one ioctl.
-pub struct Tty(pub(super) CrosstermBackend<BufStdout>);
+/// Buffered stdout as ratatui's backend, sized by one ioctl.
+pub struct Tty {
+    out: BufStdout,
+    /// The cursor is hidden (as far as this backend has said).
+    hidden: bool,
+}
+
+impl Tty {
+    /// On a terminal whose cursor [`super::enter`] has hidden.
+    pub(super) fn new(out: BufStdout) -> Tty {
+        Tty { out, hidden: true }
+    }
+}
 
 /// The terminal's size from stdout, if stdout is a terminal that knows it.
 fn stdout_size() -> Option<Size> {
@@ -25,39 +39,63 @@ impl Backend for Tty {
     where
         I: Iterator<Item = (u16, u16, &'a Cell)>,
     {
-        self.0.draw(content)
+        super::wire::encode(&mut self.out, content)
     }
     fn append_lines(&mut self, n: u16) -> io::Result<()> {
-        self.0.append_lines(n)
+        for _ in 0..n {
+            self.out.write_all(b"\n")?;
+        }
+        self.out.flush()
     }
     fn hide_cursor(&mut self) -> io::Result<()> {
-        self.0.hide_cursor()
+        if !self.hidden {
+            queue!(self.out, cursor::Hide)?;
+            self.hidden = true;
+        }
+        Ok(())
     }
     fn show_cursor(&mut self) -> io::Result<()> {
-        self.0.show_cursor()
+        self.hidden = false;
+        queue!(self.out, cursor::Show)
     }
     fn get_cursor_position(&mut self) -> io::Result<Position> {
-        self.0.get_cursor_position()
+        let (x, y) = cursor::position()?;
+        Ok(Position { x, y })
     }
     fn set_cursor_position<P: Into<Position>>(&mut self, position: P) -> io::Result<()> {
-        self.0.set_cursor_position(position)
+        let Position { x, y } = position.into();
+        queue!(self.out, cursor::MoveTo(x, y))
     }
     fn clear(&mut self) -> io::Result<()> {
-        self.0.clear()
+        self.clear_region(ClearType::All)
     }
     fn clear_region(&mut self, clear_type: ClearType) -> io::Result<()> {
-        self.0.clear_region(clear_type)
+        use terminal::ClearType as C;
+        let what = match clear_type {
+            ClearType::All => C::All,
+            ClearType::AfterCursor => C::FromCursorDown,
+            ClearType::BeforeCursor => C::FromCursorUp,
+            ClearType::CurrentLine => C::CurrentLine,
+            ClearType::UntilNewLine => C::UntilNewLine,
+        };
+        queue!(self.out, terminal::Clear(what))?;
+        self.out.flush()
     }
     fn size(&self) -> io::Result<Size> {
-        match stdout_size() {
-            Some(s) => Ok(s),
-            None => self.0.size(),
+        if let Some(s) = stdout_size() {
+            return Ok(s);
         }
+        let (width, height) = terminal::size()?;
+        Ok(Size { width, height })
     }
     fn window_size(&mut self) -> io::Result<WindowSize> {
-        self.0.window_size()
+        let w = terminal::window_size()?;
+        Ok(WindowSize {
+            columns_rows: Size::new(w.columns, w.rows),
+            pixels: Size::new(w.width, w.height),
+        })
     }
     fn flush(&mut self) -> io::Result<()> {
-        Backend::flush(&mut self.0)
+        self.out.flush()
     }
 }

@@ -1,0 +1,222 @@
+//! What goes down the wire for a frame's changed cells: the fewest bytes
+//! that put them on the screen (the link may be slow, and a kiosk draws for
+//! months).
+//!
+//! crossterm's backend moves the cursor with an absolute move before every
+//! cell that does not follow the last one, sets colours as `38;5;N` and
+//! `48;5;N` in one sequence whenever either changes, each attribute in a
+//! sequence of its own, and ends every frame with four resets (20 bytes).
+//! Here: a move is the shortest of "forward N" (`CSI N C`), "to column"
+//! (`CSI N G`) and "to row;column" (`CSI R;C H`, `CSI R H` at column 1);
+//! the 16 named colours are `30`–`37`/`90`–`97` (`40`–`47`/`100`–`107`
+//! behind), only what changed is set, all of it in one sequence; and a
+//! frame ends with one reset, and only if the style is not already the
+//! default. Every code here is one the Linux console knows.
+//!
+//! A cell whose symbol is not one column wide leaves the cursor where the
+//! terminal's own idea of its width puts it: the next cell then gets an
+//! absolute move, as with crossterm.
+
+use ratatui::buffer::Cell;
+use ratatui::style::{Color, Modifier};
+use std::io::{self, Write};
+use unicode_width::UnicodeWidthStr;
+
+/// The terminal's pen as the cells go out: where the next character lands
+/// (if known) and its style.
+#[derive(Debug, Clone, Copy)]
+struct Pen {
+    at: Option<(u16, u16)>,
+    fg: Color,
+    bg: Color,
+    modifier: Modifier,
+}
+
+impl Pen {
+    /// At the start of a frame: the style is the default (every frame ends
+    /// with it) and the cursor is wherever the last one left it.
+    fn new() -> Pen {
+        Pen {
+            at: None,
+            fg: Color::Reset,
+            bg: Color::Reset,
+            modifier: Modifier::empty(),
+        }
+    }
+
+    fn styled(&self) -> bool {
+        self.fg != Color::Reset || self.bg != Color::Reset || !self.modifier.is_empty()
+    }
+}
+
+/// Writes `cells` (column, row, cell; rows and columns from 0) to `out`.
+pub(crate) fn encode<'a, W: Write>(out: &mut W, cells: impl Iterator<Item = (u16, u16, &'a Cell)>) -> io::Result<()> {
+    let mut pen = Pen::new();
+    let mut params = Params::default();
+    for (x, y, cell) in cells {
+        move_to(out, pen.at, x, y)?;
+        params.clear();
+        restyle(&mut pen, cell, &mut params);
+        if !params.is_empty() {
+            params.write_sgr(out)?;
+        }
+        let symbol = cell.symbol();
+        out.write_all(symbol.as_bytes())?;
+        pen.at = (symbol.width() == 1).then_some((x.saturating_add(1), y));
+    }
+    if pen.styled() {
+        out.write_all(b"\x1b[m")?;
+    }
+    Ok(())
+}
+
+/// The shortest move from `at` to (`x`, `y`); none when already there.
+fn move_to<W: Write>(out: &mut W, at: Option<(u16, u16)>, x: u16, y: u16) -> io::Result<()> {
+    let (col, row) = (u32::from(x) + 1, u32::from(y) + 1);
+    match at {
+        Some((cx, cy)) if cy == y && cx == x => Ok(()),
+        Some((cx, cy)) if cy == y && x > cx => {
+            let n = u32::from(x - cx);
+            if n == 1 {
+                out.write_all(b"\x1b[C")
+            } else if digits(n) <= digits(col) {
+                write!(out, "\x1b[{n}C")
+            } else {
+                write!(out, "\x1b[{col}G")
+            }
+        }
+        Some((_, cy)) if cy == y => write!(out, "\x1b[{col}G"),
+        _ if col == 1 => write!(out, "\x1b[{row}H"),
+        _ => write!(out, "\x1b[{row};{col}H"),
+    }
+}
+
+fn digits(n: u32) -> u32 {
+    n.checked_ilog10().unwrap_or(0) + 1
+}
+
+/// SGR parameters, gathered to go out in one sequence.
+#[derive(Default)]
+struct Params(Vec<u8>);
+
+impl Params {
+    fn clear(&mut self) {
+        self.0.clear();
+    }
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    fn push(&mut self, p: u8) {
+        self.0.push(p);
+    }
+    /// Their length in the sequence: digits and separators.
+    fn len(&self) -> usize {
+        self.0.iter().map(|p| digits(u32::from(*p)) as usize + 1).sum()
+    }
+    fn write_sgr<W: Write>(&self, out: &mut W) -> io::Result<()> {
+        use std::fmt::Write as _;
+        if self.0 == [0] {
+            return out.write_all(b"\x1b[m");
+        }
+        let mut s = String::with_capacity(4 * self.0.len() + 3);
+        s.push_str("\x1b[");
+        for (i, p) in self.0.iter().enumerate() {
+            let sep = if i > 0 { ";" } else { "" };
+            let _ = write!(s, "{sep}{p}");
+        }
+        s.push('m');
+        out.write_all(s.as_bytes())
+    }
+}
+
+/// The attributes with their SGR codes (set; the reset is `0`).
+const ATTRIBUTES: [(Modifier, u8); 9] = [
+    (Modifier::BOLD, 1),
+    (Modifier::DIM, 2),
+    (Modifier::ITALIC, 3),
+    (Modifier::UNDERLINED, 4),
+    (Modifier::SLOW_BLINK, 5),
+    (Modifier::RAPID_BLINK, 6),
+    (Modifier::REVERSED, 7),
+    (Modifier::HIDDEN, 8),
+    (Modifier::CROSSED_OUT, 9),
+];
+
+/// What has to change for `cell`'s style, into `params`; `pen` follows.
+/// Either only what changed, or a reset (`0`) and then what the cell has,
+/// whichever is shorter; always the reset when an attribute goes away
+/// (shorter than the per-attribute "off" codes, and the same on every
+/// terminal).
+fn restyle(pen: &mut Pen, cell: &Cell, params: &mut Params) {
+    if (cell.fg, cell.bg, cell.modifier) == (pen.fg, pen.bg, pen.modifier) {
+        return;
+    }
+    let mut fresh = Params::default();
+    fresh.push(0);
+    set(&mut fresh, &Pen::new(), cell);
+    if (pen.modifier - cell.modifier).is_empty() {
+        set(params, pen, cell);
+    }
+    if params.is_empty() || fresh.len() < params.len() {
+        params.clear();
+        params.0.extend_from_slice(&fresh.0);
+    }
+    (pen.fg, pen.bg, pen.modifier) = (cell.fg, cell.bg, cell.modifier);
+}
+
+/// The parameters that take a terminal from `pen`'s style to `cell`'s,
+/// adding attributes only.
+fn set(params: &mut Params, pen: &Pen, cell: &Cell) {
+    let added = cell.modifier - pen.modifier;
+    for (m, code) in ATTRIBUTES {
+        if added.contains(m) {
+            params.push(code);
+        }
+    }
+    if cell.fg != pen.fg {
+        colour(params, cell.fg, 30);
+    }
+    if cell.bg != pen.bg {
+        colour(params, cell.bg, 40);
+    }
+}
+
+/// A colour's SGR parameters: `base` is 30 for the foreground, 40 behind.
+fn colour(params: &mut Params, c: Color, base: u8) {
+    let named = |i: u8| if i < 8 { base + i } else { base + 60 + i - 8 };
+    match c {
+        Color::Reset => params.push(base + 9),
+        Color::Black => params.push(named(0)),
+        Color::Red => params.push(named(1)),
+        Color::Green => params.push(named(2)),
+        Color::Yellow => params.push(named(3)),
+        Color::Blue => params.push(named(4)),
+        Color::Magenta => params.push(named(5)),
+        Color::Cyan => params.push(named(6)),
+        Color::Gray => params.push(named(7)),
+        Color::DarkGray => params.push(named(8)),
+        Color::LightRed => params.push(named(9)),
+        Color::LightGreen => params.push(named(10)),
+        Color::LightYellow => params.push(named(11)),
+        Color::LightBlue => params.push(named(12)),
+        Color::LightMagenta => params.push(named(13)),
+        Color::LightCyan => params.push(named(14)),
+        Color::White => params.push(named(15)),
+        Color::Indexed(i) => {
+            params.push(base + 8);
+            params.push(5);
+            params.push(i);
+        }
+        Color::Rgb(r, g, b) => {
+            params.push(base + 8);
+            params.push(2);
+            params.push(r);
+            params.push(g);
+            params.push(b);
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "wire_tests.rs"]
+mod tests;
