@@ -495,6 +495,7 @@ pub(crate) fn next_rotation_tab(current: Tab, store: &Store) -> Tab {
         .unwrap_or(Tab::Fleet)
 }
 
+mod beat;
 mod event_loop;
 pub use event_loop::run;
 mod problems;

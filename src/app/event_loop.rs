@@ -15,8 +15,8 @@ use tokio::time::Instant;
 /// When to draw and what.
 struct Frames {
     screen: Screen,
-    /// When the ticker steps next.
-    next_frame: Instant,
+    /// When the ticker steps.
+    beat: super::beat::Beat,
     last_draw: Instant,
     /// A key or a resize: draw at once, not at the next data frame.
     urgent: bool,
@@ -28,7 +28,7 @@ impl Frames {
     fn new() -> Self {
         Frames {
             screen: Screen::default(),
-            next_frame: Instant::now(),
+            beat: super::beat::Beat::new(),
             // Data alone redraws at most every DATA_FRAME (hundreds of hosts
             // answer at their own moments); a key, a resize or a step at once.
             last_draw: Instant::now() - DATA_FRAME,
@@ -64,12 +64,8 @@ impl Frames {
         Ok(())
     }
 
-    /// The ticker's tick: the next one at its period (or from now, if late).
+    /// The ticker's beat.
     fn ticker_step(&mut self, app: &mut App) {
-        self.next_frame += app.ticker_period;
-        if self.next_frame < Instant::now() {
-            self.next_frame = Instant::now() + app.ticker_period;
-        }
         // Data whose frame is due goes out with this step, whole; until
         // then a step moves only the ticker.
         self.urgent = app.dirty && Instant::now() >= self.data_due();
@@ -137,8 +133,8 @@ where
     let mut hup_sig = signal(SignalKind::hangup())?;
     let mut int_sig = signal(SignalKind::interrupt())?;
     let mut input = crate::term::Input::start();
-    let mut house = tokio::time::interval(Duration::from_secs(1));
-    house.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut house = super::beat::Beat::new();
+    house.set(Some(Duration::from_secs(1)));
     let mut f = Frames::new();
     let size = terminal.size()?;
     app.size = (size.width, size.height);
@@ -148,17 +144,14 @@ where
         if app.quit {
             return Ok(());
         }
-        let animating = app.ticker_moves();
-        if !animating {
-            f.next_frame = Instant::now();
-        }
+        f.beat.set(app.ticker_moves().then_some(app.ticker_period));
         let data_due = f.data_due();
         tokio::select! {
             ev = input.next() => if !f.input(ev, app, terminal)? {
                 return Ok(());
             },
             Some(u) = updates.recv() => apply_burst(app, u, &mut updates),
-            _ = house.tick() => {
+            () = house.next() => {
                 // A terminal that hung up without a signal (its input may
                 // just read EOF): asking its size fails, so quit.
                 if terminal.size().is_err() {
@@ -167,7 +160,7 @@ where
                 }
                 app.housekeeping(now_millis());
             }
-            _ = tokio::time::sleep_until(f.next_frame), if animating => f.ticker_step(app),
+            () = f.beat.next() => f.ticker_step(app),
             _ = tokio::time::sleep_until(data_due), if app.dirty && !f.urgent => {}
             _ = term_sig.recv() => { tracing::info!("SIGTERM: quitting"); return Ok(()); }
             _ = hup_sig.recv() => { tracing::info!("SIGHUP: the terminal went away"); return Ok(()); }
