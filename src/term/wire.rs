@@ -6,10 +6,11 @@
 //! cell that does not follow the last one, sets colours as `38;5;N` and
 //! `48;5;N` in one sequence whenever either changes, each attribute in a
 //! sequence of its own, and ends every frame with four resets (20 bytes).
-//! Here: a move is the shortest of "forward N" (`CSI N C`), "to column"
-//! (`CSI N G`) and "to row;column" (`CSI R;C H`, `CSI R H` at column 1);
+//! Here: a move is the shortest of a few ([`move_to`]), line feeds and
+//! carriage returns among them;
 //! the 16 named colours are `30`–`37`/`90`–`97` (`40`–`47`/`100`–`107`
-//! behind), only what changed is set, all of it in one sequence; and a
+//! behind), only what changed is set (or a reset and what the cell has,
+//! when that is shorter), all of it in one sequence; and a
 //! frame ends with one reset, and only if the style is not already the
 //! default. Every code here is one the Linux console knows.
 //!
@@ -71,24 +72,70 @@ pub(crate) fn encode<'a, W: Write>(out: &mut W, cells: impl Iterator<Item = (u16
 }
 
 /// The shortest move from `at` to (`x`, `y`); none when already there.
+///
+/// Candidates: "to row;column" (`CSI R;C H`); on the same row, "forward
+/// N" (`CSI N C`), "to column" (`CSI N G`), or a carriage return and then
+/// forward; a few rows down, line feeds (in raw mode a line feed only moves
+/// down, and never scrolls here: the target row is below) or "down N"
+/// (`CSI N B`), then the column set anew (a terminal in newline mode also
+/// returns the carriage on a line feed). Relative moves only from a known
+/// place: after the last column a terminal waits to wrap, so nothing is
+/// relative to that column (a move there is always to a column, not by).
 fn move_to<W: Write>(out: &mut W, at: Option<(u16, u16)>, x: u16, y: u16) -> io::Result<()> {
     let (col, row) = (u32::from(x) + 1, u32::from(y) + 1);
-    match at {
-        Some((cx, cy)) if cy == y && cx == x => Ok(()),
-        Some((cx, cy)) if cy == y && x > cx => {
-            let n = u32::from(x - cx);
-            if n == 1 {
-                out.write_all(b"\x1b[C")
-            } else if digits(n) <= digits(col) {
-                write!(out, "\x1b[{n}C")
-            } else {
-                write!(out, "\x1b[{col}G")
-            }
+    let mut best = if col == 1 {
+        format!("\x1b[{row}H")
+    } else {
+        format!("\x1b[{row};{col}H")
+    };
+    let mut consider = |m: String| {
+        if m.len() < best.len() {
+            best = m;
         }
-        Some((_, cy)) if cy == y => write!(out, "\x1b[{col}G"),
-        _ if col == 1 => write!(out, "\x1b[{row}H"),
-        _ => write!(out, "\x1b[{row};{col}H"),
+    };
+    match at {
+        Some((cx, cy)) if cy == y && cx == x => return Ok(()),
+        Some((cx, cy)) if cy == y => {
+            if x > cx {
+                consider(forward(u32::from(x - cx)));
+            }
+            consider(to_column(x));
+        }
+        Some((cx, cy)) if y > cy => {
+            let dy = u32::from(y - cy);
+            if x == cx {
+                consider(down(dy));
+            }
+            if dy <= 3 {
+                consider("\n".repeat(dy as usize) + &to_column(x));
+            }
+            consider(down(dy) + &to_column(x));
+        }
+        _ => {}
     }
+    out.write_all(best.as_bytes())
+}
+
+/// `n` columns to the right.
+fn forward(n: u32) -> String {
+    if n == 1 { "\x1b[C".into() } else { format!("\x1b[{n}C") }
+}
+
+/// `n` rows down, the column kept.
+fn down(n: u32) -> String {
+    if n == 1 { "\x1b[B".into() } else { format!("\x1b[{n}B") }
+}
+
+/// To column `x` of the cursor's row, from wherever on it: a carriage
+/// return (and forward), or "to column", whichever is shorter.
+fn to_column(x: u16) -> String {
+    let back = if x == 0 {
+        "\r".to_string()
+    } else {
+        "\r".to_string() + &forward(u32::from(x))
+    };
+    let cha = format!("\x1b[{}G", u32::from(x) + 1);
+    if back.len() <= cha.len() { back } else { cha }
 }
 
 fn digits(n: u32) -> u32 {
@@ -143,10 +190,9 @@ const ATTRIBUTES: [(Modifier, u8); 9] = [
 ];
 
 /// What has to change for `cell`'s style, into `params`; `pen` follows.
-/// Either only what changed, or a reset (`0`) and then what the cell has,
-/// whichever is shorter; always the reset when an attribute goes away
-/// (shorter than the per-attribute "off" codes, and the same on every
-/// terminal).
+/// Either only what changed (with the "off" code of each attribute that
+/// goes), or a reset (`0`) and then what the cell has, whichever is
+/// shorter.
 fn restyle(pen: &mut Pen, cell: &Cell, params: &mut Params) {
     if (cell.fg, cell.bg, cell.modifier) == (pen.fg, pen.bg, pen.modifier) {
         return;
@@ -154,20 +200,46 @@ fn restyle(pen: &mut Pen, cell: &Cell, params: &mut Params) {
     let mut fresh = Params::default();
     fresh.push(0);
     set(&mut fresh, &Pen::new(), cell);
-    if (pen.modifier - cell.modifier).is_empty() {
-        set(params, pen, cell);
-    }
-    if params.is_empty() || fresh.len() < params.len() {
+    set(params, pen, cell);
+    if fresh.len() < params.len() {
         params.clear();
         params.0.extend_from_slice(&fresh.0);
     }
     (pen.fg, pen.bg, pen.modifier) = (cell.fg, cell.bg, cell.modifier);
 }
 
-/// The parameters that take a terminal from `pen`'s style to `cell`'s,
-/// adding attributes only.
+/// Attributes that one "off" code ends together: bold and dim (`22`, normal
+/// intensity), the two blinks (`25`).
+const PAIRED_OFF: [(Modifier, u8); 2] = [
+    (Modifier::BOLD.union(Modifier::DIM), 22),
+    (Modifier::SLOW_BLINK.union(Modifier::RAPID_BLINK), 25),
+];
+
+/// The "off" code of each other attribute.
+const OFF: [(Modifier, u8); 5] = [
+    (Modifier::ITALIC, 23),
+    (Modifier::UNDERLINED, 24),
+    (Modifier::REVERSED, 27),
+    (Modifier::HIDDEN, 28),
+    (Modifier::CROSSED_OUT, 29),
+];
+
+/// The parameters that take a terminal from `pen`'s style to `cell`'s.
 fn set(params: &mut Params, pen: &Pen, cell: &Cell) {
-    let added = cell.modifier - pen.modifier;
+    let removed = pen.modifier - cell.modifier;
+    let mut added = cell.modifier - pen.modifier;
+    for (pair, code) in PAIRED_OFF {
+        if removed.intersects(pair) {
+            params.push(code);
+            // What stays of the pair is set again.
+            added |= cell.modifier & pair;
+        }
+    }
+    for (m, code) in OFF {
+        if removed.contains(m) {
+            params.push(code);
+        }
+    }
     for (m, code) in ATTRIBUTES {
         if added.contains(m) {
             params.push(code);

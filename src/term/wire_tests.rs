@@ -42,10 +42,24 @@ impl Screen {
         let text = std::str::from_utf8(bytes).expect("UTF-8");
         let mut chars = text.chars().peekable();
         while let Some(c) = chars.next() {
+            if c == '\n' {
+                // Raw mode: down one row, the column kept; never a scroll.
+                assert!(
+                    self.cursor.1 + 1 < self.cells.len(),
+                    "a line feed on the last row scrolls"
+                );
+                self.cursor.1 += 1;
+                continue;
+            }
+            if c == '\r' {
+                self.cursor.0 = 0;
+                continue;
+            }
             if c != '\x1b' {
                 assert!(!c.is_control(), "a control character {c:?}");
                 let w = c.to_string().width();
                 let (x, y) = self.cursor;
+                assert!(x < self.cells[y].len(), "printed past the last column");
                 self.cells[y][x] = (c.to_string(), self.fg, self.bg, self.modifier);
                 if w == 2 {
                     self.cells[y][x + 1].0 = String::new();
@@ -68,6 +82,10 @@ impl Screen {
                 'H' => self.cursor = (nums.get(1).copied().unwrap_or(1) - 1, nums[0] - 1),
                 'G' => self.cursor.0 = nums[0] - 1,
                 'C' => self.cursor.0 += nums[0].max(1),
+                'B' => {
+                    self.cursor.1 += nums[0].max(1);
+                    assert!(self.cursor.1 < self.cells.len(), "down past the last row");
+                }
                 'm' => self.sgr(&nums),
                 other => panic!("unexpected CSI {params}{other}"),
             }
@@ -109,6 +127,11 @@ impl Screen {
             match p[i] {
                 0 => (self.fg, self.bg, self.modifier) = (Color::Reset, Color::Reset, Modifier::empty()),
                 n @ 1..=9 => self.modifier |= ATTRIBUTES[n - 1].0,
+                22 => self.modifier -= Modifier::BOLD | Modifier::DIM,
+                25 => self.modifier -= Modifier::SLOW_BLINK | Modifier::RAPID_BLINK,
+                n @ (23 | 24 | 27 | 28 | 29) => {
+                    self.modifier -= OFF.iter().find(|(_, c)| usize::from(*c) == n).unwrap().0;
+                }
                 n @ 30..=37 => self.fg = named(n - 30),
                 n @ 90..=97 => self.fg = named(n - 90 + 8),
                 n @ 40..=47 => self.bg = named(n - 40),
@@ -222,6 +245,22 @@ fn moves_are_the_shortest_and_colours_the_named_codes() {
     assert_eq!(
         String::from_utf8(out).unwrap(),
         "\x1b[6;11H\x1b[96mab\x1b[Cc\x1b[26C\x1b[41md\x1b[29H\x1b[0;1me\x1b[C\x1b[mf",
+    );
+}
+
+#[test]
+fn rows_below_are_reached_by_line_feeds_and_the_column_set_anew() {
+    let mut b = Buffer::empty(Rect::new(0, 0, 100, 30));
+    b.set_string(3, 1, "a", Style::default());
+    b.set_string(3, 2, "b", Style::default());
+    b.set_string(0, 3, "c", Style::default());
+    b.set_string(1, 3, "d", Style::default().fg(Color::Red));
+    b.set_string(1, 20, "e", Style::default().fg(Color::Red));
+    let mut out = Vec::new();
+    encode(&mut out, Buffer::empty(b.area).diff(&b).into_iter()).unwrap();
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "\x1b[2;4Ha\n\x1b[4Gb\n\rc\x1b[31md\x1b[21;2He\x1b[m",
     );
 }
 
