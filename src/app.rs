@@ -440,8 +440,11 @@ impl App {
             self.dirty = true;
         }
         if self.chips_breathe() {
-            self.view.breath = !self.view.breath;
-            self.dirty = true;
+            let breath = breath_at(now);
+            if breath != self.view.breath {
+                self.view.breath = breath;
+                self.dirty = true;
+            }
         }
         let t = Instant::now();
         if let Some(k) = &mut self.kiosk {
@@ -483,6 +486,16 @@ impl App {
         let items = ui::ticker::items(&self.store.events, &self.glyphs);
         self.view.ticker.step(&items, usize::from(self.size.0));
     }
+}
+
+/// How long session chips stay bright, then dim: a breath every four
+/// seconds. (Each change redraws every chip: at one a second they were a
+/// sixth of what a kiosk sent with nothing else moving.)
+const BREATH_MS: Millis = 2000;
+
+/// Whether the chips are bright at `now`.
+fn breath_at(now: Millis) -> bool {
+    now.div_euclid(BREATH_MS) % 2 == 0
 }
 
 /// The next tab a kiosk shows: a tab with something configured for it (or
