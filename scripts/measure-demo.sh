@@ -102,23 +102,15 @@ write_config() { # FILE TTL
 write_config "$WORK/idle.toml" "1s"
 write_config "$WORK/anim.toml" "10m"
 
-tm start-server \; set-option -g exit-empty off \; set-option -g remain-on-exit on
-SOCKET_PATH="$(tm display-message -p '#{socket_path}')"
-
+start_server
 SESSIONS=(ft-idle ft-anim htop)
-start_session ft-idle "$BIN" --config "$WORK/idle.toml" --log-file "$WORK/ft-idle.log"
-start_session ft-anim "$BIN" --config "$WORK/anim.toml" --log-file "$WORK/ft-anim.log"
+start_idle_and_animating ft "$BIN"
 start_session htop htop
 if [ -n "${FLEETTOP_BASELINE:-}" ]; then
 	SESSIONS+=(base-idle base-anim)
-	start_session base-idle "$FLEETTOP_BASELINE" --config "$WORK/idle.toml" --log-file "$WORK/base-idle.log"
-	start_session base-anim "$FLEETTOP_BASELINE" --config "$WORK/anim.toml" --log-file "$WORK/base-anim.log"
+	start_idle_and_animating base "$FLEETTOP_BASELINE"
 fi
-
-declare -A PID TICKS0 TICKS1 BYTES0 BYTES1 PEAK ANON RSS
-for s in "${SESSIONS[@]}"; do
-	PID[$s]="$(pane_pid "$s")"
-done
+read_pids
 
 echo "measure-demo.sh: warming up ${WARMUP}s" >&2
 sleep "$WARMUP"

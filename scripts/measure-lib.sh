@@ -135,9 +135,29 @@ tree_ticks() {
 	echo "$total"
 }
 
-# The measured sessions: the sourcing script sets SESSIONS (their names) and
-# PID (name -> pid), and declares the associative arrays TICKS0 TICKS1
-# BYTES0 BYTES1 PEAK RSS ANON that measure_window fills.
+# A server that keeps a dead pane (to show why it died) and lives on empty.
+start_server() {
+	tm start-server \; set-option -g exit-empty off \; set-option -g remain-on-exit on
+	SOCKET_PATH="$(tm display-message -p '#{socket_path}')"
+}
+
+# PREFIX BIN: BIN with $WORK/idle.toml and with $WORK/anim.toml, in the
+# sessions PREFIX-idle and PREFIX-anim, each with its log in $WORK.
+start_idle_and_animating() {
+	start_session "$1-idle" "$2" --config "$WORK/idle.toml" --log-file "$WORK/$1-idle.log"
+	start_session "$1-anim" "$2" --config "$WORK/anim.toml" --log-file "$WORK/$1-anim.log"
+}
+
+# The measured sessions: the sourcing script sets SESSIONS (their names);
+# read_pids fills PID (name -> pid), measure_window the rest.
+declare -A PID TICKS0 TICKS1 BYTES0 BYTES1 PEAK RSS ANON
+
+read_pids() {
+	local s
+	for s in "${SESSIONS[@]}"; do
+		PID[$s]="$(pane_pid "$s")"
+	done
+}
 
 # Exits, showing its screen and log, if a session has ended.
 check_alive() {

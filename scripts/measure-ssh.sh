@@ -142,8 +142,7 @@ SPAWN_CLIENT="$(ms $((C1 - C0)) "$POLLS")"
 
 # --- 1b. fleettop's kept connection, one host every second
 hosts_config "$WORK/one.toml" 1 1s
-tm start-server \; set-option -g exit-empty off \; set-option -g remain-on-exit on
-SOCKET_PATH="$(tm display-message -p '#{socket_path}')"
+start_server
 start_session one "$BIN" --config "$WORK/one.toml" --log-file "$WORK/one.log"
 FT="$(pane_pid one)"
 sleep 4

@@ -65,19 +65,11 @@ CONF
 write_config "$WORK/idle.toml" "5s"
 write_config "$WORK/anim.toml" "10m"
 
-# A server that keeps a dead pane (to show why it died) and lives on empty.
-tm start-server \; set-option -g exit-empty off \; set-option -g remain-on-exit on
-SOCKET_PATH="$(tm display-message -p '#{socket_path}')"
-
+start_server
 SESSIONS=(ft-idle ft-anim htop)
-start_session ft-idle "$BIN" --config "$WORK/idle.toml" --log-file "$WORK/ft-idle.log"
-start_session ft-anim "$BIN" --config "$WORK/anim.toml" --log-file "$WORK/ft-anim.log"
+start_idle_and_animating ft "$BIN"
 start_session htop htop
-
-declare -A PID TICKS0 TICKS1 BYTES0 BYTES1 PEAK RSS ANON
-for s in "${SESSIONS[@]}"; do
-	PID[$s]="$(pane_pid "$s")"
-done
+read_pids
 
 echo "measure.sh: warming up ${WARMUP}s (so the idle fleettop's start event expires)" >&2
 sleep "$WARMUP"

@@ -1,10 +1,9 @@
-//! The terminal backend: crossterm's, except for three things. The size:
-//! crossterm opens `/dev/tty` to ask it (an open, an ioctl and a close), and
-//! ratatui asks before every frame; here it is one ioctl on stdout, and
-//! crossterm's way only when stdout is not the terminal. The cells: written
-//! by [`super::wire`], in fewer bytes. And the cursor: ratatui hides it at
-//! every frame; it is hidden once.
-
+//! The terminal backend: buffered stdout, written with crossterm's commands
+//! except in three places. The size: crossterm opens `/dev/tty` to ask it
+//! (an open, an ioctl and a close), and ratatui asks before every frame;
+//! here it is one ioctl on stdout, and crossterm's way only when stdout is
+//! not the terminal. The cells: written by [`super::wire`], in fewer bytes.
+//! And the cursor: ratatui hides it at every frame; it is hidden once.
 use super::BufStdout;
 use crossterm::{cursor, queue, terminal};
 use ratatui::backend::{Backend, ClearType, WindowSize};

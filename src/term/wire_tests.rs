@@ -239,11 +239,8 @@ fn moves_are_the_shortest_and_colours_the_named_codes() {
     b.set_string(40, 5, "d", Style::default().fg(Color::LightCyan).bg(Color::Red));
     b.set_string(0, 28, "e", Style::default().add_modifier(Modifier::BOLD));
     b.set_string(2, 28, "f", Style::default());
-    let prev = Buffer::empty(b.area);
-    let mut out = Vec::new();
-    encode(&mut out, prev.diff(&b).into_iter()).unwrap();
     assert_eq!(
-        String::from_utf8(out).unwrap(),
+        sent(&b),
         "\x1b[6;11H\x1b[96mab\x1b[Cc\x1b[26C\x1b[41md\x1b[29H\x1b[0;1me\x1b[C\x1b[mf",
     );
 }
@@ -256,19 +253,19 @@ fn rows_below_are_reached_by_line_feeds_and_the_column_set_anew() {
     b.set_string(0, 3, "c", Style::default());
     b.set_string(1, 3, "d", Style::default().fg(Color::Red));
     b.set_string(1, 20, "e", Style::default().fg(Color::Red));
-    let mut out = Vec::new();
-    encode(&mut out, Buffer::empty(b.area).diff(&b).into_iter()).unwrap();
-    assert_eq!(
-        String::from_utf8(out).unwrap(),
-        "\x1b[2;4Ha\n\x1b[4Gb\n\rc\x1b[31md\x1b[21;2He\x1b[m",
-    );
+    assert_eq!(sent(&b), "\x1b[2;4Ha\n\x1b[4Gb\n\rc\x1b[31md\x1b[21;2He\x1b[m");
 }
 
 #[test]
 fn a_frame_in_the_default_style_ends_without_a_reset() {
     let mut b = Buffer::empty(Rect::new(0, 0, 10, 2));
     b.set_string(3, 1, "xyz", Style::default());
+    assert_eq!(sent(&b), "\x1b[2;4Hxyz");
+}
+
+/// What goes out for `b` drawn on a blank screen.
+fn sent(b: &Buffer) -> String {
     let mut out = Vec::new();
-    encode(&mut out, Buffer::empty(b.area).diff(&b).into_iter()).unwrap();
-    assert_eq!(out, b"\x1b[2;4Hxyz");
+    encode(&mut out, Buffer::empty(b.area).diff(b).into_iter()).unwrap();
+    String::from_utf8(out).unwrap()
 }
