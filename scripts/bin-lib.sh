@@ -20,6 +20,21 @@ require_tools() {
 	done
 }
 
+# require_seconds SCRIPT USAGE VALUE: exits 2 saying USAGE unless VALUE is
+# a whole number of seconds, at least 1.
+require_seconds() {
+	case "$3" in
+	'' | *[!0-9]*)
+		echo "usage: $2" >&2
+		exit 2
+		;;
+	esac
+	[ "$3" -ge 1 ] || {
+		echo "$1: SECONDS must be at least 1" >&2
+		exit 2
+	}
+}
+
 fleettop_bin() {
 	if [ -n "${FLEETTOP_BIN:-}" ]; then
 		echo "$FLEETTOP_BIN"

@@ -29,16 +29,6 @@ set -euo pipefail
 
 DURATION="${1:-45}"
 DEMO_DIR="${2:-}"
-case "$DURATION" in
-'' | *[!0-9]*)
-	echo "usage: $0 [SECONDS] [DIR]" >&2
-	exit 2
-	;;
-esac
-[ "$DURATION" -ge 1 ] || {
-	echo "measure-demo.sh: SECONDS must be at least 1" >&2
-	exit 2
-}
 
 TICKER_FPS=12
 WARMUP=20
@@ -50,6 +40,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT="$(pwd)"
 # shellcheck source=scripts/bin-lib.sh
 . "$ROOT/scripts/bin-lib.sh"
+require_seconds measure-demo.sh "$0 [SECONDS] [DIR]" "$DURATION"
 require_tools measure-demo.sh tmux htop awk
 BIN="$(fleettop_bin measure-demo.sh)"
 

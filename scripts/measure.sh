@@ -19,16 +19,6 @@
 set -euo pipefail
 
 DURATION="${1:-60}"
-case "$DURATION" in
-'' | *[!0-9]*)
-	echo "usage: $0 [DURATION_SECONDS]" >&2
-	exit 2
-	;;
-esac
-if [ "$DURATION" -lt 1 ]; then
-	echo "measure.sh: DURATION must be at least 1" >&2
-	exit 2
-fi
 
 TICKER_FPS=12
 WARMUP=8
@@ -40,6 +30,7 @@ ROOT="$(pwd)"
 
 # shellcheck source=scripts/bin-lib.sh
 . "$ROOT/scripts/bin-lib.sh"
+require_seconds measure.sh "$0 [SECONDS]" "$DURATION"
 require_tools measure.sh tmux htop awk
 
 BIN="$(fleettop_bin measure.sh)"

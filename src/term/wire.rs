@@ -82,13 +82,8 @@ pub(crate) fn encode<'a, W: Write>(out: &mut W, cells: impl Iterator<Item = (u16
 /// place: after the last column a terminal waits to wrap, so nothing is
 /// relative to that column (a move there is always to a column, not by).
 fn move_to<W: Write>(out: &mut W, at: Option<(u16, u16)>, x: u16, y: u16) -> io::Result<()> {
-    let (col, row) = (u32::from(x) + 1, u32::from(y) + 1);
-    let mut best = if col == 1 {
-        format!("\x1b[{row}H")
-    } else {
-        format!("\x1b[{row};{col}H")
-    };
-    let mut consider = |m: String| {
+    let mut best = Move::To(x, y);
+    let mut consider = |m: Move| {
         if m.len() < best.len() {
             best = m;
         }
@@ -97,82 +92,182 @@ fn move_to<W: Write>(out: &mut W, at: Option<(u16, u16)>, x: u16, y: u16) -> io:
         Some((cx, cy)) if cy == y && cx == x => return Ok(()),
         Some((cx, cy)) if cy == y => {
             if x > cx {
-                consider(forward(u32::from(x - cx)));
+                consider(Move::Forward(u32::from(x - cx)));
             }
-            consider(to_column(x));
+            consider(Move::Column(x));
         }
         Some((cx, cy)) if y > cy => {
             let dy = u32::from(y - cy);
             if x == cx {
-                consider(down(dy));
+                consider(Move::Down(dy));
             }
             if dy <= 3 {
-                consider("\n".repeat(dy as usize) + &to_column(x));
+                consider(Move::FeedThenColumn(dy, x));
             }
-            consider(down(dy) + &to_column(x));
+            consider(Move::DownThenColumn(dy, x));
         }
         _ => {}
     }
-    out.write_all(best.as_bytes())
+    best.write(out)
 }
 
-/// `n` columns to the right.
-fn forward(n: u32) -> String {
-    if n == 1 { "\x1b[C".into() } else { format!("\x1b[{n}C") }
+/// A cursor move, sized before it is written: the candidates of [`move_to`]
+/// cost no allocation (a move goes before most runs of a frame).
+#[derive(Debug, Clone, Copy)]
+enum Move {
+    /// To (column, row), from anywhere.
+    To(u16, u16),
+    /// N columns to the right.
+    Forward(u32),
+    /// N rows down, the column kept.
+    Down(u32),
+    /// To a column of the cursor's row, from wherever on it.
+    Column(u16),
+    /// N line feeds, then to a column.
+    FeedThenColumn(u32, u16),
+    /// N rows down, then to a column.
+    DownThenColumn(u32, u16),
 }
 
-/// `n` rows down, the column kept.
-fn down(n: u32) -> String {
-    if n == 1 { "\x1b[B".into() } else { format!("\x1b[{n}B") }
+impl Move {
+    /// Its bytes.
+    fn len(self) -> u32 {
+        match self {
+            Move::To(0, y) => 3 + digits(u32::from(y) + 1),
+            Move::To(x, y) => 4 + digits(u32::from(y) + 1) + digits(u32::from(x) + 1),
+            Move::Forward(n) | Move::Down(n) => by_len(n),
+            Move::Column(x) => column(x).0,
+            Move::FeedThenColumn(n, x) => n + column(x).0,
+            Move::DownThenColumn(n, x) => by_len(n) + column(x).0,
+        }
+    }
+
+    fn write<W: Write>(self, out: &mut W) -> io::Result<()> {
+        match self {
+            Move::To(0, y) => csi(out, u32::from(y) + 1, b'H'),
+            Move::To(x, y) => {
+                out.write_all(b"\x1b[")?;
+                number(out, u32::from(y) + 1)?;
+                out.write_all(b";")?;
+                number(out, u32::from(x) + 1)?;
+                out.write_all(b"H")
+            }
+            Move::Forward(n) => by(out, n, b'C'),
+            Move::Down(n) => by(out, n, b'B'),
+            Move::Column(x) => to_column(out, x),
+            Move::FeedThenColumn(n, x) => {
+                for _ in 0..n {
+                    out.write_all(b"\n")?;
+                }
+                to_column(out, x)
+            }
+            Move::DownThenColumn(n, x) => {
+                by(out, n, b'B')?;
+                to_column(out, x)
+            }
+        }
+    }
+}
+
+/// Bytes of a relative move by `n` (`CSI C`, `CSI n C`).
+fn by_len(n: u32) -> u32 {
+    if n == 1 { 3 } else { 3 + digits(n) }
+}
+
+/// A relative move by `n`: the count left out when it is one.
+fn by<W: Write>(out: &mut W, n: u32, verb: u8) -> io::Result<()> {
+    if n == 1 {
+        out.write_all(&[0x1b, b'[', verb])
+    } else {
+        csi(out, n, verb)
+    }
 }
 
 /// To column `x` of the cursor's row, from wherever on it: a carriage
-/// return (and forward), or "to column", whichever is shorter.
-fn to_column(x: u16) -> String {
-    let back = if x == 0 {
-        "\r".to_string()
-    } else {
-        "\r".to_string() + &forward(u32::from(x))
-    };
-    let cha = format!("\x1b[{}G", u32::from(x) + 1);
-    if back.len() <= cha.len() { back } else { cha }
+/// return (and forward), or "to column", whichever is shorter. Its length,
+/// and whether it is the carriage return.
+fn column(x: u16) -> (u32, bool) {
+    let back = if x == 0 { 1 } else { 1 + by_len(u32::from(x)) };
+    let cha = 3 + digits(u32::from(x) + 1);
+    if back <= cha { (back, true) } else { (cha, false) }
+}
+
+fn to_column<W: Write>(out: &mut W, x: u16) -> io::Result<()> {
+    match column(x) {
+        (_, true) => {
+            out.write_all(b"\r")?;
+            if x > 0 { by(out, u32::from(x), b'C') } else { Ok(()) }
+        }
+        (_, false) => csi(out, u32::from(x) + 1, b'G'),
+    }
+}
+
+/// `CSI n verb`.
+fn csi<W: Write>(out: &mut W, n: u32, verb: u8) -> io::Result<()> {
+    out.write_all(b"\x1b[")?;
+    number(out, n)?;
+    out.write_all(&[verb])
+}
+
+/// `n` in decimal, without the formatting machinery (it goes out for
+/// nearly every cursor move and colour).
+fn number<W: Write>(out: &mut W, mut n: u32) -> io::Result<()> {
+    let mut buf = [0u8; 10];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.write_all(&buf[i..])
 }
 
 fn digits(n: u32) -> u32 {
     n.checked_ilog10().unwrap_or(0) + 1
 }
 
-/// SGR parameters, gathered to go out in one sequence.
+/// SGR parameters, gathered to go out in one sequence: at most a reset, the
+/// two paired and five single "off" codes, nine attributes and two colours
+/// of five parameters each, 27; on the stack (a frame has one per change).
 #[derive(Default)]
-struct Params(Vec<u8>);
+struct Params {
+    codes: [u8; 32],
+    n: usize,
+}
 
 impl Params {
     fn clear(&mut self) {
-        self.0.clear();
+        self.n = 0;
     }
     fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.n == 0
     }
     fn push(&mut self, p: u8) {
-        self.0.push(p);
+        self.codes[self.n] = p;
+        self.n += 1;
+    }
+    fn codes(&self) -> &[u8] {
+        &self.codes[..self.n]
     }
     /// Their length in the sequence: digits and separators.
     fn len(&self) -> usize {
-        self.0.iter().map(|p| digits(u32::from(*p)) as usize + 1).sum()
+        self.codes().iter().map(|p| digits(u32::from(*p)) as usize + 1).sum()
     }
     fn write_sgr<W: Write>(&self, out: &mut W) -> io::Result<()> {
-        use std::fmt::Write as _;
-        if self.0 == [0] {
+        if self.codes() == [0] {
             return out.write_all(b"\x1b[m");
         }
-        let mut s = String::with_capacity(4 * self.0.len() + 3);
-        s.push_str("\x1b[");
-        for (i, p) in self.0.iter().enumerate() {
-            let sep = if i > 0 { ";" } else { "" };
-            let _ = write!(s, "{sep}{p}");
+        out.write_all(b"\x1b[")?;
+        for (i, p) in self.codes().iter().enumerate() {
+            if i > 0 {
+                out.write_all(b";")?;
+            }
+            number(out, u32::from(*p))?;
         }
-        s.push('m');
-        out.write_all(s.as_bytes())
+        out.write_all(b"m")
     }
 }
 
@@ -202,8 +297,7 @@ fn restyle(pen: &mut Pen, cell: &Cell, params: &mut Params) {
     set(&mut fresh, &Pen::new(), cell);
     set(params, pen, cell);
     if fresh.len() < params.len() {
-        params.clear();
-        params.0.extend_from_slice(&fresh.0);
+        *params = fresh;
     }
     (pen.fg, pen.bg, pen.modifier) = (cell.fg, cell.bg, cell.modifier);
 }

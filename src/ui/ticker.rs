@@ -80,8 +80,11 @@ fn level_prefix(l: Level) -> &'static str {
 /// Draws the ticker into `row` of `buf`, as the full frame does.
 pub(crate) fn render_row(buf: &mut Buffer, row: Rect, p: &Painter) {
     let items = items(&p.store.events, p.glyphs);
-    let line = p.view.ticker.render(&items, usize::from(row.width), p.theme, p.glyphs);
-    Paragraph::new(line).render(row, buf);
+    let ticker = &p.view.ticker;
+    if items.is_empty() || !ticker.render_cells(&items, buf, row, p.theme, p.glyphs) {
+        let line = ticker.render(&items, usize::from(row.width), p.theme, p.glyphs);
+        Paragraph::new(line).render(row, buf);
+    }
 }
 
 /// The ticker's row on a screen of `area`, if it is big enough for one.
@@ -117,41 +120,63 @@ pub struct TickerState {
 /// width, so a lone event scrolls across and re-enters from the right.
 const GAP_ID: u64 = 0;
 
-/// The items plus, when they are narrower than the screen, a blank gap.
-fn cycle<'a>(items: &[Item<'a>], width: usize) -> Vec<Item<'a>> {
-    // Summed only as far as the screen's width: whether there is a gap.
-    let mut total = 0;
-    for it in items {
-        total += it.width();
-        if total >= width {
-            break;
+/// The items plus, when they are narrower than the screen, a blank gap
+/// after them: a view, the items not copied (a step walks it twice).
+struct Strip<'s, 'a> {
+    items: &'s [Item<'a>],
+    /// The gap, shown only when `gapped`.
+    gap: Item<'a>,
+    gapped: bool,
+}
+
+impl<'s, 'a> Strip<'s, 'a> {
+    fn new(items: &'s [Item<'a>], width: usize) -> Strip<'s, 'a> {
+        // Summed only as far as the screen's width: whether there is a gap.
+        let mut total = 0;
+        for it in items {
+            total += it.width();
+            if total >= width {
+                break;
+            }
+        }
+        Strip {
+            items,
+            gap: Item {
+                id: GAP_ID,
+                level: Level::Info,
+                pieces: [""; 7],
+                gap: width.saturating_sub(total),
+            },
+            gapped: !items.is_empty() && total < width,
         }
     }
-    let mut out = Vec::with_capacity(items.len() + 1);
-    out.extend_from_slice(items);
-    if !items.is_empty() && total < width {
-        out.push(Item {
-            id: GAP_ID,
-            level: Level::Info,
-            pieces: [""; 7],
-            gap: width - total,
-        });
+
+    fn len(&self) -> usize {
+        self.items.len() + usize::from(self.gapped)
     }
-    out
+
+    /// Item `i` (`i < len()`).
+    fn get(&self, i: usize) -> &Item<'a> {
+        self.items.get(i).unwrap_or(&self.gap)
+    }
+
+    fn position(&self, f: impl Fn(&Item) -> bool) -> Option<usize> {
+        (0..self.len()).find(|&i| f(self.get(i)))
+    }
 }
 
 impl TickerState {
-    fn start(&self, items: &[Item]) -> (usize, usize) {
+    fn start(&self, items: &Strip) -> (usize, usize) {
         let Some((id, within)) = self.anchor else { return (0, 0) };
-        if let Some(i) = items.iter().position(|it| it.id == id) {
-            return (i, within.min(items[i].width().saturating_sub(1)));
+        if let Some(i) = items.position(|it| it.id == id) {
+            return (i, within.min(items.get(i).width().saturating_sub(1)));
         }
         // The anchor expired (or the gap closed): continue with the next
         // older event, or from the newest after the gap.
         let next = if id == GAP_ID {
             0
         } else {
-            items.iter().position(|it| it.id < id && it.id != GAP_ID).unwrap_or(0)
+            items.position(|it| it.id < id && it.id != GAP_ID).unwrap_or(0)
         };
         (next, 0)
     }
@@ -162,36 +187,34 @@ impl TickerState {
             self.anchor = None;
             return;
         }
-        let items = &cycle(items, width);
+        let items = &Strip::new(items, width);
         let (mut i, mut within) = self.start(items);
         within += 1;
-        if within >= items[i].width() {
+        if within >= items.get(i).width() {
             i = (i + 1) % items.len();
             within = 0;
         }
-        self.anchor = Some((items[i].id, within));
+        self.anchor = Some((items.get(i).id, within));
     }
 
-    pub fn render(&self, items: &[Item], width: usize, theme: &Theme, g: &Glyphs) -> Line<'static> {
-        if items.is_empty() {
-            let calm = format!(" {} all quiet", g.dot);
-            return Line::from(vec![Span::styled(calm, theme.dim)]);
-        }
-        let items = &cycle(items, width);
+    /// The characters on a row `width` cells wide, from the left edge, each
+    /// with its event's level, to `put` until it says stop (`false`).
+    fn walk(&self, items: &[Item], width: usize, mut put: impl FnMut(Level, char) -> bool) {
+        let items = &Strip::new(items, width);
         let (mut i, mut skip) = self.start(items);
-        let mut spans = Vec::new();
         let mut used = 0;
         let mut guard = 0;
         while used < width && guard <= items.len() * 2 + width {
             guard += 1;
-            let it = &items[i];
-            let mut s = String::new();
+            let it = items.get(i);
             for ch in it.chars() {
                 let w = ch.width().unwrap_or(0);
                 if skip > 0 {
                     if w > skip {
                         // Half of a wide character scrolled off: pad.
-                        s.push(' ');
+                        if !put(it.level, ' ') {
+                            return;
+                        }
                         used += 1;
                     }
                     skip = skip.saturating_sub(w);
@@ -200,13 +223,58 @@ impl TickerState {
                 if used + w > width {
                     break;
                 }
-                s.push(ch);
+                if !put(it.level, ch) {
+                    return;
+                }
                 used += w;
             }
-            spans.push(Span::styled(s, theme.level(it.level)));
             i = (i + 1) % items.len();
         }
+    }
+
+    pub fn render(&self, items: &[Item], width: usize, theme: &Theme, g: &Glyphs) -> Line<'static> {
+        if items.is_empty() {
+            let calm = format!(" {} all quiet", g.dot);
+            return Line::from(vec![Span::styled(calm, theme.dim)]);
+        }
+        let mut spans: Vec<Span<'static>> = Vec::new();
+        let mut run: Option<(Level, String)> = None;
+        self.walk(items, width, |level, ch| {
+            match &mut run {
+                Some((l, s)) if *l == level => s.push(ch),
+                _ => {
+                    if let Some((l, s)) = run.replace((level, ch.to_string())) {
+                        spans.push(Span::styled(s, theme.level(l)));
+                    }
+                }
+            }
+            true
+        });
+        if let Some((l, s)) = run {
+            spans.push(Span::styled(s, theme.level(l)));
+        }
         Line::from(spans)
+    }
+
+    /// Draws the row straight into `buf`'s cells, as a paragraph of
+    /// [`render`](Self::render)'s line would, when every character shown
+    /// is one plain cell (printable ASCII or the separator glyph: the
+    /// usual ticker), with no line, spans or grapheme splitting twelve
+    /// times a second. `false`, the row partly drawn, when one is not.
+    fn render_cells(&self, items: &[Item], buf: &mut Buffer, row: Rect, theme: &Theme, g: &Glyphs) -> bool {
+        let mut sep = g.sep.chars();
+        let sep = sep.next().filter(|_| sep.next().is_none() && width(g.sep) == 1);
+        let plain = |c: char| c == ' ' || c.is_ascii_graphic() || Some(c) == sep;
+        let (mut x, mut all_plain) = (row.x, true);
+        self.walk(items, usize::from(row.width), |level, ch| {
+            all_plain = plain(ch);
+            if all_plain {
+                buf[(x, row.y)].set_char(ch).set_style(theme.level(level));
+                x += 1;
+            }
+            all_plain
+        });
+        all_plain
     }
 }
 
@@ -325,5 +393,56 @@ mod tests {
             first,
             "a full cycle is the screen's width"
         );
+    }
+
+    /// The row drawn cell by cell is the paragraph of the line, at every
+    /// scroll position, in every glyph set, for every level's colour; a row
+    /// showing anything but plain cells is left to the paragraph.
+    #[test]
+    fn cells_drawn_directly_are_the_paragraph_of_the_line() {
+        let t = Theme::load("default").unwrap();
+        let mut r = ring(&["alpha host up", "beta disk /home 91% full", "gamma back online"]);
+        for (n, level) in [Level::Warn, Level::Error, Level::Critical].into_iter().enumerate() {
+            r.push(
+                10 + n as i64,
+                NewEvent {
+                    title: format!("check {n} failed"),
+                    detail: "exit 1".into(),
+                    level,
+                    ..NewEvent::default()
+                },
+            );
+        }
+        let wide = ring(&["plain start", "caf\u{e9} \u{4e2d}\u{6587} a\u{301}"]);
+        for kind in [GlyphKind::Unicode, GlyphKind::Console, GlyphKind::Ascii] {
+            let g = Glyphs::new(kind);
+            for (events, all_plain) in [(&r, true), (&wide, false)] {
+                let its = items(events, &g);
+                let mut st = TickerState::default();
+                let (mut drawn, mut fell_back) = (0, 0);
+                for _ in 0..160 {
+                    let row = Rect::new(3, 1, 37, 1);
+                    let mut direct = Buffer::empty(Rect::new(0, 0, 42, 3));
+                    let mut paragraph = direct.clone();
+                    let line = st.render(&its, usize::from(row.width), &t, &g);
+                    Paragraph::new(line).render(row, &mut paragraph);
+                    if st.render_cells(&its, &mut direct, row, &t, &g) {
+                        assert_eq!(direct, paragraph, "{kind:?} at {st:?}");
+                        drawn += 1;
+                    } else {
+                        fell_back += 1;
+                    }
+                    st.step(&its, usize::from(row.width));
+                }
+                if all_plain {
+                    assert_eq!((drawn, fell_back), (160, 0), "{kind:?}: every row drawn directly");
+                } else {
+                    assert!(
+                        fell_back > 0,
+                        "{kind:?}: the wide and accented rows go to the paragraph"
+                    );
+                }
+            }
+        }
     }
 }
