@@ -35,6 +35,26 @@ require_seconds() {
 	}
 }
 
+# use_demo_fleet SCRIPT: the demo fleet in DEMO_DIR when it is set, else
+# one started in a new temporary directory, which DEMO_DIR and STARTED_DEMO
+# then name (stop_started_demo ends it). Needs ROOT.
+use_demo_fleet() {
+	if [ -z "${DEMO_DIR:-}" ]; then
+		DEMO_DIR="$(mktemp -d /tmp/fleettop-demo.XXXXXX)"
+		STARTED_DEMO="$DEMO_DIR"
+		echo "$1: starting the demo fleet in $DEMO_DIR" >&2
+		"$ROOT/scripts/demo-fleet.sh" start "$DEMO_DIR" >&2
+	fi
+}
+
+# stop_started_demo: stops and removes the fleet use_demo_fleet started.
+stop_started_demo() {
+	if [ -n "${STARTED_DEMO:-}" ]; then
+		"$ROOT/scripts/demo-fleet.sh" stop "$STARTED_DEMO" >&2 || true
+		rm -rf "$STARTED_DEMO"
+	fi
+}
+
 fleettop_bin() {
 	if [ -n "${FLEETTOP_BIN:-}" ]; then
 		echo "$FLEETTOP_BIN"

@@ -32,10 +32,7 @@ SOCKET="fleettop-hot-$$"
 STARTED_DEMO=""
 cleanup() {
 	tmux -L "$SOCKET" kill-server 2>/dev/null || true
-	if [ -n "$STARTED_DEMO" ]; then
-		scripts/demo-fleet.sh stop "$STARTED_DEMO" >&2 || true
-		rm -rf "$STARTED_DEMO"
-	fi
+	stop_started_demo
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -44,11 +41,7 @@ echo "hot-functions.sh: cargo build --release, with a linker map" >&2
 FLEETTOP_LINK_MAP="$WORK/fleettop.map" cargo build --release >&2
 cp target/release/fleettop "$WORK/fleettop"
 
-if [ -z "$DEMO_DIR" ]; then
-	DEMO_DIR="$(mktemp -d /tmp/fleettop-demo.XXXXXX)"
-	STARTED_DEMO="$DEMO_DIR"
-	scripts/demo-fleet.sh start "$DEMO_DIR" >&2
-fi
+use_demo_fleet hot-functions.sh
 
 echo "hot-functions.sh: fleettop under callgrind for ${DURATION}s, then every tab" >&2
 tmux -L "$SOCKET" -f /dev/null new-session -d -x 100 -y 30 -s hot \

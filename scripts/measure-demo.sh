@@ -48,20 +48,12 @@ WORK="$(mktemp -d /tmp/fleettop-measure-demo.XXXXXX)"
 SOCKET="fleettop-measure-demo-$$"
 STARTED_DEMO=""
 cleanup_extra() {
-	if [ -n "$STARTED_DEMO" ]; then
-		scripts/demo-fleet.sh stop "$STARTED_DEMO" >&2 || true
-		rm -rf "$STARTED_DEMO"
-	fi
+	stop_started_demo
 }
 # shellcheck source=scripts/measure-lib.sh
 . "$ROOT/scripts/measure-lib.sh"
 
-if [ -z "$DEMO_DIR" ]; then
-	DEMO_DIR="$(mktemp -d /tmp/fleettop-demo.XXXXXX)"
-	STARTED_DEMO="$DEMO_DIR"
-	echo "measure-demo.sh: starting the demo fleet in $DEMO_DIR" >&2
-	scripts/demo-fleet.sh start "$DEMO_DIR" >&2
-fi
+use_demo_fleet measure-demo.sh
 [ -f "$DEMO_DIR/fleettop.toml" ] || {
 	echo "measure-demo.sh: no demo fleet runs in $DEMO_DIR (no fleettop.toml)" >&2
 	exit 1

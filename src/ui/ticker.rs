@@ -81,7 +81,7 @@ fn level_prefix(l: Level) -> &'static str {
 pub(crate) fn render_row(buf: &mut Buffer, row: Rect, p: &Painter) {
     let items = items(&p.store.events, p.glyphs);
     let ticker = &p.view.ticker;
-    if items.is_empty() || !ticker.render_cells(&items, buf, row, p.theme, p.glyphs) {
+    if !ticker.render_cells(&items, buf, row, p.theme, p.glyphs) {
         let line = ticker.render(&items, usize::from(row.width), p.theme, p.glyphs);
         Paragraph::new(line).render(row, buf);
     }
@@ -124,9 +124,8 @@ const GAP_ID: u64 = 0;
 /// after them: a view, the items not copied (a step walks it twice).
 struct Strip<'s, 'a> {
     items: &'s [Item<'a>],
-    /// The gap, shown only when `gapped`.
+    /// The gap, shown when it has a width and there are items.
     gap: Item<'a>,
-    gapped: bool,
 }
 
 impl<'s, 'a> Strip<'s, 'a> {
@@ -147,12 +146,12 @@ impl<'s, 'a> Strip<'s, 'a> {
                 pieces: [""; 7],
                 gap: width.saturating_sub(total),
             },
-            gapped: !items.is_empty() && total < width,
         }
     }
 
     fn len(&self) -> usize {
-        self.items.len() + usize::from(self.gapped)
+        let gapped = !self.items.is_empty() && self.gap.gap > 0;
+        self.items.len() + usize::from(gapped)
     }
 
     /// Item `i` (`i < len()`).
@@ -260,8 +259,12 @@ impl TickerState {
     /// [`render`](Self::render)'s line would, when every character shown
     /// is one plain cell (printable ASCII or the separator glyph: the
     /// usual ticker), with no line, spans or grapheme splitting twelve
-    /// times a second. `false`, the row partly drawn, when one is not.
+    /// times a second. `false`, the row partly drawn, when one is not, and
+    /// when there is nothing to show (the quiet line is the paragraph's).
     fn render_cells(&self, items: &[Item], buf: &mut Buffer, row: Rect, theme: &Theme, g: &Glyphs) -> bool {
+        if items.is_empty() {
+            return false;
+        }
         let mut sep = g.sep.chars();
         let sep = sep.next().filter(|_| sep.next().is_none() && width(g.sep) == 1);
         let plain = |c: char| c == ' ' || c.is_ascii_graphic() || Some(c) == sep;
